@@ -1,0 +1,39 @@
+# The two commands: `make run` (the whole marketplace with demo data) and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+PIP_FLAGS ?= -q --disable-pip-version-check --root-user-action=ignore
+STACK_ENV := .stack/psm.env
+PYTEST_ARGS ?=
+
+.PHONY: run test install stack stack-down stack-status migrate bench clean
+
+install:
+	$(PYTHON) -m pip install $(PIP_FLAGS) -e '.[test]'
+
+stack: install
+	psm stack up
+
+stack-down:
+	psm stack down
+
+stack-status:
+	psm stack status
+
+migrate: stack
+	set -a; . $(STACK_ENV); set +a; psm migrate
+
+run: stack
+	@mkdir -p .stack
+	@test -s .stack/operator-key || $(PYTHON) -c 'import secrets; print("op_" + secrets.token_urlsafe(24))' > .stack/operator-key
+	@set -a; . $(STACK_ENV); set +a; \
+	  export PSM_OPERATOR_KEY="$${PSM_OPERATOR_KEY:-$$(cat .stack/operator-key)}"; \
+	  psm migrate && exec psm serve
+
+test: stack
+	set -a; . $(STACK_ENV); set +a; $(PYTHON) -m pytest $(PYTEST_ARGS)
+
+bench: stack
+	set -a; . $(STACK_ENV); set +a; $(PYTHON) -m bench $(BENCH)
+
+clean: stack-down
+	rm -rf .stack

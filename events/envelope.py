@@ -1,0 +1,86 @@
+"""The CloudEvents 1.0 envelope, in the Kafka protocol binding's structured mode.
+
+On the wire: value = the JSON event (``content-type: application/cloudevents+json``
+header), key = the subject (aggregate id), so that Kafka keeps one aggregate's events
+in one partition, in order.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from events.registry import EventPayload, payload_model
+
+CONTENT_TYPE = "application/cloudevents+json"
+
+
+class MalformedEvent(ValueError):
+    """The bytes are not a CloudEvent this system can read (a poison message)."""
+
+
+def new_traceparent() -> str:
+    """A fresh W3C trace context (version 00, sampled)."""
+    return f"00-{os.urandom(16).hex()}-{os.urandom(8).hex()}-01"
+
+
+class CloudEvent(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="allow")
+
+    specversion: str = "1.0"
+    id: str = Field(default_factory=lambda: str(uuid.uuid4()))
+    source: str
+    type: str
+    subject: str
+    time: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    datacontenttype: str = "application/json"
+    data: dict[str, Any]
+    # Extensions: the event's place in its aggregate's history (1, 2, 3, ... no gaps)
+    # and the W3C trace context of the request that caused it.
+    sequence: int = Field(ge=1)
+    traceparent: str | None = None
+
+    @field_validator("specversion")
+    @classmethod
+    def _v1(cls, v: str) -> str:
+        if v != "1.0":
+            raise ValueError("only CloudEvents 1.0 is understood")
+        return v
+
+    @field_validator("time")
+    @classmethod
+    def _utc(cls, v: datetime) -> datetime:
+        if v.tzinfo is None:
+            raise ValueError("time must carry a zone")
+        return v.astimezone(UTC)
+
+    @classmethod
+    def of(cls, payload: EventPayload, *, source: str, subject: str, sequence: int,
+           traceparent: str | None = None) -> CloudEvent:
+        return cls(source=source, type=payload.TYPE, subject=subject, sequence=sequence,
+                   data=payload.model_dump(mode="json"), traceparent=traceparent or new_traceparent())
+
+    def payload(self) -> EventPayload:
+        """The typed, validated ``data`` (raises if the type is unknown or data invalid)."""
+        return payload_model(self.type).model_validate(self.data)
+
+    def to_json(self) -> bytes:
+        return self.model_dump_json(exclude_none=True).encode()
+
+    @classmethod
+    def from_json(cls, raw: bytes | str) -> CloudEvent:
+        try:
+            return cls.model_validate_json(raw)
+        except ValueError as e:
+            raise MalformedEvent(str(e)) from e
+
+    def kafka_headers(self) -> list[tuple[str, bytes]]:
+        return [("content-type", CONTENT_TYPE.encode())]
+
+    def as_dict(self) -> dict[str, Any]:
+        return json.loads(self.to_json())

@@ -1,0 +1,34 @@
+"""The ``psm`` command: ``psm stack ...``, ``psm serve``, ``psm migrate``."""
+
+from __future__ import annotations
+
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in ("-h", "--help"):
+        print("usage: psm {stack,serve,migrate} ...\n"
+              "  stack up|down|status|start|stop [pg|kafka|es]   the local servers\n"
+              "  serve                                           every service in one process\n"
+              "  migrate                                         apply every schema migration, create topics")
+        return 0
+    command, rest = argv[0], argv[1:]
+    if command == "stack":
+        from deploy.local.stack import main as stack_main
+
+        return stack_main(rest)
+    if command == "serve":
+        from services.main import serve
+
+        return serve(rest)
+    if command == "migrate":
+        from services.main import migrate
+
+        return migrate(rest)
+    print(f"psm: unknown command {command!r}", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

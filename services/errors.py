@@ -1,0 +1,61 @@
+"""The errors a domain or handler may raise; the HTTP layer maps each to problem+json.
+
+Pure: no web framework here, so ``domain.py`` modules can raise these.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str
+    message: str
+
+
+class DomainError(Exception):
+    """A request broke a rule. ``rule`` is a stable slug that clients can switch on."""
+
+    status = 422
+    title = "Rule violated"
+    default_rule = "rule-violated"
+
+    def __init__(self, detail: str, *, rule: str | None = None, field: str | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.rule = rule or self.default_rule
+        self.errors = [FieldError(field, detail)] if field else []
+
+
+class ValidationFailed(DomainError):
+    title = "Validation failed"
+    default_rule = "validation"
+
+    def __init__(self, errors: list[FieldError], detail: str | None = None) -> None:
+        super().__init__(detail or "; ".join(f"{e.field}: {e.message}" for e in errors))
+        self.errors = errors
+
+
+class NotFound(DomainError):
+    status = 404
+    title = "Not found"
+    default_rule = "not-found"
+
+
+class Conflict(DomainError):
+    status = 409
+    title = "Conflict"
+    default_rule = "conflict"
+
+
+class Forbidden(DomainError):
+    status = 403
+    title = "Forbidden"
+    default_rule = "forbidden"
+
+
+class Unauthorized(DomainError):
+    status = 401
+    title = "Unauthorized"
+    default_rule = "unauthorized"

@@ -1,0 +1,169 @@
+"""Declaring routes: the one way a service exposes an endpoint.
+
+    api = Api("platform")
+
+    @api.post("/v1/orgs", body=OrgCreate, response=OrgCreated, status=201, allow=OPERATOR)
+    async def register_org(ctx: Ctx[OrgCreate]) -> OrgCreated: ...
+
+The wrapper authenticates, enforces the route's rule, parses path/query/body into
+the declared models (4xx problem+json naming each bad field), runs mutating requests
+in ONE transaction (with Idempotency-Key handling for POST), serialises the returned
+model, and records the route for the OpenAPI document.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+import asyncpg
+from aiohttp import web
+from pydantic import BaseModel
+
+from services.access import ANY_ORG, Principal, Rule
+from services.errors import Unauthorized
+from services.http import idempotency
+from services.http.body import parse_model, parse_query, read_json
+from services.http.state import AUTHENTICATOR, DB, SETTINGS
+from services.settings import Settings
+
+B = TypeVar("B")
+
+MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+@dataclass
+class Ctx(Generic[B]):
+    """What a handler gets: the request's principal, its connection (inside the
+    request's transaction for mutating methods), the parsed body/query and path."""
+
+    request: web.Request
+    conn: asyncpg.Connection
+    principal: Principal | None
+    body: B
+    query: Any
+    path: dict[str, str]
+
+    @property
+    def app(self) -> web.Application:
+        return self.request.app
+
+    @property
+    def settings(self) -> Settings:
+        return self.request.app[SETTINGS]
+
+    def me(self) -> Principal:
+        if self.principal is None:
+            raise Unauthorized("this endpoint needs an API key")
+        return self.principal
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A handler's answer when the status or headers differ from the route's default."""
+
+    body: BaseModel | None
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RouteSpec:
+    method: str
+    path: str
+    handler: Callable[[Ctx], Awaitable[Any]]
+    service: str
+    summary: str
+    body: type[BaseModel] | None
+    query: type[BaseModel] | None
+    response: type[BaseModel] | None
+    status: int
+    allow: Rule | None  # None: public (no key needed)
+    errors: tuple[int, ...]
+
+
+class Api:
+    """The routes of one service."""
+
+    def __init__(self, service: str) -> None:
+        self.service = service
+        self.routes: list[RouteSpec] = []
+
+    def route(self, method: str, path: str, *, summary: str = "", body: type[BaseModel] | None = None,
+              query: type[BaseModel] | None = None, response: type[BaseModel] | None = None, status: int = 200,
+              allow: Rule | None = ANY_ORG, errors: tuple[int, ...] = ()):
+        def register(fn: Callable[[Ctx], Awaitable[Any]]):
+            self.routes.append(RouteSpec(method, path, fn, self.service, summary or (fn.__doc__ or "").strip(),
+                                         body, query, response, status, allow, errors))
+            return fn
+
+        return register
+
+    def get(self, path: str, **kw):
+        return self.route("GET", path, **kw)
+
+    def post(self, path: str, **kw):
+        return self.route("POST", path, **kw)
+
+    def patch(self, path: str, **kw):
+        return self.route("PATCH", path, **kw)
+
+    def delete(self, path: str, **kw):
+        return self.route("DELETE", path, **kw)
+
+    def install(self, app: web.Application) -> None:
+        for spec in self.routes:
+            app.router.add_route(spec.method, spec.path, _wrap(spec))
+
+
+def _bearer(request: web.Request) -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+async def _principal(spec: RouteSpec, request: web.Request, conn: asyncpg.Connection) -> Principal | None:
+    if spec.allow is None:
+        return None
+    token = _bearer(request)
+    if token is None:
+        raise Unauthorized("send your API key as 'Authorization: Bearer <key>'")
+    principal = await request.app[AUTHENTICATOR].authenticate(conn, token, request.headers.get("On-Behalf-Of"))
+    spec.allow.enforce(principal)
+    return principal
+
+
+def _render(spec: RouteSpec, result: Any) -> web.Response:
+    reply = result if isinstance(result, Reply) else Reply(result, spec.status)
+    if reply.body is None:
+        return web.Response(status=reply.status if reply.status != 200 else 204, headers=reply.headers)
+    return web.Response(status=reply.status, body=reply.body.model_dump_json(exclude_none=False).encode(),
+                        content_type="application/json", headers=reply.headers)
+
+
+def _wrap(spec: RouteSpec):
+    async def handle(request: web.Request) -> web.StreamResponse:
+        raw_body = await read_json(request) if spec.body is not None else None
+        body = parse_model(spec.body, raw_body) if spec.body is not None else None
+        query = parse_query(spec.query, request) if spec.query is not None else None
+        pool = request.app[DB]
+        async with pool.acquire() as conn:
+            principal = await _principal(spec, request, conn)
+
+            async def run() -> web.Response:
+                ctx = Ctx(request, conn, principal, body, query, dict(request.match_info))
+                return _render(spec, await spec.handler(ctx))
+
+            if request.method not in MUTATING:
+                return await run()
+            key = request.headers.get("Idempotency-Key") if request.method == "POST" else None
+            if key is None:
+                async with conn.transaction():
+                    return await run()
+            return await idempotency.guarded(conn, principal, key, request, raw_body, run)
+
+    handle.__name__ = spec.handler.__name__
+    return handle

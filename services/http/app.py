@@ -1,0 +1,142 @@
+"""The application factory: the only place where pools, clients and tasks are made.
+
+Each resource has its own ``cleanup_ctx`` (its cleanup runs only if its start-up did);
+background work (outbox relays, event consumers) runs as tasks started and cancelled
+inside a ``cleanup_ctx``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+
+from aiohttp import web
+from elasticsearch import AsyncElasticsearch
+
+from events.consumer import EventConsumer
+from events.relay import OutboxRelay, kafka_producer
+from events.topics import ensure_topics
+from services.http import ops
+from services.http.observability import Metrics, observability_middleware
+from services.http.openapi import build_openapi
+from services.http.problems import problem_middleware
+from services.http.state import DB, ES, METRICS, PRODUCER, SETTINGS
+from services.module import ServiceModule
+from services.settings import Settings
+from services.storage import apply_migrations, create_pool
+
+log = logging.getLogger("psm.app")
+
+EVENTS_MIGRATIONS = Path(__file__).resolve().parents[2] / "events" / "migrations"
+HTTP_MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+MODULES = web.AppKey("modules", list)
+RELAYS = web.AppKey("relays", list)
+
+
+def create_app(settings: Settings, modules: Sequence[ServiceModule], *, relays: bool = True,
+               consumers: bool = True) -> web.Application:
+    metrics = Metrics()
+    app = web.Application(middlewares=[observability_middleware(metrics), problem_middleware],
+                          client_max_size=settings.max_body_bytes)
+    app[SETTINGS] = settings
+    app[METRICS] = metrics
+    app[MODULES] = list(modules)
+    app[ops.OUTBOX_SCHEMAS] = [m.schema for m in modules]
+    app[ops.CONSUMERS] = []
+    app[RELAYS] = []
+
+    ops.install(app)
+    routes = []
+    for m in modules:
+        m.api.install(app)
+        routes.extend(m.api.routes)
+    app[ops.OPENAPI] = build_openapi(routes)
+
+    app.cleanup_ctx.append(_database)
+    app.cleanup_ctx.append(_elasticsearch)
+    app.cleanup_ctx.append(_kafka)
+    app.cleanup_ctx.append(_startup_hooks)
+    if relays:
+        app.cleanup_ctx.append(_relays)
+    if consumers:
+        app.cleanup_ctx.append(_consumers)
+    return app
+
+
+async def migrate(pool, modules: Sequence[ServiceModule]) -> None:
+    await apply_migrations(pool, "http", HTTP_MIGRATIONS)
+    for m in modules:
+        await apply_migrations(pool, m.schema, EVENTS_MIGRATIONS, namespace="events")
+        await apply_migrations(pool, m.schema, m.migrations)
+
+
+async def _database(app: web.Application):
+    pool = await create_pool(app[SETTINGS])
+    app[DB] = pool
+    try:
+        await migrate(pool, app[MODULES])
+        yield
+    finally:
+        await pool.close()
+
+
+async def _elasticsearch(app: web.Application):
+    es = AsyncElasticsearch(app[SETTINGS].elasticsearch_url, request_timeout=10, max_retries=2, retry_on_timeout=True)
+    app[ES] = es
+    try:
+        yield
+    finally:
+        await es.close()
+
+
+async def _kafka(app: web.Application):
+    settings = app[SETTINGS]
+    await ensure_topics(settings.kafka_bootstrap, settings.topic_prefix)
+    producer = kafka_producer(settings.kafka_bootstrap)
+    await producer.start()
+    app[PRODUCER] = producer
+    try:
+        yield
+    finally:
+        await producer.stop()
+
+
+async def _startup_hooks(app: web.Application):
+    for m in app[MODULES]:
+        if m.on_startup is not None:
+            await m.on_startup(app)
+    yield
+
+
+async def _run_tasks(app: web.Application, named: list[tuple[str, object]]):
+    tasks = [asyncio.create_task(runner.run(), name=name) for name, runner in named]
+    try:
+        yield
+    finally:
+        for t in tasks:
+            t.cancel()
+        for t in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await t
+
+
+async def _relays(app: web.Application):
+    s = app[SETTINGS]
+    relays = [OutboxRelay(database_url=s.database_url, schema=m.schema, kafka_bootstrap=s.kafka_bootstrap,
+                          topic_prefix=s.topic_prefix) for m in app[MODULES]]
+    app[RELAYS].extend(relays)
+    async for _ in _run_tasks(app, [(f"relay-{r.schema}", r) for r in relays]):
+        yield
+
+
+async def _consumers(app: web.Application):
+    s = app[SETTINGS]
+    running = [EventConsumer(sub, pool=app[DB], kafka_bootstrap=s.kafka_bootstrap, topic_prefix=s.topic_prefix,
+                             producer=app[PRODUCER]) for m in app[MODULES] for sub in m.subscriptions]
+    app[ops.CONSUMERS].extend(running)
+    async for _ in _run_tasks(app, [(f"consumer-{c.sub.name}", c) for c in running]):
+        yield

@@ -1,0 +1,87 @@
+"""The OpenAPI 3.1 document, generated from the declared routes and their pydantic models."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+
+from services.http.api import RouteSpec
+
+_PARAM = re.compile(r"{([^}:]+)(?::[^}]*)?}")
+
+
+def _problem_schema() -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": ["type", "title", "status", "detail"],
+        "properties": {
+            "type": {"type": "string", "format": "uri"},
+            "title": {"type": "string"},
+            "status": {"type": "integer"},
+            "detail": {"type": "string"},
+            "errors": {"type": "array", "items": {"type": "object", "required": ["field", "message"],
+                                                  "properties": {"field": {"type": "string"},
+                                                                 "message": {"type": "string"}}}},
+        },
+    }
+
+
+def build_openapi(routes: list[RouteSpec], *, title: str = "Patent Supermarket (专利超市)",
+                  version: str = "1") -> dict[str, Any]:
+    models: set[type[BaseModel]] = set()
+    for r in routes:
+        models.update(m for m in (r.body, r.response) if m is not None)
+    keyed = [(m, "validation") for m in sorted(models, key=lambda m: m.__name__)]
+    refs, defs = models_json_schema(keyed, ref_template="#/components/schemas/{model}")
+    schemas = dict(defs.get("$defs", {}))
+    schemas["Problem"] = _problem_schema()
+    problem = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+
+    paths: dict[str, dict[str, Any]] = {}
+    for r in routes:
+        path = _PARAM.sub(lambda m: "{" + m.group(1) + "}", r.path)
+        op: dict[str, Any] = {"tags": [r.service], "summary": r.summary or f"{r.method} {path}",
+                              "operationId": f"{r.service}_{r.handler.__name__}"}
+        params = [{"name": n, "in": "path", "required": True, "schema": {"type": "string"}}
+                  for n in _PARAM.findall(r.path)]
+        if r.query is not None:
+            qschema = r.query.model_json_schema(ref_template="#/components/schemas/{model}")
+            required = set(qschema.get("required", []))
+            for name, prop in qschema.get("properties", {}).items():
+                params.append({"name": name, "in": "query", "required": name in required, "schema": prop})
+        if r.method == "POST":
+            params.append({"name": "Idempotency-Key", "in": "header", "required": False,
+                           "schema": {"type": "string", "maxLength": 255},
+                           "description": "Replays return the first response; the same key with another body → 422."})
+        if r.allow is not None:
+            params.append({"name": "On-Behalf-Of", "in": "header", "required": False, "schema": {"type": "string"},
+                           "description": "Act for the organisation that granted your venue a mandate."})
+            op["security"] = [{"bearer": []}]
+            op["description"] = f"Allowed: {r.allow.describe}."
+        if params:
+            op["parameters"] = params
+        if r.body is not None:
+            op["requestBody"] = {"required": True, "content": {"application/json": {
+                "schema": refs[(r.body, "validation")]}}}
+        ok: dict[str, Any] = {"description": "OK"}
+        if r.response is not None:
+            ok["content"] = {"application/json": {"schema": refs[(r.response, "validation")]}}
+        responses: dict[str, Any] = {str(r.status): ok}
+        statuses = set(r.errors) | {422} if (r.body or r.query) else set(r.errors)
+        if r.allow is not None:
+            statuses |= {401, 403}
+        for s in sorted(statuses):
+            responses[str(s)] = {"description": "Problem", "content": problem}
+        op["responses"] = responses
+        paths.setdefault(path, {})[r.method.lower()] = op
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": title, "version": version},
+        "servers": [{"url": "/"}],
+        "paths": paths,
+        "components": {"schemas": schemas,
+                       "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+    }

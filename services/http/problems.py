@@ -1,0 +1,53 @@
+"""RFC 9457 problem details: the one shape of every error response."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from aiohttp import web
+
+from services.errors import DomainError, FieldError
+
+log = logging.getLogger("psm.http")
+
+PROBLEM_TYPE_BASE = "https://patent-supermarket.example/problems/"
+CONTENT_TYPE = "application/problem+json"
+
+
+def problem_response(status: int, title: str, detail: str, *, rule: str, errors: list[FieldError] | None = None,
+                     headers: dict[str, str] | None = None) -> web.Response:
+    body: dict[str, Any] = {"type": PROBLEM_TYPE_BASE + rule, "title": title, "status": status, "detail": detail}
+    if errors:
+        body["errors"] = [{"field": e.field, "message": e.message} for e in errors]
+    return web.Response(status=status, body=json.dumps(body, ensure_ascii=False).encode(),
+                        content_type=CONTENT_TYPE, headers=headers)
+
+
+def from_domain_error(e: DomainError) -> web.Response:
+    headers = {"WWW-Authenticate": "Bearer"} if e.status == 401 else None
+    return problem_response(e.status, e.title, e.detail, rule=e.rule, errors=e.errors, headers=headers)
+
+
+_HTTP_RULES = {404: "not-found", 405: "method-not-allowed", 413: "body-too-large", 415: "unsupported-media-type"}
+
+
+@web.middleware
+async def problem_middleware(request: web.Request, handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except DomainError as e:
+        return from_domain_error(e)
+    except web.HTTPException as e:
+        if e.status < 400 or e.content_type == CONTENT_TYPE:
+            raise
+        detail = e.text if e.text and not e.text.startswith(f"{e.status}:") else e.reason
+        if e.status == 413:
+            detail = "request body is larger than the server accepts"
+        return problem_response(e.status, e.reason, detail, rule=_HTTP_RULES.get(e.status, f"http-{e.status}"),
+                                headers={k: v for k, v in e.headers.items() if k.lower() == "allow"})
+    except Exception:
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return problem_response(500, "Internal Server Error", "the server failed; the error has been logged",
+                                rule="internal")

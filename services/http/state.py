@@ -1,0 +1,32 @@
+"""Typed application state: every resource an app holds, under one ``web.AppKey`` each."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import asyncpg
+from aiohttp import web
+from aiokafka import AIOKafkaProducer
+from elasticsearch import AsyncElasticsearch
+
+from services.access import Principal
+from services.http.observability import Metrics
+from services.settings import Settings
+
+
+class Authenticator(Protocol):
+    """Turns a bearer token (and an ``On-Behalf-Of`` org id) into a ``Principal``.
+
+    Raises ``Unauthorized`` for a missing/unknown/revoked key and ``Forbidden`` for an
+    ``On-Behalf-Of`` without a mandate.
+    """
+
+    async def authenticate(self, conn: asyncpg.Connection, token: str, on_behalf_of: str | None) -> Principal: ...
+
+
+SETTINGS = web.AppKey("settings", Settings)
+DB = web.AppKey("db", asyncpg.Pool)
+ES = web.AppKey("es", AsyncElasticsearch)
+PRODUCER = web.AppKey("producer", AIOKafkaProducer)
+AUTHENTICATOR = web.AppKey("authenticator", Authenticator)
+METRICS = web.AppKey("metrics", Metrics)

@@ -1,0 +1,65 @@
+"""Process entry points: ``psm serve`` (every service in one process) and ``psm migrate``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+
+from aiohttp import web
+
+from events.topics import ensure_topics
+from services.http.app import create_app, migrate as apply_all_migrations
+from services.http.observability import configure_logging
+from services.module import ServiceModule
+from services.settings import Settings
+from services.storage import create_pool
+
+log = logging.getLogger("psm.main")
+
+
+def all_modules() -> list[ServiceModule]:
+    from services.platform import MODULE as platform
+
+    return [platform]
+
+
+def serve(argv: list[str]) -> int:
+    ap = argparse.ArgumentParser(prog="psm serve", description="run every service in one process")
+    ap.add_argument("--host")
+    ap.add_argument("--port", type=int)
+    args = ap.parse_args(argv)
+    settings = Settings()
+    configure_logging(settings.log_level)
+    host, port = args.host or settings.http_host, args.port or settings.http_port
+    app = create_app(settings, all_modules())
+
+    async def announce(_app: web.Application) -> None:
+        key = settings.operator_key.get_secret_value() if settings.operator_key else None
+        print(f"\nPatent Supermarket is up: http://{host}:{port}/v1/openapi.json  (readiness: /readyz)", flush=True)
+        if key:
+            print(f"Operator key: {key}\n  try: curl -H 'Authorization: Bearer {key}' http://{host}:{port}/v1/orgs\n",
+                  flush=True)
+        else:
+            print("No PSM_OPERATOR_KEY set: operator endpoints are closed.\n", flush=True)
+
+    app.on_startup.append(announce)
+    web.run_app(app, host=host, port=port, print=None, access_log=None)
+    return 0
+
+
+def migrate(argv: list[str]) -> int:
+    settings = Settings()
+    configure_logging(settings.log_level)
+
+    async def run() -> None:
+        pool = await create_pool(settings, min_size=1, max_size=2)
+        try:
+            await apply_all_migrations(pool, all_modules())
+        finally:
+            await pool.close()
+        await ensure_topics(settings.kafka_bootstrap, settings.topic_prefix)
+
+    asyncio.run(run())
+    print("migrations applied, topics created")
+    return 0

@@ -1,0 +1,34 @@
+"""The one settings object of the marketplace.
+
+Read once, in ``main()`` (or by a test that builds ``Settings(...)`` itself), and
+passed down; nothing else reads ``os.environ``.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Where the three servers are and how this process behaves. Env prefix ``PSM_``."""
+
+    model_config = SettingsConfigDict(env_prefix="PSM_", frozen=True, extra="ignore")
+
+    database_url: str = "postgresql://psm@127.0.0.1:55432/psm"
+    kafka_bootstrap: str = "127.0.0.1:59092"
+    elasticsearch_url: str = "http://127.0.0.1:59200"
+
+    http_host: str = "127.0.0.1"
+    http_port: int = 8080
+    operator_key: SecretStr | None = None
+
+    # Namespaces, so that several deployments (or test runs) share one set of servers
+    # without seeing each other's topics or indices.
+    topic_prefix: str = ""
+    index_prefix: str = "psm"
+
+    db_pool_min: int = Field(default=2, ge=1)
+    db_pool_max: int = Field(default=20, ge=1)
+    max_body_bytes: int = Field(default=1 << 20, ge=1024)
+    log_level: str = "INFO"
