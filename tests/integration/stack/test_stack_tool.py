@@ -1,0 +1,134 @@
+"""The stack tool on a private stack of its own (other ports, other directory), so that
+stopping servers here never disturbs the shared stack the rest of the suite uses."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from deploy.local.stack import pid_alive
+from services.http.app import create_app
+from services.main import all_modules
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run_stack(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "services.cli", "stack", *args], env=env, capture_output=True,
+                          text=True, timeout=300)
+
+
+def pids_of(root: Path) -> list[int]:
+    """Every live process whose command line mentions the private stack's directory."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                cmd = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+                state = (proc / "stat").read_text().rsplit(")", 1)[1].split()[0]
+            except OSError:
+                continue
+            if str(root) in cmd and state != "Z":
+                found.append(int(proc.name))
+    return found
+
+
+@pytest.fixture(scope="module")
+def private_stack(tmp_path_factory) -> Iterator[dict[str, str]]:
+    root = tmp_path_factory.mktemp("stack")
+    os.chmod(root, 0o755)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PSM_")}
+    env.update({
+        "PSM_STACK_DIR": str(root),
+        "PSM_PG_PORT": str(free_port()),
+        "PSM_KAFKA_PORT": str(free_port()),
+        "PSM_KAFKA_CONTROLLER_PORT": str(free_port()),
+        "PSM_ES_PORT": str(free_port()),
+        "PSM_ES_TRANSPORT_PORT": str(free_port()),
+        "PSM_ES_HEAP": "512m",
+    })
+    up = run_stack(env, "up")
+    try:
+        assert up.returncode == 0, up.stdout + up.stderr
+        yield env
+    finally:
+        run_stack(env, "down")
+
+
+def status(env: dict[str, str]) -> dict[str, dict]:
+    out = run_stack(env, "status")
+    assert out.returncode == 0, out.stderr
+    return {p["part"]: p for p in json.loads(out.stdout)}
+
+
+def test_up_twice_is_harmless(private_stack):
+    before = status(private_stack)
+    again = run_stack(private_stack, "up")
+    assert again.returncode == 0, again.stderr
+    after = status(private_stack)
+    assert all(after[p]["healthy"] for p in ("pg", "kafka", "es")), after
+    assert {p: after[p]["pid"] for p in after} == {p: before[p]["pid"] for p in before}
+    assert "already running" in again.stdout
+
+
+def test_env_file_names_the_three_servers(private_stack):
+    env = Path(private_stack["PSM_STACK_DIR"], "psm.env").read_text()
+    assert f"127.0.0.1:{private_stack['PSM_PG_PORT']}/psm" in env
+    assert f"PSM_KAFKA_BOOTSTRAP=127.0.0.1:{private_stack['PSM_KAFKA_PORT']}" in env
+    assert f"PSM_ELASTICSEARCH_URL=http://127.0.0.1:{private_stack['PSM_ES_PORT']}" in env
+
+
+def test_the_servers_are_the_real_ones(private_stack):
+    st = status(private_stack)
+    cmd = Path(f"/proc/{st['kafka']['pid']}/cmdline").read_bytes().split(b"\0")
+    assert b"kafka.Kafka" in cmd
+    pg_exe = os.readlink(f"/proc/{st['pg']['pid']}/exe")
+    assert pg_exe.startswith("/usr/lib/postgresql/")
+    es_cmd = Path(f"/proc/{st['es']['pid']}/cmdline").read_bytes()
+    assert b"org.elasticsearch" in es_cmd
+
+
+async def test_readyz_follows_elasticsearch_down_and_up(private_stack, settings):
+    app_settings = settings.model_copy(update={
+        "elasticsearch_url": f"http://127.0.0.1:{private_stack['PSM_ES_PORT']}"})
+    async with TestClient(TestServer(create_app(app_settings, all_modules()))) as client:
+        ready = await client.get("/readyz")
+        assert ready.status == 200, await ready.text()
+
+        stopped = run_stack(private_stack, "stop", "es")
+        assert stopped.returncode == 0, stopped.stderr
+        down = await client.get("/readyz")
+        body = await down.json()
+        assert down.status == 503
+        assert body["checks"]["elasticsearch"].startswith("down")
+        assert body["checks"]["postgresql"] == "ok" and body["checks"]["kafka"] == "ok"
+        assert "elasticsearch" in body["detail"]
+
+        started = run_stack(private_stack, "start", "es")
+        assert started.returncode == 0, started.stderr
+        back = await client.get("/readyz")
+        assert back.status == 200, await back.text()
+
+
+def test_down_leaves_no_process_behind(private_stack):
+    root = Path(private_stack["PSM_STACK_DIR"])
+    st = status(private_stack)
+    pids = [st[p]["pid"] for p in ("pg", "kafka", "es")]
+    assert all(pids) and pids_of(root)
+    down = run_stack(private_stack, "down")
+    assert down.returncode == 0, down.stderr
+    assert pids_of(root) == []
+    assert not any(pid_alive(pid) for pid in pids)
+    assert all(p["pid"] is None for p in status(private_stack).values())
