@@ -3,7 +3,7 @@ SHELL := /bin/bash
 PYTHON ?= python3
 PIP_FLAGS ?= -q --disable-pip-version-check --root-user-action=ignore
 STACK_ENV := .stack/psm.env
-PYTEST_ARGS ?=
+PYTEST_ARGS ?= -n 3 --dist loadfile
 
 .PHONY: run test install stack stack-down stack-status migrate bench clean
 
