@@ -27,7 +27,7 @@ run: stack
 	@test -s .stack/operator-key || $(PYTHON) -c 'import secrets; print("op_" + secrets.token_urlsafe(24))' > .stack/operator-key
 	@set -a; . $(STACK_ENV); set +a; \
 	  export PSM_OPERATOR_KEY="$${PSM_OPERATOR_KEY:-$$(cat .stack/operator-key)}"; \
-	  psm migrate && exec psm serve
+	  psm migrate && psm seed && exec psm serve
 
 test: stack
 	set -a; . $(STACK_ENV); set +a; $(PYTHON) -m pytest $(PYTEST_ARGS)

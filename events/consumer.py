@@ -13,6 +13,14 @@ What a handler may rely on:
 * **Poison does not stop the line.** An unreadable event, an unknown type, invalid
   data, or a handler that still fails after bounded retries goes to ``<topic>.dlq``
   with the error in its headers, is recorded as handled, and the consumer goes on.
+  A readable poison event keeps its place in its aggregate's history: it is
+  dead-lettered when its turn comes (parked until then, like any event ahead of its
+  predecessor) and counts as applied, so the aggregate's next event is not held up.
+  A parked event whose handler keeps failing is dead-lettered alone: the predecessor
+  that released it keeps its effect.
+* **Broker or database outages are waited out.** The consumer reconnects with
+  backoff and resumes from its committed offsets; what it had not committed is
+  replayed, which the points above make harmless.
 * **Offsets are committed after processing**, never before; a crash replays at most
   the uncommitted tail, which the points above make harmless.
 
@@ -23,17 +31,21 @@ it fails, the batch is rolled back and replayed one event at a time with retries
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka.errors import KafkaError
 from pydantic import ValidationError
 
-from events.envelope import CloudEvent, MalformedEvent
+from events.envelope import CONTENT_TYPE, CloudEvent, MalformedEvent
 from events.registry import EventPayload, UnknownEventType, payload_model
 from events.topics import Topic, dlq, physical
+from events.clients import start_safely
 
 log = logging.getLogger("psm.consumer")
 
@@ -41,7 +53,15 @@ Handler = Callable[[asyncpg.Connection, CloudEvent, EventPayload], Awaitable[Non
 
 
 class PoisonEvent(Exception):
-    """This message can never be applied; it goes to the DLQ without retries."""
+    """This message can never be applied; it goes to the DLQ without retries.
+
+    ``event`` is the envelope when it could be read (unknown type, invalid data): its
+    subject and sequence still place it in its aggregate's order.
+    """
+
+    def __init__(self, reason: str, event: CloudEvent | None = None) -> None:
+        super().__init__(reason)
+        self.event = event
 
 
 @dataclass(frozen=True)
@@ -79,6 +99,25 @@ class EventConsumer:
 
     # -- running ---------------------------------------------------------------------
     async def run(self) -> None:
+        """Consume until cancelled, riding out Kafka and PostgreSQL outages."""
+        backoff = 0.2
+        while True:
+            started = time.monotonic()
+            try:
+                await self._consume()
+            except asyncio.CancelledError:
+                raise
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, KafkaError, asyncio.TimeoutError) as e:
+                # A failed offset commit or a lost database connection must not end
+                # the consumer for good: a new group member resumes from the
+                # committed offsets, and the replayed tail is deduplicated.
+                log.warning("%s: %s: %s; reconnecting in %.1fs", self.sub.name, type(e).__name__, e, backoff)
+            if time.monotonic() - started > 30:
+                backoff = 0.2
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, 5.0)
+
+    async def _consume(self) -> None:
         topics = [physical(t.value, self.topic_prefix) for t in self.sub.topics]
         consumer = AIOKafkaConsumer(
             *topics, bootstrap_servers=self.kafka_bootstrap, group_id=self.group_id,
@@ -86,14 +125,22 @@ class EventConsumer:
             isolation_level="read_committed",
         )
         self._consumer = consumer
-        await consumer.start()
         try:
+            # start() inside the try: a consumer cancelled while joining its group
+            # must still be stopped, or aiokafka's background tasks outlive it.
+            await start_safely(consumer)
             while True:
                 batches = await consumer.getmany(timeout_ms=500)
-                for tp, records in batches.items():
+                for records in batches.values():
                     await self._process(records)
-                    await consumer.commit({tp: records[-1].offset + 1})
-                    self._update_lag(consumer, tp, records[-1].offset + 1)
+                if batches:
+                    # One commit for every partition of the fetch: a round trip to the
+                    # broker per partition would hold back the next fetch (latency).
+                    # Committed only after all were processed; a crash replays them.
+                    offsets = {tp: records[-1].offset + 1 for tp, records in batches.items()}
+                    await consumer.commit(offsets)
+                    for tp, next_offset in offsets.items():
+                        self._update_lag(consumer, tp, next_offset)
         finally:
             self._consumer = None
             await consumer.stop()
@@ -105,40 +152,51 @@ class EventConsumer:
 
     # -- processing ------------------------------------------------------------------
     async def _process(self, records: list[ConsumerRecord]) -> None:
-        decoded = [self._decode(r) for r in records]
+        decoded = [self._decode(r.value) for r in records]
         if all(not isinstance(d, PoisonEvent) for d in decoded):
+            before = dataclasses.replace(self.stats)
             try:
                 async with self.pool.acquire() as conn, conn.transaction():
-                    for event in decoded:
-                        await self._apply(conn, event)
+                    await self._apply_all(conn, list(zip(records, decoded)))
                 return
             except asyncio.CancelledError:
                 raise
             except Exception:  # noqa: BLE001 — replayed one by one below, where errors are handled
+                # Counters of a rolled-back batch would count its events twice.
+                self.stats.applied, self.stats.ignored = before.applied, before.ignored
+                self.stats.dead_lettered = before.dead_lettered
                 log.debug("%s: batch failed, replaying one event at a time", self.sub.name, exc_info=True)
         for record, event in zip(records, decoded):
             await self._process_one(record, event)
 
-    def _decode(self, record: ConsumerRecord) -> CloudEvent | PoisonEvent:
+    def _decode(self, raw: bytes | str | None) -> CloudEvent | PoisonEvent:
         try:
-            event = CloudEvent.from_json(record.value or b"")
+            event = CloudEvent.from_json(raw or b"")
+        except MalformedEvent as e:
+            return PoisonEvent(f"MalformedEvent: {e}")
+        try:
             if event.type not in self.sub.handlers:
                 payload_model(event.type)  # unknown to the whole system → poison
             else:
                 event.payload()
             return event
-        except (MalformedEvent, UnknownEventType, ValidationError) as e:
-            return PoisonEvent(f"{type(e).__name__}: {e}")
+        except (UnknownEventType, ValidationError) as e:
+            return PoisonEvent(f"{type(e).__name__}: {e}", event)
 
     async def _process_one(self, record: ConsumerRecord, event: CloudEvent | PoisonEvent) -> None:
         if isinstance(event, PoisonEvent):
-            await self._dead_letter(record, str(event), None)
+            if event.event is None:
+                # No subject to place it by: nothing to record, only to keep.
+                await self._dead_letter(record.topic, record.value, record.key, str(event), _origin(record))
+                return
+            async with self.pool.acquire() as conn, conn.transaction():
+                await self._apply(conn, record, event.event, failure=str(event))
             return
         error: BaseException | None = None
         for attempt in range(self.sub.max_attempts):
             try:
                 async with self.pool.acquire() as conn, conn.transaction():
-                    await self._apply(conn, event)
+                    await self._apply(conn, record, event)
                 return
             except asyncio.CancelledError:
                 raise
@@ -147,43 +205,120 @@ class EventConsumer:
                 log.warning("%s: %s %s (attempt %d/%d) failed: %r", self.sub.name, event.type, event.id,
                             attempt + 1, self.sub.max_attempts, e)
                 await asyncio.sleep(self.sub.retry_base_s * (2**attempt))
-        await self._dead_letter(record, f"{type(error).__name__}: {error}", event)
+        async with self.pool.acquire() as conn, conn.transaction():
+            await self._apply(conn, record, event, failure=f"{type(error).__name__}: {error}")
 
-    async def _apply(self, conn: asyncpg.Connection, event: CloudEvent) -> None:
-        first_time = await conn.fetchval(
-            f"INSERT INTO {self._schema}.processed_events (consumer, event_id) VALUES ($1, $2) "
-            "ON CONFLICT DO NOTHING RETURNING true",
-            self.sub.name, event.id,
-        )
-        if not first_time:
-            self.stats.ignored += 1
-            return
-        last = await self._position(conn, event.subject)
-        if event.sequence <= last:
-            self.stats.ignored += 1
-            return
-        if event.sequence > last + 1:
-            # Ahead of its predecessor: wait for it (see module docstring).
+    async def _apply(self, conn: asyncpg.Connection, record: ConsumerRecord, event: CloudEvent,
+                     *, failure: str | None = None) -> None:
+        """Apply ``event`` in its aggregate's order, or dead-letter it there if ``failure``."""
+        await self._apply_all(conn, [(record, event)], failure=failure)
+
+    async def _apply_all(self, conn: asyncpg.Connection, items: Sequence[tuple[ConsumerRecord, CloudEvent]],
+                         *, failure: str | None = None) -> None:
+        """Apply events (in arrival order) inside ``conn``'s transaction.
+
+        Set-based: one statement records every id in processed_events, one reads
+        (and locks) the positions, one looks for parked events, one writes the new
+        positions; only the handlers run per event. The rules are the module's:
+        a known id or an old sequence is ignored, one ahead of its predecessor is
+        parked, the next one is applied and releases what was parked behind it.
+        """
+        name = self.sub.name
+        fresh = {r[0] for r in await conn.fetch(
+            f"INSERT INTO {self._schema}.processed_events (consumer, event_id) SELECT $1, unnest($2::uuid[]) "
+            "ON CONFLICT DO NOTHING RETURNING event_id::text",
+            name, [e.id for _, e in items],
+        )}
+        subjects = sorted({e.subject for _, e in items})
+        positions: dict[str, int] = {r[0]: r[1] for r in await conn.fetch(
+            f"SELECT subject, last_sequence FROM {self._schema}.consumer_positions "
+            "WHERE consumer = $1 AND subject = ANY($2::text[]) ORDER BY subject FOR UPDATE",
+            name, subjects,
+        )}
+        parked: set[tuple[str, int]] = {(r[0], r[1]) for r in await conn.fetch(
+            f"SELECT subject, sequence FROM {self._schema}.parked_events WHERE consumer = $1 AND subject = ANY($2::text[])",
+            name, subjects,
+        )}
+        moved: dict[str, int] = {}
+        for record, event in items:
+            if event.id not in fresh:  # seen before (or earlier in this very batch)
+                self.stats.ignored += 1
+                continue
+            fresh.discard(event.id)
+            last = positions.get(event.subject, 0)
+            if event.sequence <= last:
+                self.stats.ignored += 1
+                continue
+            if event.sequence > last + 1:
+                # Ahead of its predecessor: wait for it (see module docstring). A poison
+                # event waits too, and is dead-lettered when it is drained.
+                await conn.execute(
+                    f"INSERT INTO {self._schema}.parked_events (consumer, subject, sequence, event) "
+                    "VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                    name, event.subject, event.sequence, event.as_dict(),
+                )
+                parked.add((event.subject, event.sequence))
+                log.warning("%s: %s seq %d parked, waiting for seq %d", name, event.subject, event.sequence,
+                            last + 1)
+                continue
+            if failure is None:
+                await self._run_handler(conn, event)
+            else:
+                # Sent inside the transaction that records it as handled: a crash in
+                # between sends it again (a duplicate in the DLQ), never loses it.
+                await self._dead_letter(record.topic, record.value, record.key, failure, _origin(record))
+            last = event.sequence
+            if (event.subject, last + 1) in parked:
+                last = await self._drain_parked(conn, record.topic, event.subject, last)
+                parked = {p for p in parked if p[0] != event.subject or p[1] > last}
+            positions[event.subject] = moved[event.subject] = last
+        if moved:
             await conn.execute(
-                f"INSERT INTO {self._schema}.parked_events (consumer, subject, sequence, event) "
-                "VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-                self.sub.name, event.subject, event.sequence, event.as_dict(),
+                f"INSERT INTO {self._schema}.consumer_positions (consumer, subject, last_sequence) "
+                "SELECT $1, unnest($2::text[]), unnest($3::integer[]) "
+                "ON CONFLICT (consumer, subject) DO UPDATE SET last_sequence = EXCLUDED.last_sequence",
+                name, list(moved), list(moved.values()),
             )
-            log.warning("%s: %s seq %d parked, waiting for seq %d", self.sub.name, event.subject,
-                        event.sequence, last + 1)
-            return
-        await self._run_handler(conn, event)
-        # Anything parked behind this one can go now, in order.
+
+    async def _drain_parked(self, conn: asyncpg.Connection, topic: str, subject: str, sequence: int) -> int:
+        """Apply what was parked behind ``sequence``, in order, each on its own; return
+        the last sequence now applied.
+
+        Each parked event runs in a savepoint with the subscription's retries: one
+        that still fails is dead-lettered by itself, and neither the predecessor
+        that released it nor the events behind it lose their effect.
+        """
         while True:
-            parked = await conn.fetchval(
+            raw = await conn.fetchval(
                 f"DELETE FROM {self._schema}.parked_events WHERE consumer = $1 AND subject = $2 AND sequence = $3 "
                 "RETURNING event::text",
-                self.sub.name, event.subject, event.sequence + 1,
+                self.sub.name, subject, sequence + 1,
             )
-            if parked is None:
-                break
-            event = CloudEvent.from_json(parked)
-            await self._run_handler(conn, event)
+            if raw is None:
+                return sequence
+            sequence += 1
+            event = self._decode(raw)
+            failure = str(event) if isinstance(event, PoisonEvent) else await self._run_parked(conn, event)
+            if failure is not None:
+                await self._dead_letter(topic, raw.encode(), subject.encode(), failure,
+                                        [("content-type", CONTENT_TYPE.encode()), ("psm-parked", b"true")])
+
+    async def _run_parked(self, conn: asyncpg.Connection, event: CloudEvent) -> str | None:
+        """Run a parked event's handler with retries; the last error, or None if it succeeded."""
+        error: BaseException | None = None
+        for attempt in range(self.sub.max_attempts):
+            try:
+                async with conn.transaction():  # a savepoint: a failure undoes this event only
+                    await self._run_handler(conn, event)
+                return None
+            except asyncio.CancelledError:
+                raise
+            except Exception as e:  # noqa: BLE001 — retried, then dead-lettered by the caller
+                error = e
+                log.warning("%s: parked %s %s (attempt %d/%d) failed: %r", self.sub.name, event.type, event.id,
+                            attempt + 1, self.sub.max_attempts, e)
+                await asyncio.sleep(self.sub.retry_base_s * (2**attempt))
+        return f"{type(error).__name__}: {error}"
 
     async def _run_handler(self, conn: asyncpg.Connection, event: CloudEvent) -> None:
         handler = self.sub.handlers.get(event.type)
@@ -192,45 +327,19 @@ class EventConsumer:
             self.stats.applied += 1
         else:
             self.stats.ignored += 1
-        await self._advance(conn, event.subject, event.sequence)
 
-    async def _position(self, conn: asyncpg.Connection, subject: str) -> int:
-        last = await conn.fetchval(
-            f"SELECT last_sequence FROM {self._schema}.consumer_positions WHERE consumer = $1 AND subject = $2 "
-            "FOR UPDATE",
-            self.sub.name, subject,
-        )
-        return last or 0
-
-    async def _advance(self, conn: asyncpg.Connection, subject: str, sequence: int) -> None:
-        await conn.execute(
-            f"INSERT INTO {self._schema}.consumer_positions (consumer, subject, last_sequence) VALUES ($1, $2, $3) "
-            "ON CONFLICT (consumer, subject) DO UPDATE SET last_sequence = EXCLUDED.last_sequence",
-            self.sub.name, subject, sequence,
-        )
-
-    async def _dead_letter(self, record: ConsumerRecord, error: str, event: CloudEvent | None) -> None:
-        headers = list(record.headers or []) + [
-            ("psm-error", error[:4000].encode()),
-            ("psm-consumer", self.sub.name.encode()),
-            ("psm-original-topic", record.topic.encode()),
-            ("psm-original-partition", str(record.partition).encode()),
-            ("psm-original-offset", str(record.offset).encode()),
-        ]
-        await self.producer.send_and_wait(dlq(record.topic), value=record.value, key=record.key, headers=headers)
+    async def _dead_letter(self, topic: str, value: bytes | None, key: bytes | None, error: str,
+                           origin: list[tuple[str, bytes]]) -> None:
+        headers = origin + [("psm-error", error[:4000].encode()), ("psm-consumer", self.sub.name.encode()),
+                            ("psm-original-topic", topic.encode())]
+        await self.producer.send_and_wait(dlq(topic), value=value, key=key, headers=headers)
         self.stats.dead_lettered += 1
-        log.error("%s: dead-lettered %s@%d: %s", self.sub.name, record.topic, record.offset, error)
-        if event is not None:
-            # Recorded as handled so that the aggregate's later events are not held up
-            # behind it; the DLQ keeps it for inspection and replay.
-            async with self.pool.acquire() as conn, conn.transaction():
-                first = await conn.fetchval(
-                    f"INSERT INTO {self._schema}.processed_events (consumer, event_id) VALUES ($1, $2) "
-                    "ON CONFLICT DO NOTHING RETURNING true",
-                    self.sub.name, event.id,
-                )
-                if first and event.sequence > await self._position(conn, event.subject):
-                    await self._advance(conn, event.subject, event.sequence)
+        log.error("%s: dead-lettered a message of %s: %s", self.sub.name, topic, error)
+
+
+def _origin(record: ConsumerRecord) -> list[tuple[str, bytes]]:
+    return list(record.headers or []) + [("psm-original-partition", str(record.partition).encode()),
+                                         ("psm-original-offset", str(record.offset).encode())]
 
 
 def dlq_error(record: ConsumerRecord) -> str | None:

@@ -34,15 +34,19 @@ class CloudEvent(BaseModel):
 
     specversion: str = "1.0"
     id: str = Field(default_factory=lambda: str(uuid.uuid4()))
-    source: str
-    type: str
-    subject: str
+    source: str = Field(min_length=1)
+    type: str = Field(min_length=1)
+    # The aggregate id: also the Kafka key and a text column in the consumer tables,
+    # which cannot hold NUL.
+    subject: str = Field(min_length=1, pattern=r"^[^\x00]+$")
     time: datetime = Field(default_factory=lambda: datetime.now(UTC))
     datacontenttype: str = "application/json"
     data: dict[str, Any]
     # Extensions: the event's place in its aggregate's history (1, 2, 3, ... no gaps)
     # and the W3C trace context of the request that caused it.
-    sequence: int = Field(ge=1)
+    # ``integer`` columns in the outbox and consumer tables: a larger number could be
+    # read here and then fail every time a consumer tried to store it.
+    sequence: int = Field(ge=1, le=2**31 - 1)
     traceparent: str | None = None
 
     @field_validator("specversion")
@@ -52,12 +56,27 @@ class CloudEvent(BaseModel):
             raise ValueError("only CloudEvents 1.0 is understood")
         return v
 
+    @field_validator("id")
+    @classmethod
+    def _uuid(cls, v: str) -> str:
+        # The consumers key processed_events by a uuid column: an id that is not one
+        # must be refused here (a poison message), not fail inside every retry.
+        try:
+            return str(uuid.UUID(v))
+        except ValueError:
+            raise ValueError("id must be a UUID") from None
+
     @field_validator("time")
     @classmethod
     def _utc(cls, v: datetime) -> datetime:
         if v.tzinfo is None:
             raise ValueError("time must carry a zone")
-        return v.astimezone(UTC)
+        try:
+            return v.astimezone(UTC)
+        except OverflowError:
+            # 0001-01-01T00:00+05:00 has no UTC form; an OverflowError would escape
+            # from_json and stop a consumer instead of dead-lettering the message.
+            raise ValueError("time is out of range in UTC") from None
 
     @classmethod
     def of(cls, payload: EventPayload, *, source: str, subject: str, sequence: int,

@@ -7,6 +7,7 @@ stays so that old events still parse.
 
 from __future__ import annotations
 
+import re
 from typing import ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict
@@ -31,11 +32,13 @@ _REGISTRY: dict[str, type[EventPayload]] = {}
 
 P = TypeVar("P", bound=type[EventPayload])
 
+# Lower-case ASCII segments: ``str.isdigit`` alone would take "v²" or "v٣" for a version.
+_TYPE_NAME = re.compile(r"psm(\.[a-z][a-z0-9_]*){2,}\.v[0-9]+", re.ASCII)
+
 
 def event_type(name: str, topic: Topic):
     """Class decorator: register ``cls`` as the payload of events of type ``name``."""
-    parts = name.split(".")
-    if len(parts) < 4 or parts[0] != "psm" or not parts[-1].startswith("v") or not parts[-1][1:].isdigit():
+    if not _TYPE_NAME.fullmatch(name):
         raise ValueError(f"event type {name!r} must look like psm.<aggregate>.<verb>.v<N>")
 
     def register(cls: P) -> P:

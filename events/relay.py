@@ -34,6 +34,7 @@ from aiokafka.errors import KafkaError
 from events.envelope import CONTENT_TYPE
 from events.outbox import notify_channel
 from events.topics import physical
+from events.clients import start_safely
 
 log = logging.getLogger("psm.relay")
 
@@ -68,6 +69,7 @@ class OutboxRelay:
     async def run(self) -> None:
         backoff = 0.2
         while True:
+            started = time.monotonic()
             try:
                 await self._lead()
             except asyncio.CancelledError:
@@ -76,6 +78,10 @@ class OutboxRelay:
                 log.warning("relay %s: %s: %s; retrying in %.1fs", self.schema, type(e).__name__, e, backoff)
             finally:
                 self.is_leader = False
+            # An outage long after the last one starts again from a short wait;
+            # otherwise every later blip would cost the 5 s maximum.
+            if time.monotonic() - started > 30:
+                backoff = 0.2
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, 5.0)
 
@@ -89,7 +95,7 @@ class OutboxRelay:
             log.info("relay %s: leading", self.schema)
             await conn.add_listener(notify_channel(self.schema), self._on_notify)
             producer = kafka_producer(self.kafka_bootstrap)
-            await producer.start()
+            await start_safely(producer)
             while True:
                 self._wake.clear()
                 sent = await self._publish_round(conn, producer)

@@ -1,7 +1,8 @@
 """Who may do what: the principal behind a request, and declarative access rules.
 
 Routes declare a ``Rule`` (``allow=kinds("operator")``); handlers check resources
-with ``principal.require_acting_as(owner_id)``. Nothing else in the code inspects
+with ``principal.require_acting_as(owner_id)`` (or ``require_self`` for what only the
+organisation itself may do). Nothing else in the code inspects
 ``org.kind`` to decide access.
 """
 
@@ -47,6 +48,16 @@ class Principal:
     def require_acting_as(self, org_id: str, what: str = "this resource") -> None:
         if not self.acts_as(org_id):
             raise Forbidden(f"only its owner (or a venue it mandated) may change {what}", rule="not-owner")
+
+    def require_self(self, org_id: str, what: str) -> None:
+        """The organisation itself (or the operator), never a venue acting under its mandate.
+
+        For what governs the mandate itself (keys, mandates): a venue that could grant
+        mandates or mint keys for an institution would keep its power after the
+        institution revoked the mandate.
+        """
+        if not (self.is_operator or (self.org_id == org_id and self.acting_for is None)):
+            raise Forbidden(f"only the organisation itself may manage {what}", rule="not-self")
 
 
 @dataclass(frozen=True)

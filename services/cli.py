@@ -1,4 +1,4 @@
-"""The ``psm`` command: ``psm stack ...``, ``psm serve``, ``psm migrate``."""
+"""The ``psm`` command: ``psm stack ...``, ``psm serve``, ``psm migrate``, ``psm seed``."""
 
 from __future__ import annotations
 
@@ -8,10 +8,12 @@ import sys
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] in ("-h", "--help"):
-        print("usage: psm {stack,serve,migrate} ...\n"
+        print("usage: psm {stack,serve,migrate,catalogue,seed} ...\n"
               "  stack up|down|status|start|stop [pg|kafka|es]   the local servers\n"
               "  serve                                           every service in one process\n"
-              "  migrate                                         apply every schema migration, create topics")
+              "  migrate                                         apply every schema migration, create topics\n"
+              "  catalogue rebuild|status                        rebuild the search index from the events\n"
+              "  seed [--seed N] [--patents N]                   load the demo market (a second run adds nothing)")
         return 0
     command, rest = argv[0], argv[1:]
     if command == "stack":
@@ -22,10 +24,18 @@ def main(argv: list[str] | None = None) -> int:
         from services.main import serve
 
         return serve(rest)
+    if command == "catalogue":
+        from search.cli import main as catalogue_main
+
+        return catalogue_main(rest)
     if command == "migrate":
         from services.main import migrate
 
         return migrate(rest)
+    if command == "seed":
+        from services.demo.command import seed
+
+        return seed(rest)
     print(f"psm: unknown command {command!r}", file=sys.stderr)
     return 2
 

@@ -19,9 +19,12 @@ log = logging.getLogger("psm.main")
 
 
 def all_modules() -> list[ServiceModule]:
+    from search.service import MODULE as search
+    from services.auctions import MODULE as auctions
+    from services.listings import MODULE as listings
     from services.platform import MODULE as platform
 
-    return [platform]
+    return [platform, listings, auctions, search]
 
 
 def serve(argv: list[str]) -> int:
@@ -58,7 +61,7 @@ def migrate(argv: list[str]) -> int:
             await apply_all_migrations(pool, all_modules())
         finally:
             await pool.close()
-        await ensure_topics(settings.kafka_bootstrap, settings.topic_prefix)
+        await ensure_topics(settings.kafka_bootstrap, settings.topic_prefix, settings.topic_partitions)
 
     asyncio.run(run())
     print("migrations applied, topics created")

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from aiohttp import web
 
 from events.consumer import Subscription
-from events.outbox import Outbox
 from services.http.api import Api
 
 
@@ -22,8 +22,10 @@ class ServiceModule:
     subscriptions: Sequence[Subscription] = ()
     # Called once the pool is up and migrations applied (e.g. to install the authenticator).
     on_startup: Callable[[web.Application], Awaitable[None]] | None = None
-    extra: dict = field(default_factory=dict)
+    # Background workers: each factory makes an object with ``async run()``, run as a
+    # task for the app's lifetime and cancelled at shutdown.
+    workers: Sequence[Callable[[web.Application], Runner]] = field(default_factory=tuple)
 
-    @property
-    def outbox(self) -> Outbox:
-        return Outbox(schema=self.schema, source=f"/psm/{self.name}")
+
+class Runner(Protocol):
+    async def run(self) -> None: ...

@@ -26,9 +26,11 @@ class Settings(BaseSettings):
     # Namespaces, so that several deployments (or test runs) share one set of servers
     # without seeing each other's topics or indices.
     topic_prefix: str = ""
+    topic_partitions: int = Field(default=6, ge=1)
     index_prefix: str = "psm"
 
     db_pool_min: int = Field(default=2, ge=1)
     db_pool_max: int = Field(default=20, ge=1)
-    max_body_bytes: int = Field(default=1 << 20, ge=1024)
+    max_body_bytes: int = Field(default=1 << 20, ge=1024)  # a JSON body
+    max_upload_bytes: int = Field(default=256 << 20, ge=1024)  # an NDJSON import
     log_level: str = "INFO"

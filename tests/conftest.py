@@ -14,11 +14,14 @@ import uuid
 from collections.abc import AsyncIterator
 
 import asyncpg
+from aiokafka.admin import AIOKafkaAdminClient
+from elasticsearch import AsyncElasticsearch
 import pytest
 from pydantic import SecretStr
 from aiohttp.test_utils import TestClient, TestServer
 
-from services.http.app import create_app
+from services.http.app import create_app, migrate
+from services.storage import create_pool
 from services.main import all_modules
 from services.settings import Settings
 
@@ -51,32 +54,86 @@ def unique(prefix: str = "t") -> str:
     return f"{prefix}{uuid.uuid4().hex[:10]}"
 
 
-@pytest.fixture
-async def database_url(base_settings: Settings) -> AsyncIterator[str]:
-    name = unique("psm_test_")
-    admin = await asyncpg.connect(base_settings.database_url)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    yield base_settings.database_url.rsplit("/", 1)[0] + "/" + name
-    admin = await asyncpg.connect(base_settings.database_url)
+def _url_of(base: Settings, name: str) -> str:
+    return base.database_url.rsplit("/", 1)[0] + "/" + name
+
+
+async def _drop_database(base: Settings, name: str) -> None:
+    admin = await asyncpg.connect(base.database_url)
     try:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await admin.close()
 
 
+@pytest.fixture(scope="session")
+async def template_database(base_settings: Settings) -> AsyncIterator[str]:
+    """A database with every schema migrated, once per test process: each test's own
+    database is a copy of it, which is much faster than migrating from scratch."""
+    name = unique("psm_tmpl_")
+    admin = await asyncpg.connect(base_settings.database_url)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    pool = await create_pool(base_settings.model_copy(update={"database_url": _url_of(base_settings, name)}),
+                             min_size=1, max_size=1)
+    try:
+        await migrate(pool, all_modules())
+    finally:
+        await pool.close()
+    yield name
+    await _drop_database(base_settings, name)
+
+
 @pytest.fixture
-def settings(base_settings: Settings, database_url: str) -> Settings:
-    """Settings for one test: its own database, topic prefix and index prefix."""
+async def database_url(base_settings: Settings, template_database: str) -> AsyncIterator[str]:
+    name = unique("psm_test_")
+    admin = await asyncpg.connect(base_settings.database_url)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"')
+    finally:
+        await admin.close()
+    yield _url_of(base_settings, name)
+    await _drop_database(base_settings, name)
+
+
+@pytest.fixture
+async def settings(base_settings: Settings, database_url: str) -> AsyncIterator[Settings]:
+    """Settings for one test: its own database, topic prefix and index prefix.
+
+    Its topics (two partitions each, enough to show per-key order) are deleted
+    afterwards, so that a long run does not pile thousands of partitions on the broker.
+    """
     tag = unique()
-    return base_settings.model_copy(update={
+    yield base_settings.model_copy(update={
         "database_url": database_url,
         "topic_prefix": f"{tag}.",
+        "topic_partitions": 2,
         "index_prefix": tag,
         "operator_key": None,
     })
+    await delete_topics(base_settings.kafka_bootstrap, f"{tag}.")
+    await delete_indices(base_settings.elasticsearch_url, f"{tag}-*")
+
+
+async def delete_indices(url: str, pattern: str) -> None:
+    es = AsyncElasticsearch(url)
+    try:
+        await es.options(ignore_status=404).indices.delete(index=pattern, expand_wildcards="all")
+    finally:
+        await es.close()
+
+
+async def delete_topics(bootstrap: str, prefix: str) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        doomed = [t for t in await admin.list_topics() if t.startswith(prefix)]
+        if doomed:
+            await admin.delete_topics(doomed)
+    finally:
+        await admin.close()
 
 
 OPERATOR_KEY = "op_test_" + uuid.uuid4().hex
@@ -105,7 +162,8 @@ async def no_leftover_tasks() -> AsyncIterator[None]:
         if not left:
             return
         await asyncio.sleep(0.02)
-    pytest.fail(f"test left tasks running: {sorted(t.get_name() for t in left)}")
+    pytest.fail("test left tasks running: " + ", ".join(sorted(
+        f"{t.get_name()} ({getattr(t.get_coro(), '__qualname__', t.get_coro())})" for t in left)))
 
 
 @pytest.fixture(autouse=True)

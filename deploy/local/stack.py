@@ -60,7 +60,7 @@ class StackSettings(BaseSettings):
     # 8.19 is the newest Elasticsearch whose integ-test-zip is on Maven Central.
     es_version: str = "8.19.21"
     es_heap: str = "1g"
-    kafka_heap: str = "512m"
+    kafka_heap: str = "1g"
 
     # Set these to use servers of your own: the matching part is then not started.
     database_url: str | None = None
@@ -462,6 +462,8 @@ class Elasticsearch(Part):
             # Keep accepting writes on a nearly full disk rather than going read-only.
             "cluster.routing.allocation.disk.threshold_enabled: false",
             "action.destructive_requires_name: false",
+            # Tests create (and delete) an index per test; room for many at once.
+            "cluster.max_shards_per_node: 10000",
             "",
         ]))
         (self.paths.logs / "es").mkdir(parents=True, exist_ok=True)

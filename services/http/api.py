@@ -22,9 +22,9 @@ from aiohttp import web
 from pydantic import BaseModel
 
 from services.access import ANY_ORG, Principal, Rule
-from services.errors import Unauthorized
+from services.errors import FieldError, NotFound, Unauthorized, ValidationFailed
 from services.http import idempotency
-from services.http.body import parse_model, parse_query, read_json
+from services.http.body import parse_model, parse_query, read_json, text_problem
 from services.http.state import AUTHENTICATOR, DB, SETTINGS
 from services.settings import Settings
 
@@ -81,6 +81,9 @@ class RouteSpec:
     status: int
     allow: Rule | None  # None: public (no key needed)
     errors: tuple[int, ...]
+    # A WebSocket endpoint: its handler takes the raw request and does its own
+    # authentication; it is listed in OpenAPI as a GET answered with 101.
+    websocket: bool = False
 
 
 class Api:
@@ -112,9 +115,18 @@ class Api:
     def delete(self, path: str, **kw):
         return self.route("DELETE", path, **kw)
 
+    def websocket(self, path: str, *, summary: str, query: type[BaseModel] | None = None,
+                  errors: tuple[int, ...] = ()):
+        def register(fn: Callable[[web.Request], Awaitable[web.StreamResponse]]):
+            self.routes.append(RouteSpec("GET", path, fn, self.service, summary, None, query, None, 101, ANY_ORG,
+                                         errors, websocket=True))
+            return fn
+
+        return register
+
     def install(self, app: web.Application) -> None:
         for spec in self.routes:
-            app.router.add_route(spec.method, spec.path, _wrap(spec))
+            app.router.add_route(spec.method, spec.path, spec.handler if spec.websocket else _wrap(spec))
 
 
 def _bearer(request: web.Request) -> str | None:
@@ -131,12 +143,21 @@ async def _principal(spec: RouteSpec, request: web.Request, conn: asyncpg.Connec
     token = _bearer(request)
     if token is None:
         raise Unauthorized("send your API key as 'Authorization: Bearer <key>'")
-    principal = await request.app[AUTHENTICATOR].authenticate(conn, token, request.headers.get("On-Behalf-Of"))
+    if text_problem(token):
+        raise Unauthorized("unknown API key")  # not even something the key table could hold
+    on_behalf_of = request.headers.get("On-Behalf-Of")
+    if on_behalf_of is not None and text_problem(on_behalf_of):
+        raise ValidationFailed([FieldError("On-Behalf-Of", "not an organisation id")])
+    principal = await request.app[AUTHENTICATOR].authenticate(conn, token, on_behalf_of)
     spec.allow.enforce(principal)
     return principal
 
 
 def _render(spec: RouteSpec, result: Any) -> web.Response:
+    if isinstance(result, web.Response):
+        # A handler that must commit what it did and still answer with a problem
+        # (e.g. a bid refused because a proxy answered it: the answer stands).
+        return result
     reply = result if isinstance(result, Reply) else Reply(result, spec.status)
     if reply.body is None:
         return web.Response(status=reply.status if reply.status != 200 else 204, headers=reply.headers)
@@ -146,15 +167,24 @@ def _render(spec: RouteSpec, result: Any) -> web.Response:
 
 def _wrap(spec: RouteSpec):
     async def handle(request: web.Request) -> web.StreamResponse:
+        pool = request.app[DB]
+        # Who is asking comes first: a caller without a valid key learns nothing about
+        # what a valid body looks like (401/403 before 415/422). The connection is given
+        # back while the body is read, so slow uploads do not hold the pool.
+        principal = None
+        if spec.allow is not None:
+            async with pool.acquire() as conn:
+                principal = await _principal(spec, request, conn)
+        path = dict(request.match_info)
+        if any(text_problem(v) for v in path.values()):
+            raise NotFound("no such resource")  # e.g. %00: nothing is named that, and PG could not even look
         raw_body = await read_json(request) if spec.body is not None else None
         body = parse_model(spec.body, raw_body) if spec.body is not None else None
         query = parse_query(spec.query, request) if spec.query is not None else None
-        pool = request.app[DB]
         async with pool.acquire() as conn:
-            principal = await _principal(spec, request, conn)
 
             async def run() -> web.Response:
-                ctx = Ctx(request, conn, principal, body, query, dict(request.match_info))
+                ctx = Ctx(request, conn, principal, body, query, path)
                 return _render(spec, await spec.handler(ctx))
 
             if request.method not in MUTATING:

@@ -41,7 +41,7 @@ def create_app(settings: Settings, modules: Sequence[ServiceModule], *, relays: 
                consumers: bool = True) -> web.Application:
     metrics = Metrics()
     app = web.Application(middlewares=[observability_middleware(metrics), problem_middleware],
-                          client_max_size=settings.max_body_bytes)
+                          client_max_size=max(settings.max_body_bytes, settings.max_upload_bytes))
     app[SETTINGS] = settings
     app[METRICS] = metrics
     app[MODULES] = list(modules)
@@ -64,6 +64,7 @@ def create_app(settings: Settings, modules: Sequence[ServiceModule], *, relays: 
         app.cleanup_ctx.append(_relays)
     if consumers:
         app.cleanup_ctx.append(_consumers)
+    app.cleanup_ctx.append(_workers)
     return app
 
 
@@ -95,7 +96,7 @@ async def _elasticsearch(app: web.Application):
 
 async def _kafka(app: web.Application):
     settings = app[SETTINGS]
-    await ensure_topics(settings.kafka_bootstrap, settings.topic_prefix)
+    await ensure_topics(settings.kafka_bootstrap, settings.topic_prefix, settings.topic_partitions)
     producer = kafka_producer(settings.kafka_bootstrap)
     await producer.start()
     app[PRODUCER] = producer
@@ -139,4 +140,10 @@ async def _consumers(app: web.Application):
                              producer=app[PRODUCER]) for m in app[MODULES] for sub in m.subscriptions]
     app[ops.CONSUMERS].extend(running)
     async for _ in _run_tasks(app, [(f"consumer-{c.sub.name}", c) for c in running]):
+        yield
+
+
+async def _workers(app: web.Application):
+    named = [(f"worker-{m.name}-{i}", factory(app)) for m in app[MODULES] for i, factory in enumerate(m.workers)]
+    async for _ in _run_tasks(app, named):
         yield

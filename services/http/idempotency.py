@@ -16,6 +16,7 @@ from aiohttp import web
 
 from services.access import Principal
 from services.errors import DomainError, FieldError, ValidationFailed
+from services.http.body import text_problem
 
 MAX_KEY_LENGTH = 255
 
@@ -26,30 +27,38 @@ class KeyReused(DomainError):
     default_rule = "idempotency-key-reused"
 
 
-def request_hash(request: web.Request, body: object) -> str:
-    canonical = json.dumps([request.method, request.path, body], sort_keys=True, separators=(",", ":"))
+def request_hash(request: web.Request, principal: Principal | None, body: object) -> str:
+    # Whom the request acts for is part of "the same request": a venue reusing a key
+    # for another institution it holds a mandate from must not get the first one's reply.
+    acting_for = principal.acting_for if principal else None
+    canonical = json.dumps([request.method, request.path, acting_for, body], sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 async def guarded(conn: asyncpg.Connection, principal: Principal | None, key: str, request: web.Request,
                   body: object, run: Callable[[], Awaitable[web.Response]]) -> web.Response:
-    if not key or len(key) > MAX_KEY_LENGTH:
-        raise ValidationFailed([FieldError("Idempotency-Key", f"1 to {MAX_KEY_LENGTH} characters")])
+    if not key or len(key) > MAX_KEY_LENGTH or text_problem(key):
+        raise ValidationFailed([FieldError("Idempotency-Key", f"1 to {MAX_KEY_LENGTH} characters of text")])
     org_id = principal.org_id if principal else "anonymous"
-    digest = request_hash(request, body)
+    digest = request_hash(request, principal, body)
     tx = conn.transaction()
     await tx.start()
     try:
-        try:
-            # Blocks while a concurrent request with the same key is in flight.
-            await conn.execute(
-                "INSERT INTO http.idempotency_keys (org_id, key, request_hash, method, path) "
-                "VALUES ($1, $2, $3, $4, $5)",
-                org_id, key, digest, request.method, request.path,
-            )
-        except asyncpg.UniqueViolationError:
-            await tx.rollback()
-            return await _replay(conn, org_id, key, digest)
+        # Blocks while a concurrent request with the same key is in flight.
+        await conn.execute(
+            "INSERT INTO http.idempotency_keys (org_id, key, request_hash, method, path) "
+            "VALUES ($1, $2, $3, $4, $5)",
+            org_id, key, digest, request.method, request.path,
+        )
+    except asyncpg.UniqueViolationError:
+        # The key was used (and that request committed): answer as it was answered.
+        # Roll back before reading, so the read is outside the aborted transaction.
+        await tx.rollback()
+        return await _replay(conn, org_id, key, digest)
+    except BaseException:
+        await tx.rollback()
+        raise
+    try:
         response = await run()
         await conn.execute(
             "UPDATE http.idempotency_keys SET status = $3, headers = $4, body = $5 WHERE org_id = $1 AND key = $2",

@@ -66,17 +66,30 @@ def build_openapi(routes: list[RouteSpec], *, title: str = "Patent Supermarket (
         if r.body is not None:
             op["requestBody"] = {"required": True, "content": {"application/json": {
                 "schema": refs[(r.body, "validation")]}}}
-        ok: dict[str, Any] = {"description": "OK"}
+        ok: dict[str, Any] = {"description": "Switching Protocols: a WebSocket of JSON messages"
+                              if r.websocket else "OK"}
         if r.response is not None:
             ok["content"] = {"application/json": {"schema": refs[(r.response, "validation")]}}
         responses: dict[str, Any] = {str(r.status): ok}
-        statuses = set(r.errors) | {422} if (r.body or r.query) else set(r.errors)
+        statuses = set(r.errors)
+        if r.body or r.query or r.method == "POST":  # POST: a reused Idempotency-Key is a 422 too
+            statuses.add(422)
+        if r.body:
+            statuses |= {400, 413, 415}
         if r.allow is not None:
             statuses |= {401, 403}
         for s in sorted(statuses):
             responses[str(s)] = {"description": "Problem", "content": problem}
         op["responses"] = responses
         paths.setdefault(path, {})[r.method.lower()] = op
+    # Served by the ops module rather than declared through an Api, but a /v1 route
+    # like any other: a client discovers the API from this very document.
+    schemas["OpenApiDocument"] = {"type": "object", "description": "This OpenAPI 3.1 document",
+                                  "required": ["openapi", "paths"]}
+    paths["/v1/openapi.json"] = {"get": {
+        "tags": ["ops"], "summary": "This OpenAPI document", "operationId": "ops_openapi",
+        "responses": {"200": {"description": "OK", "content": {"application/json": {
+            "schema": {"$ref": "#/components/schemas/OpenApiDocument"}}}}}}}
     return {
         "openapi": "3.1.0",
         "info": {"title": title, "version": version},

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -11,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.errors import ValidationFailed, FieldError
 
 T = TypeVar("T")
+P = TypeVar("P")
 
 MAX_LIMIT = 200
 
@@ -31,18 +33,23 @@ def encode_cursor(position: list[Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(position, separators=(",", ":")).encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str | None) -> list[Any] | None:
-    """The position a cursor stands for; a cursor we did not make → 400-class error on ``cursor``."""
+def decode_cursor(cursor: str | None, position: Callable[[list[Any]], P] = list) -> P | None:
+    """The position a cursor stands for, built by ``position`` from the decoded list.
+
+    A cursor we did not make (not base64 JSON, or a list ``position`` cannot read:
+    it raises ValueError/TypeError/IndexError/KeyError/OverflowError) → 422 on ``query.cursor``,
+    never a 500 from the query it would have fed.
+    """
     if cursor is None:
         return None
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         value = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (ValueError, UnicodeDecodeError):
-        value = None
-    if not isinstance(value, list):
-        raise ValidationFailed([FieldError("query.cursor", "not a cursor this API issued")])
-    return value
+        if not isinstance(value, list):
+            raise ValueError("a cursor is a list")
+        return position(value)
+    except (ValueError, TypeError, IndexError, KeyError, OverflowError, RecursionError):
+        raise ValidationFailed([FieldError("query.cursor", "not a cursor this API issued")]) from None
 
 
 def page_of(rows: list[T], limit: int, position_of) -> tuple[list[T], str | None]:

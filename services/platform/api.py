@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.access import ANY_ORG, OPERATOR
 from services.http.api import Api, Ctx, Reply
+from services.http.body import text_problem
 from services.http.pagination import PageQuery, decode_cursor, page_of
 from services.platform import handlers
 from services.platform import repository as repo
@@ -106,12 +107,20 @@ async def register_org(ctx: Ctx[OrgCreate]) -> Reply:
                  {"Location": f"/v1/orgs/{row['id']}"})
 
 
+def _org_position(value: list) -> tuple[datetime, str]:
+    """(created_at, id) from a cursor's list; raises ValueError/TypeError for anything else."""
+    created_at, org_id = value  # exactly two
+    at = datetime.fromisoformat(created_at)
+    if at.tzinfo is None or not isinstance(org_id, str) or text_problem(org_id):
+        raise ValueError("not an org position")
+    return at.astimezone(UTC), org_id  # OverflowError for the year 1 or 9999 at an offset
+
+
 @api.get("/v1/orgs", query=OrgListQuery, response=OrgPage, allow=OPERATOR, summary="List organisations")
 async def list_orgs(ctx: Ctx) -> OrgPage:
     q: OrgListQuery = ctx.query
-    after = decode_cursor(q.cursor)
-    after_t = (datetime.fromisoformat(after[0]), after[1]) if after else None
-    rows = await repo.list_orgs(ctx.conn, after_t, q.limit, q.kind)
+    after = decode_cursor(q.cursor, _org_position)
+    rows = await repo.list_orgs(ctx.conn, after, q.limit, q.kind)
     items, cursor = page_of(rows, q.limit, lambda r: [r["created_at"].isoformat(), r["id"]])
     return OrgPage(items=[Org.of(r) for r in items], next_cursor=cursor)
 
@@ -138,7 +147,7 @@ async def issue_key(ctx: Ctx) -> KeyCreated:
 @api.get("/v1/orgs/{id}/keys", response=KeyList, errors=(404,), summary="The organisation's keys (never the secrets)")
 async def list_keys(ctx: Ctx) -> KeyList:
     await handlers.load_org(ctx.conn, ctx.path["id"])
-    ctx.me().require_acting_as(ctx.path["id"], "this organisation's keys")
+    ctx.me().require_self(ctx.path["id"], "this organisation's keys")
     rows = await repo.list_keys(ctx.conn, ctx.path["id"])
     return KeyList(items=[KeyInfo(key_id=r["id"], created_at=r["created_at"], revoked_at=r["revoked_at"]) for r in rows])
 

@@ -8,7 +8,7 @@ import asyncpg
 from events.outbox import Outbox
 from events.schemas.platform import OrgKeyIssued, OrgKeyRevoked, OrgMandateGranted, OrgMandateRevoked, OrgRegistered
 from services.access import OPERATOR_ORG_ID, Principal
-from services.errors import Conflict, Forbidden, NotFound
+from services.errors import Conflict, NotFound
 from services.http.observability import current_traceparent
 from services.platform import repository as repo
 from services.platform.domain import IssuedKey, NewOrg, check_mandate_grant, issue_key, new_id
@@ -20,7 +20,15 @@ async def register_org(conn: asyncpg.Connection, org: NewOrg) -> tuple[asyncpg.R
     if org.uscc and await repo.org_exists_with_uscc(conn, org.uscc):
         raise Conflict(f"an organisation with USCC {org.uscc} is already registered", rule="uscc-taken", field="uscc")
     org_id = new_id("org")
-    row = await repo.insert_org(conn, org_id, org)
+    try:
+        row = await repo.insert_org(conn, org_id, org)
+    except asyncpg.UniqueViolationError:
+        # The check above cannot see a concurrent registration of the same USCC that
+        # has not committed yet; the unique index can (the insert waits for it). Its
+        # violation is that same conflict, not a server error; the request's
+        # transaction is rolled back as for any other refusal.
+        raise Conflict(f"an organisation with USCC {org.uscc} is already registered", rule="uscc-taken",
+                       field="uscc") from None
     key = issue_key()
     await repo.insert_key(conn, key.key_id, org_id, key.digest)
     tp = current_traceparent()
@@ -53,7 +61,7 @@ async def load_org(conn: asyncpg.Connection, org_id: str) -> asyncpg.Record:
 
 async def issue_org_key(conn: asyncpg.Connection, me: Principal, org_id: str) -> tuple[asyncpg.Record, IssuedKey]:
     await load_org(conn, org_id)
-    me.require_acting_as(org_id, "this organisation's keys")
+    me.require_self(org_id, "this organisation's keys")
     key = issue_key()
     row = await repo.insert_key(conn, key.key_id, org_id, key.digest)
     await OUTBOX.record(conn, org_id, OrgKeyIssued(org_id=org_id, key_id=key.key_id), traceparent=current_traceparent())
@@ -62,7 +70,7 @@ async def issue_org_key(conn: asyncpg.Connection, me: Principal, org_id: str) ->
 
 async def revoke_org_key(conn: asyncpg.Connection, me: Principal, org_id: str, key_id: str) -> None:
     await load_org(conn, org_id)
-    me.require_acting_as(org_id, "this organisation's keys")
+    me.require_self(org_id, "this organisation's keys")
     revoked = await repo.revoke_key(conn, org_id, key_id)
     if revoked is None:
         raise NotFound(f"organisation {org_id} has no key {key_id}")
@@ -73,9 +81,7 @@ async def revoke_org_key(conn: asyncpg.Connection, me: Principal, org_id: str, k
 
 async def grant_mandate(conn: asyncpg.Connection, me: Principal, org_id: str, venue_id: str) -> asyncpg.Record:
     org = await load_org(conn, org_id)
-    # Only the organisation itself (not a venue acting for it) grants mandates.
-    if not (me.is_operator or (me.org_id == org_id and me.acting_for is None)):
-        raise Forbidden("only the organisation itself grants mandates", rule="not-owner")
+    me.require_self(org_id, "this organisation's mandates")
     venue = await repo.get_org(conn, venue_id)
     if venue is None:
         raise NotFound(f"no organisation {venue_id}", rule="venue-not-found")
@@ -89,7 +95,8 @@ async def grant_mandate(conn: asyncpg.Connection, me: Principal, org_id: str, ve
 
 async def revoke_mandate(conn: asyncpg.Connection, me: Principal, org_id: str, venue_id: str) -> None:
     await load_org(conn, org_id)
-    me.require_acting_as(org_id, "this organisation's mandates")
+    # Not a venue under mandate either: it could revoke its rivals' mandates.
+    me.require_self(org_id, "this organisation's mandates")
     if not await repo.revoke_mandate(conn, org_id, venue_id):
         raise NotFound(f"{org_id} has no mandate in force for {venue_id}")
     await OUTBOX.record(conn, org_id, OrgMandateRevoked(org_id=org_id, venue_id=venue_id),

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import tempfile
 import socket
 import subprocess
 import sys
@@ -46,8 +48,10 @@ def pids_of(root: Path) -> list[int]:
 
 
 @pytest.fixture(scope="module")
-def private_stack(tmp_path_factory) -> Iterator[dict[str, str]]:
-    root = tmp_path_factory.mktemp("stack")
+def private_stack() -> Iterator[dict[str, str]]:
+    # Not under pytest's tmp_path: pytest keeps /tmp/pytest-of-<user> private (0700)
+    # and resets that whenever a pytest starts, but the servers run as the stack user.
+    root = Path(tempfile.mkdtemp(prefix="psm-stack-test-"))
     os.chmod(root, 0o755)
     env = {k: v for k, v in os.environ.items() if not k.startswith("PSM_")}
     env.update({
@@ -65,6 +69,7 @@ def private_stack(tmp_path_factory) -> Iterator[dict[str, str]]:
         yield env
     finally:
         run_stack(env, "down")
+        shutil.rmtree(root, ignore_errors=True)
 
 
 def status(env: dict[str, str]) -> dict[str, dict]:

@@ -1,0 +1,119 @@
+"""What a catalogue document holds: built from an event's snapshot, with no I/O.
+
+The catalogue is a read model of the events alone (DESIGN §1): every listing event
+carries the listing's whole state, so a document is a pure function of the latest
+event seen for that listing.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from events.schemas.listings import ListingSnapshot
+
+# States a listing is found in by default; drafts are never in the catalogue at all.
+VISIBLE_STATUSES = ("published", "reserved", "sold")
+# What ?status= may ask for: the visible states, and the ones that left the market.
+SEARCHABLE_STATUSES = (*VISIBLE_STATUSES, "withdrawn", "expired")
+
+_IPC = re.compile(r"^([A-H])(\d{2})([A-Z])\s*(\d{1,4})\s*/\s*(\d{2,6})$")
+
+
+class NotAnIpcSymbol(ValueError):
+    pass
+
+
+def normalize_ipc(raw: str) -> str:
+    """``h01m10/0525`` → ``H01M 10/0525`` (the form the listings context stores)."""
+    m = _IPC.match(raw.strip().upper())
+    if not m:
+        raise NotAnIpcSymbol(f"{raw!r} is not an IPC symbol like H01M 10/0525")
+    section, cls, subclass, group, subgroup = m.groups()
+    return f"{section}{cls}{subclass} {int(group)}/{subgroup}"
+
+
+def ipc_levels(symbol: str) -> dict[str, str]:
+    """Section, class, subclass, main group and group of a normalised symbol."""
+    subclass, _, group = symbol.partition(" ")
+    main = group.split("/", 1)[0]
+    return {"ipc_section": symbol[0], "ipc_class": symbol[:3], "ipc_subclass": subclass,
+            "ipc_main_group": f"{subclass} {main}/00", "ipc_group": symbol}
+
+
+def industry_levels(code: str) -> list[str]:
+    """GB/T 4754: section letter, division (2 digits), group (3), class (4)."""
+    return [code[:n] for n in (1, 3, 4, 5) if len(code) >= n]
+
+
+def region_levels(code: str) -> list[str]:
+    """GB/T 2260: province (``31`` + ``0000``), prefecture (``3101`` + ``00``), county."""
+    levels = [code[:2] + "0000", code[:4] + "00", code]
+    return list(dict.fromkeys(levels))
+
+
+def number_spellings(number: str) -> list[str]:
+    plain = number.upper().removeprefix("ZL").replace(".", "")
+    return list(dict.fromkeys([number, plain]))
+
+
+def _unique(values) -> list:
+    return list(dict.fromkeys(v for v in values if v))
+
+
+def listing_document(s: ListingSnapshot) -> dict[str, Any] | None:
+    """The catalogue document of a listing, or None while it is a draft (never searchable)."""
+    if s.status == "draft":
+        return None
+    ipc_symbols = _unique(sym for p in s.patents for sym in p.ipc)
+    levels: dict[str, list[str]] = {k: [] for k in
+                                    ("ipc_section", "ipc_class", "ipc_subclass", "ipc_main_group", "ipc_group")}
+    for sym in ipc_symbols:
+        try:
+            parts = ipc_levels(normalize_ipc(sym))
+        except NotAnIpcSymbol:
+            continue  # the register validates IPC; an odd old symbol is still kept in ``ipc``
+        for k, v in parts.items():
+            levels[k].append(v)
+    money = s.price if s.kind == "supply" else s.budget
+    doc_type = "listing" if s.kind == "supply" else "demand"
+    return {
+        "type": doc_type,
+        "id": s.listing_id,
+        "title": s.title,
+        "description": s.description,
+        "abstracts": _unique(p.abstract for p in s.patents),
+        "patent_titles": _unique(p.title for p in s.patents),
+        "field": s.field,
+        "tags": list(s.tags),
+        "owner_name": s.owner_name,
+        "applicants": _unique(a for p in s.patents for a in p.applicants),
+        "patent_ids": [p.patent_id for p in s.patents],
+        "patent_numbers": _unique(n for p in s.patents for n in number_spellings(p.number)),
+        "ipc": ipc_symbols,
+        **{k: _unique(v) for k, v in levels.items()},
+        "industry": s.industry,
+        "industry_division": s.industry[:3] if s.industry else None,
+        "industry_levels": industry_levels(s.industry) if s.industry else [],
+        "region": s.region,
+        "region_province": s.region[:2] + "0000" if s.region else None,
+        "region_levels": region_levels(s.region) if s.region else [],
+        "modes": list(s.modes),
+        "stage": s.stage,
+        "status": s.status,
+        "owner_kind": s.owner_kind,
+        "owner_org_id": s.owner_org_id,
+        "price": float(money.amount) if money else None,
+        "price_amount": f"{money.amount:.2f}" if money else None,
+        "currency": money.currency if money else None,
+        "price_kind": None if money is None else ("price" if s.kind == "supply" else "budget"),
+        "negotiable": s.negotiable,
+        "open_licence": s.open_licence,
+        "published_at": s.published_at.isoformat() if s.published_at else None,
+        "updated_at": s.updated_at.isoformat(),
+        "ends_at": None,
+        "suggest": {
+            "input": _unique([s.title, *(p.title for p in s.patents), s.field or "", *s.tags]),
+            "contexts": {"type": [doc_type], "status": [s.status]},
+        },
+    }

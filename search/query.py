@@ -1,0 +1,249 @@
+"""The catalogue search, as Elasticsearch request bodies and readers of their answers.
+
+Pure: no I/O, nothing from the Elasticsearch client. ``build_search`` turns a
+``SearchQuery`` into the keyword arguments of ``AsyncElasticsearch.search``;
+``read_search`` turns the answer into the API's ``SearchResult``.
+
+* Full text searches every text field twice, as CJK bigrams and as smartcn words
+  (search.mappings), with field boosts: title ≫ patent titles > abstracts, field, tags >
+  description > owner and applicants. Each field's clause needs most of its terms
+  (``2<75%``); the words sub-field is what lets 「锂电池」 (锂 + 电池) find
+  「锂离子电池正极材料」, whose bigrams lack 锂电.
+* Filters are ANDed between names and ORed within one (``?mode=transfer,equity``), and
+  all of them narrow the facets too, so a facet whose field has one value per document
+  adds up to ``total`` (with its ``other`` and ``missing`` counts).
+* Pagination is ``search_after`` on the sort's values with the id as the last key, so
+  ties never repeat or skip an item; the cursor also names the sort it belongs to.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Any
+
+from search.documents import VISIBLE_STATUSES, number_spellings
+from search.models import (
+    Bucket, CatalogueItem, Facet, Facets, PriceBucket, PriceFacet, SearchQuery, SearchResult, Suggestion, Suggestions,
+    SuggestQuery, ipc_filter_term,
+)
+from services.http.pagination import decode_cursor, encode_cursor
+
+# (field, boost): each is searched as bigrams and as words.
+TEXT_FIELDS: tuple[tuple[str, float], ...] = (
+    ("title", 5), ("patent_titles", 3), ("abstracts", 2), ("field.text", 2), ("tags.text", 2),
+    ("description", 1), ("owner_name.text", 1), ("applicants.text", 1),
+)
+HIGHLIGHTED = ("title", "patent_titles", "abstracts", "description")
+TEXT_MINIMUM_MATCH = "2<75%"
+
+SORTS: dict[str, list[dict[str, Any]]] = {
+    "relevance": [{"_score": {"order": "desc"}}, {"published_at": {"order": "desc", "missing": "_last"}},
+                  {"id": {"order": "asc"}}],
+    "newest": [{"published_at": {"order": "desc", "missing": "_last"}}, {"id": {"order": "asc"}}],
+    "price_asc": [{"price": {"order": "asc", "missing": "_last"}}, {"id": {"order": "asc"}}],
+    "price_desc": [{"price": {"order": "desc", "missing": "_last"}}, {"id": {"order": "asc"}}],
+    "ending_soon": [{"ends_at": {"order": "asc", "missing": "_last"}},
+                    {"published_at": {"order": "desc", "missing": "_last"}}, {"id": {"order": "asc"}}],
+}
+
+# Price bands (CNY-sized): below 100k, 100k–500k, ... 50M and more.
+PRICE_EDGES = (Decimal(100_000), Decimal(500_000), Decimal(1_000_000), Decimal(5_000_000), Decimal(10_000_000),
+               Decimal(50_000_000))
+
+# facet name → (field, buckets asked for)
+TERM_FACETS: dict[str, tuple[str, int]] = {
+    "type": ("type", 10), "status": ("status", 10), "stage": ("stage", 10), "owner_kind": ("owner_kind", 10),
+    "industry": ("industry_division", 50), "region": ("region_province", 40), "mode": ("modes", 10),
+    "ipc_section": ("ipc_section", 10), "ipc_class": ("ipc_class", 50),
+}
+
+ITEM_SOURCE = ("type", "id", "title", "status", "description", "owner_org_id", "owner_name", "owner_kind", "industry",
+               "field", "region", "modes", "stage", "price_amount", "currency", "negotiable", "ipc",
+               "patent_numbers", "open_licence", "published_at", "updated_at", "ends_at")
+
+DESCRIPTION_CHARS = 200
+
+
+# -- the query ---------------------------------------------------------------------------
+def text_fields() -> list[str]:
+    out = []
+    for name, boost in TEXT_FIELDS:
+        base = name.removesuffix(".text")
+        out += [f"{name}^{boost:g}", f"{base}.words^{boost:g}"]
+    return out
+
+
+_NUMBER = re.compile(r"^(ZL)?\d{8,12}\.?[\dX]$", re.IGNORECASE)
+
+
+def text_query(q: str) -> dict[str, Any]:
+    should: list[dict[str, Any]] = [{"multi_match": {"query": q, "type": "most_fields", "fields": text_fields(),
+                                                     "minimum_should_match": TEXT_MINIMUM_MATCH}}]
+    compact = q.replace(" ", "")
+    if _NUMBER.match(compact):
+        # A patent number typed into the search box finds its listing, in either spelling.
+        should.append({"terms": {"patent_numbers": number_spellings(compact.upper()), "boost": 20}})
+    return {"bool": {"should": should, "minimum_should_match": 1}}
+
+
+def filters(p: SearchQuery) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = [{"terms": {"status": p.status or list(VISIBLE_STATUSES)}}]
+    for field, values in (("type", p.type), ("modes", p.mode), ("stage", p.stage), ("owner_kind", p.owner_kind),
+                          ("industry_levels", p.industry), ("region_levels", p.region)):
+        if values:
+            out.append({"terms": {field: values}})
+    if p.ipc:
+        terms = [ipc_filter_term(v) for v in p.ipc]
+        out.append({"bool": {"should": [{"term": {f: v}} for f, v in terms], "minimum_should_match": 1}})
+    if p.open_licence is not None:
+        out.append({"term": {"open_licence": p.open_licence}})
+    if p.price_min is not None or p.price_max is not None:
+        bounds = {}
+        if p.price_min is not None:
+            bounds["gte"] = float(p.price_min)
+        if p.price_max is not None:
+            bounds["lte"] = float(p.price_max)
+        out.append({"range": {"price": bounds}})
+    return out
+
+
+def aggregations() -> dict[str, Any]:
+    aggs: dict[str, Any] = {}
+    for name, (field, size) in TERM_FACETS.items():
+        aggs[name] = {"terms": {"field": field, "size": size}}
+        aggs[f"{name}_missing"] = {"missing": {"field": field}}
+    ranges = [{"key": _band_key(lo, hi), **({"from": float(lo)} if lo is not None else {}),
+               **({"to": float(hi)} if hi is not None else {})} for lo, hi in _bands()]
+    aggs["price"] = {"range": {"field": "price", "ranges": ranges}}
+    aggs["price_missing"] = {"missing": {"field": "price"}}
+    return aggs
+
+
+def _bands() -> list[tuple[Decimal | None, Decimal | None]]:
+    edges: list[Decimal | None] = [None, *PRICE_EDGES, None]
+    return list(zip(edges[:-1], edges[1:]))
+
+
+def _band_key(lo: Decimal | None, hi: Decimal | None) -> str:
+    return f"{'' if lo is None else lo}-{'' if hi is None else hi}"
+
+
+def _number(v: Any) -> bool:
+    # A missing price sorts as ±Infinity, which Elasticsearch writes as a string.
+    return (isinstance(v, (int, float)) and not isinstance(v, bool)) or v in ("Infinity", "-Infinity")
+
+
+def _millis(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+_SORT_VALUE = {"_score": _number, "price": _number, "published_at": _millis, "ends_at": _millis,
+               "id": lambda v: isinstance(v, str)}
+
+
+def effective_sort(p: SearchQuery) -> str:
+    """Relevance needs a query; without one, the newest come first."""
+    return "newest" if p.sort == "relevance" and not p.q else p.sort
+
+
+def cursor_position(p: SearchQuery) -> list[Any] | None:
+    """The ``search_after`` values a cursor stands for (422 if it was made for another sort)."""
+    sort = effective_sort(p)
+
+    def read(value: list[Any]) -> list[Any]:
+        if value[0] != sort or len(value) != len(SORTS[sort]) + 1:
+            raise ValueError("cursor of another sort")
+        for key, v in zip(SORTS[sort], value[1:]):
+            if not _SORT_VALUE[next(iter(key))](v):
+                raise ValueError("not a position")  # would be a 400 from Elasticsearch, so a 500 here
+        return value[1:]
+
+    return decode_cursor(p.cursor, read)
+
+
+def build_search(p: SearchQuery) -> dict[str, Any]:
+    """Keyword arguments for ``AsyncElasticsearch.search`` (index not included)."""
+    query: dict[str, Any] = {"bool": {"filter": filters(p)}}
+    body: dict[str, Any] = {
+        "query": query, "aggs": aggregations(), "sort": SORTS[effective_sort(p)],
+        # One more than asked: whether it comes back says if there is a next page.
+        "size": p.limit + 1, "track_total_hits": True, "source_includes": list(ITEM_SOURCE),
+    }
+    if p.q:
+        query["bool"]["must"] = [text_query(p.q)]
+        body["highlight"] = {
+            "pre_tags": ["<em>"], "post_tags": ["</em>"], "encoder": "html",
+            "fields": {f: ({"number_of_fragments": 0} if f == "title" else
+                           {"fragment_size": 120, "number_of_fragments": 2})
+                       for base in HIGHLIGHTED for f in (base, f"{base}.words")},
+        }
+    position = cursor_position(p)
+    if position is not None:
+        body["search_after"] = position
+    return body
+
+
+# -- reading the answer ------------------------------------------------------------------
+def item_of(hit: dict[str, Any], item_type: type[CatalogueItem] = CatalogueItem, **extra) -> CatalogueItem:
+    src = hit.get("_source", {})
+    amount, currency = src.get("price_amount"), src.get("currency")
+    description = src.get("description") or ""
+    highlight = {}
+    for base in HIGHLIGHTED:
+        fragments = hit.get("highlight", {}).get(base) or hit.get("highlight", {}).get(f"{base}.words")
+        if fragments:
+            highlight[base] = fragments
+    return item_type(
+        type=src["type"], id=src["id"], title=src["title"], highlight=highlight, status=src["status"],
+        description=description[:DESCRIPTION_CHARS],
+        owner_org_id=src.get("owner_org_id"), owner_name=src.get("owner_name"), owner_kind=src.get("owner_kind"),
+        industry=src.get("industry"), field=src.get("field"), region=src.get("region"),
+        modes=src.get("modes") or [], stage=src.get("stage"),
+        price={"amount": amount, "currency": currency} if amount is not None else None,
+        negotiable=bool(src.get("negotiable")), ipc=src.get("ipc") or [],
+        patent_numbers=[n for n in src.get("patent_numbers") or [] if "." in n or not n.isdigit()],
+        open_licence=bool(src.get("open_licence")), published_at=src.get("published_at"),
+        updated_at=src.get("updated_at"), ends_at=src.get("ends_at"), score=hit.get("_score"), **extra,
+    )
+
+
+def _facet(aggs: dict[str, Any], name: str) -> Facet:
+    terms = aggs[name]
+    return Facet(buckets=[Bucket(value=str(b["key"]), count=b["doc_count"]) for b in terms["buckets"]],
+                 other=terms.get("sum_other_doc_count", 0), missing=aggs[f"{name}_missing"]["doc_count"])
+
+
+def read_facets(aggs: dict[str, Any]) -> Facets:
+    counts = {b["key"]: b["doc_count"] for b in aggs["price"]["buckets"]}
+    bands = [PriceBucket(key=_band_key(lo, hi), gte=lo, lt=hi, count=counts.get(_band_key(lo, hi), 0))
+             for lo, hi in _bands()]
+    price = PriceFacet(buckets=bands, missing=aggs["price_missing"]["doc_count"])
+    return Facets(**{name: _facet(aggs, name) for name in TERM_FACETS}, price=price)
+
+
+def read_search(p: SearchQuery, response: dict[str, Any]) -> SearchResult:
+    hits = response["hits"]["hits"]
+    page, more = hits[:p.limit], len(hits) > p.limit
+    next_cursor = encode_cursor([effective_sort(p), *page[-1]["sort"]]) if more and page else None
+    return SearchResult(total=response["hits"]["total"]["value"], items=[item_of(h) for h in page],
+                        facets=read_facets(response["aggregations"]), next_cursor=next_cursor)
+
+
+# -- type-ahead --------------------------------------------------------------------------
+def build_suggest(p: SuggestQuery) -> dict[str, Any]:
+    contexts: dict[str, list[str]] = {"status": list(VISIBLE_STATUSES)}
+    completion: dict[str, Any] = {"field": "suggest", "size": p.limit, "skip_duplicates": True,
+                                  "contexts": contexts}
+    if p.type:
+        # Both contexts in one suggester would match either (OR): filter types on the way out.
+        completion["size"] = p.limit * 3
+    return {"suggest": {"catalogue": {"prefix": p.q, "completion": completion}}, "source_includes": ["type", "id"],
+            "size": 0}
+
+
+def read_suggest(p: SuggestQuery, response: dict[str, Any]) -> Suggestions:
+    options = response["suggest"]["catalogue"][0]["options"]
+    items = [Suggestion(text=o["text"], type=o["_source"]["type"], id=o["_source"]["id"]) for o in options
+             if not p.type or o["_source"]["type"] in p.type]
+    return Suggestions(items=items[:p.limit])

@@ -1,0 +1,23 @@
+"""The search context as a ServiceModule: schema ``search`` (its consumer records and the
+catalogue's index versions), the catalogue routes, and the indexer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aiohttp import web
+
+from search.api import api
+from search.indexer import CatalogueIndexer
+from search.indices import ensure_catalogue
+from services.http.state import DB, ES, SETTINGS
+from services.module import ServiceModule
+
+
+async def create_catalogue(app: web.Application) -> None:
+    """The catalogue index exists (and the table agrees) before the indexer starts."""
+    await ensure_catalogue(app[DB], app[ES], app[SETTINGS].index_prefix)
+
+
+MODULE = ServiceModule(name="search", schema="search", migrations=Path(__file__).parent / "migrations", api=api,
+                       on_startup=create_catalogue, workers=[CatalogueIndexer])

@@ -1,0 +1,217 @@
+"""Auction use cases. Bids to one auction are serialised by the auction row's lock
+(SELECT … FOR UPDATE): whatever the number of bidders and replicas, each bid sees the
+state the previous one left, so accepted bids strictly increase and their sequence
+numbers are consecutive. A 201 is sent only after the transaction holding the bid
+and its outbox event has committed."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import asyncpg
+
+from events.outbox import Outbox
+from events.schemas.auctions import (
+    AuctionClosed, AuctionDefaulted, AuctionExtended, AuctionOpened, AuctionScheduled, AuctionSettled, BidAccepted,
+    BidderRegistered, DepositConfirmed, DepositsSettled, ExportReviewDecided, ExportReviewRequested,
+)
+from events.schemas.common import Money
+from services.access import Principal
+from services.auctions import domain
+from services.auctions import repository as repo
+from services.errors import Conflict, Forbidden, NotFound
+from services.http.observability import current_traceparent
+
+OUTBOX = Outbox(schema="auctions", source="/psm/auctions")
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_id(prefix: str) -> str:
+    return f"{prefix}_{secrets.token_hex(8)}"
+
+
+async def _record(conn: asyncpg.Connection, auction_id: str, payload) -> None:
+    await OUTBOX.record(conn, auction_id, payload, traceparent=current_traceparent())
+
+
+def money(row: asyncpg.Record, amount: Decimal) -> Money:
+    return Money(amount=amount, currency=row["currency"])
+
+
+async def load(conn: asyncpg.Connection, auction_id: str, *, lock: bool = False) -> asyncpg.Record:
+    row = await repo.get(conn, auction_id, lock=lock)
+    if row is None:
+        raise NotFound(f"no auction {auction_id}")
+    return row
+
+
+async def create(conn: asyncpg.Connection, me: Principal, listing_id: str, currency: str, terms: domain.Terms,
+                 relisted_from: str | None = None) -> asyncpg.Record:
+    listing = await repo.listing(conn, listing_id)
+    if listing is None:
+        raise NotFound(f"no listing {listing_id} (a listing just published can take a moment to reach auctions)",
+                       rule="listing-not-found", field="listing_id")
+    me.require_acting_as(listing["owner_org_id"], "this listing")
+    if listing["kind"] != "supply" or listing["status"] != "published":
+        raise Conflict(f"only a published supply listing is auctioned (this one is {listing['status']})",
+                       rule="listing-not-published")
+    domain.validate_terms(terms, now())
+    auction_id = new_id("auc")
+    try:
+        async with conn.transaction():
+            row = await repo.insert_auction(conn, auction_id, listing_id, listing["owner_org_id"], currency, terms,
+                                            relisted_from)
+    except asyncpg.UniqueViolationError:
+        raise Conflict("this listing already has a running auction", rule="auction-already-running") from None
+    await _record(conn, auction_id, AuctionScheduled(
+        auction_id=auction_id, listing_id=listing_id, starts_at=terms.starts_at, ends_at=terms.ends_at,
+        start_price=money(row, terms.start_price), seller_org_id=listing["owner_org_id"],
+        increment=money(row, terms.increment), deposit=money(row, terms.deposit), relisted_from=relisted_from))
+    return row
+
+
+async def register(conn: asyncpg.Connection, me: Principal, auction_id: str) -> tuple[asyncpg.Record, bool]:
+    row = await load(conn, auction_id)
+    bidder = me.effective_org_id
+    if bidder == row["seller_org_id"]:
+        raise Forbidden("the seller cannot bid in its own auction", rule="seller-cannot-bid")
+    if row["status"] not in ("scheduled", "open"):
+        raise Conflict(f"the auction is {row['status']}", rule="auction-not-open")
+    reg = await repo.insert_registration(conn, new_id("reg"), auction_id, bidder)
+    if reg is None:
+        return await repo.registration_of(conn, auction_id, bidder), False
+    await _record(conn, auction_id, BidderRegistered(auction_id=auction_id, registration_id=reg["id"],
+                                                     bidder_org_id=bidder))
+    return reg, True
+
+
+async def confirm_deposit(conn: asyncpg.Connection, auction_id: str, registration_id: str) -> asyncpg.Record:
+    row = await load(conn, auction_id)
+    reg = await repo.registration(conn, registration_id)
+    if reg is None or reg["auction_id"] != auction_id:
+        raise NotFound(f"no registration {registration_id} in auction {auction_id}")
+    if reg["deposit_status"] == "confirmed":
+        return reg
+    if reg["deposit_status"] != "pending":
+        raise Conflict(f"the deposit is already {reg['deposit_status']}", rule="deposit-settled")
+    reg = await repo.set_deposit(conn, registration_id, "confirmed")
+    await _record(conn, auction_id, DepositConfirmed(auction_id=auction_id, registration_id=registration_id,
+                                                     amount=money(row, row["deposit"])))
+    return reg
+
+
+async def place_bid(conn: asyncpg.Connection, me: Principal, auction_id: str, amount: Decimal,
+                    max_amount: Decimal | None) -> tuple[domain.Auction, domain.BidOutcome, str]:
+    row = await load(conn, auction_id, lock=True)
+    auction = repo.to_domain(row)
+    auction.ensure_open(now())  # a closed auction says so first, whoever asks
+    reg = await repo.registration_of(conn, auction_id, me.effective_org_id)
+    domain.require_bidder(reg is not None, reg is not None and reg["deposit_status"] == "confirmed")
+    was = auction.status
+    outcome = auction.place_bid(reg["id"], amount, max_amount, now(), auction.bid_count + 1)
+    if auction.status == domain.OPEN and was == domain.SCHEDULED:
+        await _record(conn, auction_id, AuctionOpened(auction_id=auction_id, listing_id=row["listing_id"],
+                                                      ends_at=auction.ends_at))
+    await repo.insert_bids(conn, auction_id, outcome.accepted)
+    row = await repo.save(conn, auction)
+    for b in outcome.accepted:
+        await _record(conn, auction_id, BidAccepted(
+            auction_id=auction_id, listing_id=row["listing_id"], bid_sequence=b.sequence, bidder=b.bidder,
+            amount=money(row, b.amount), proxy=b.proxy, placed_at=b.placed_at, reserve_met=auction.reserve_met,
+            ends_at=auction.ends_at))
+    if outcome.extended_to is not None:
+        await _record(conn, auction_id, AuctionExtended(auction_id=auction_id, listing_id=row["listing_id"],
+                                                        ends_at=outcome.extended_to))
+    return auction, outcome, reg["id"]
+
+
+async def advance(conn: asyncpg.Connection, row: asyncpg.Record) -> None:
+    """The scheduler's step for one due auction (its row is locked): open and/or close it."""
+    auction = repo.to_domain(row)
+    t = now()
+    if auction.open(t):
+        await _record(conn, auction.id, AuctionOpened(auction_id=auction.id, listing_id=auction.listing_id,
+                                                      ends_at=auction.ends_at))
+    outcome = auction.close(t)
+    await repo.save(conn, auction)
+    if outcome is None:
+        return
+    price = money(row, auction.final_price) if auction.final_price is not None else None
+    await _record(conn, auction.id, AuctionClosed(auction_id=auction.id, listing_id=auction.listing_id,
+                                                  outcome=outcome, price=price, winner=auction.winner,
+                                                  bid_count=auction.bid_count))
+    # Losers get their deposits back at once; the winner's is held until settlement.
+    released = await repo.release_deposits(conn, auction.id, keep=auction.winner)
+    if released:
+        await _record(conn, auction.id, DepositsSettled(auction_id=auction.id, released=released))
+
+
+async def close_due(pool: asyncpg.Pool) -> int:
+    async with pool.acquire() as conn, conn.transaction():
+        rows = await repo.due(conn)
+        for row in rows:
+            await advance(conn, row)
+        return len(rows)
+
+
+async def _winner_org(conn: asyncpg.Connection, auction: domain.Auction) -> str:
+    reg = await repo.registration(conn, auction.winner)
+    return reg["bidder_org_id"]
+
+
+async def settle(conn: asyncpg.Connection, auction_id: str) -> asyncpg.Record:
+    row = await load(conn, auction_id, lock=True)
+    auction = repo.to_domain(row)
+    winner_org = await _winner_org(conn, auction) if auction.winner else None
+    country = await repo.org_country(conn, winner_org) if winner_org else None
+    if auction.status == domain.CLOSED_WON and country is None:
+        raise Conflict("the winner's organisation is not known here yet; try again shortly", rule="winner-unknown")
+    status = auction.settle(country or "")
+    row = await repo.save(conn, auction)
+    if status == domain.SETTLED:
+        await _settled(conn, row, auction, winner_org)
+    else:
+        await _record(conn, auction_id, ExportReviewRequested(auction_id=auction_id, listing_id=row["listing_id"],
+                                                              winner_org_id=winner_org, winner_country=country))
+    return row
+
+
+async def _settled(conn: asyncpg.Connection, row, auction: domain.Auction, winner_org: str) -> None:
+    await _record(conn, auction.id, AuctionSettled(auction_id=auction.id, listing_id=row["listing_id"],
+                                                   price=money(row, auction.final_price),
+                                                   seller_org_id=row["seller_org_id"], winner_org_id=winner_org))
+    released = await repo.release_deposits(conn, auction.id, keep=None)
+    if released:
+        await _record(conn, auction.id, DepositsSettled(auction_id=auction.id, released=released))
+
+
+async def review_export(conn: asyncpg.Connection, auction_id: str, approve: bool) -> asyncpg.Record:
+    row = await load(conn, auction_id, lock=True)
+    auction = repo.to_domain(row)
+    status = auction.review_export(approve)
+    row = await repo.save(conn, auction)
+    await _record(conn, auction_id, ExportReviewDecided(auction_id=auction_id, listing_id=row["listing_id"],
+                                                        approved=approve))
+    if status == domain.SETTLED:
+        await _settled(conn, row, auction, await _winner_org(conn, auction))
+    else:
+        released = await repo.release_deposits(conn, auction_id, keep=None)
+        if released:
+            await _record(conn, auction_id, DepositsSettled(auction_id=auction_id, released=released))
+    return row
+
+
+async def default(conn: asyncpg.Connection, auction_id: str) -> asyncpg.Record:
+    row = await load(conn, auction_id, lock=True)
+    auction = repo.to_domain(row)
+    auction.default()
+    row = await repo.save(conn, auction)
+    await repo.set_deposit(conn, auction.winner, "forfeited")
+    await _record(conn, auction_id, AuctionDefaulted(auction_id=auction_id, listing_id=row["listing_id"]))
+    await _record(conn, auction_id, DepositsSettled(auction_id=auction_id, released=[], forfeited=[auction.winner]))
+    return row

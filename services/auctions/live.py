@@ -1,0 +1,173 @@
+"""``GET /v1/auctions/{id}/live``: a WebSocket with every accepted bid, extension and
+the close, in order, each with its event ``sequence``.
+
+Works across replicas: every process follows the auctions topic itself (no consumer
+group: each sees every partition) and fans events out to its own sockets, so a bid
+accepted by any replica reaches every viewer. A client that reconnects with
+``?after=<sequence>`` first gets what it missed, read from this schema's outbox (the
+record of every event, committed with the change), then the live tail; the
+subscription starts before that read and repeats are dropped by sequence, so the
+seam between the two loses nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+import logging
+from collections import defaultdict
+
+import asyncpg
+from aiohttp import WSMsgType, web
+from aiokafka import AIOKafkaConsumer
+from pydantic import BaseModel, Field
+
+from events.envelope import CloudEvent, MalformedEvent
+from events.schemas.auctions import AuctionClosed, AuctionExtended, AuctionOpened, BidAccepted
+from events.topics import Topic, physical
+from events.clients import start_safely
+from services.auctions import handlers
+from services.auctions.api import api, mask
+from services.errors import DomainError, FieldError, Unauthorized, ValidationFailed
+from services.http.problems import from_domain_error
+from services.http.state import AUTHENTICATOR, DB
+
+log = logging.getLogger("psm.auctions.live")
+
+LIVE_TYPES = {AuctionOpened.TYPE: "opened", BidAccepted.TYPE: "bid_accepted", AuctionExtended.TYPE: "extended",
+              AuctionClosed.TYPE: "closed"}
+
+
+class LiveHub:
+    """Follows the auctions topic and hands each live event to the sockets watching it."""
+
+    def __init__(self, kafka_bootstrap: str, topic_prefix: str) -> None:
+        self.kafka_bootstrap = kafka_bootstrap
+        self.topic = physical(Topic.AUCTIONS.value, topic_prefix)
+        self.watchers: dict[str, set[asyncio.Queue]] = defaultdict(set)
+        self.ready = asyncio.Event()
+
+    def watch(self, auction_id: str) -> asyncio.Queue:
+        q: asyncio.Queue = asyncio.Queue(maxsize=10_000)
+        self.watchers[auction_id].add(q)
+        return q
+
+    def unwatch(self, auction_id: str, q: asyncio.Queue) -> None:
+        self.watchers[auction_id].discard(q)
+        if not self.watchers[auction_id]:
+            del self.watchers[auction_id]
+
+    async def run(self) -> None:
+        consumer = AIOKafkaConsumer(self.topic, bootstrap_servers=self.kafka_bootstrap, group_id=None,
+                                    auto_offset_reset="latest", enable_auto_commit=False)
+        try:
+            await start_safely(consumer)
+            self.ready.set()
+            async for record in consumer:
+                try:
+                    event = CloudEvent.from_json(record.value or b"")
+                except MalformedEvent:
+                    continue  # the consumers that own this topic dead-letter it
+                if event.type in LIVE_TYPES:
+                    for q in list(self.watchers.get(event.subject, ())):
+                        if q.full():
+                            continue  # a stuck viewer; it resynchronises with ?after= on reconnect
+                        q.put_nowait(event)
+        finally:
+            self.ready.clear()
+            await consumer.stop()
+
+
+def message(event: CloudEvent, viewer_registration: str | None) -> dict:
+    data = dict(event.data)
+    if "bidder" in data:
+        data["you"] = data["bidder"] == viewer_registration
+        data["bidder"] = mask(data["bidder"])
+    if "winner" in data and data["winner"]:
+        data["you"] = data["winner"] == viewer_registration
+        data["winner"] = mask(data["winner"])
+    return {"type": LIVE_TYPES[event.type], "sequence": event.sequence, "time": event.time.isoformat(), "data": data}
+
+
+async def _missed(conn: asyncpg.Connection, auction_id: str, after: int) -> list[CloudEvent]:
+    rows = await conn.fetch(
+        "SELECT event::text AS event FROM auctions.outbox WHERE subject = $1 AND sequence > $2 ORDER BY sequence",
+        auction_id, after,
+    )
+    events = [CloudEvent.from_json(r["event"]) for r in rows]
+    return [e for e in events if e.type in LIVE_TYPES]
+
+
+LIVE_HUB = web.AppKey("auctions_live_hub", LiveHub)
+
+
+class LiveQuery(BaseModel):
+    after: int = Field(default=0, ge=0, description="the last event sequence you have; what follows is replayed")
+
+
+@api.websocket("/v1/auctions/{id}/live", query=LiveQuery, errors=(401, 404, 422),
+               summary="WebSocket: the auction's state, then every accepted bid, extension and the close, in order")
+async def live(request: web.Request) -> web.StreamResponse:
+    auction_id = request.match_info["id"]
+    try:
+        after = int(request.query.get("after", "0"))
+    except ValueError:
+        after = -1
+    hub = request.app[LIVE_HUB]
+    try:
+        token = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+        if not token:
+            raise Unauthorized("send your API key as 'Authorization: Bearer <key>'")
+        if after < 0:
+            raise ValidationFailed([FieldError("query.after", "a non-negative event sequence")])
+        async with request.app[DB].acquire() as conn:
+            principal = await request.app[AUTHENTICATOR].authenticate(conn, token,
+                                                                      request.headers.get("On-Behalf-Of"))
+            await handlers.load(conn, auction_id)
+    except DomainError as e:
+        return from_domain_error(e)
+
+    ws = web.WebSocketResponse(heartbeat=20)
+    await ws.prepare(request)
+    queue = hub.watch(auction_id)
+    try:
+        async with request.app[DB].acquire() as conn:
+            row = await handlers.load(conn, auction_id)
+            reg = await conn.fetchval("SELECT id FROM auctions.registrations WHERE auction_id = $1 "
+                                      "AND bidder_org_id = $2", auction_id, principal.effective_org_id)
+            missed = await _missed(conn, auction_id, after)
+        # What the client has after this, and the point the live tail continues from.
+        last = max([after, *(e.sequence for e in missed)])
+        await ws.send_json({"type": "state", "sequence": last, "data": {
+            "id": auction_id, "status": row["status"], "ends_at": row["ends_at"].isoformat(),
+            "current_price": None if row["current_price"] is None else f"{row['current_price']:.2f}",
+            "currency": row["currency"], "bid_count": row["bid_count"], "leading": reg is not None and row["leader"] == reg}})
+        for event in missed:
+            await ws.send_json(message(event, reg))
+        sent = last
+
+        async def pump() -> None:
+            nonlocal sent
+            while True:
+                event = await queue.get()
+                if event.sequence <= sent:
+                    continue
+                await ws.send_json(message(event, reg))
+                sent = event.sequence
+
+        pumping = asyncio.create_task(pump(), name=f"live-{auction_id}")
+        try:
+            async for msg in ws:  # the client only closes; anything it sends is ignored
+                if msg.type in (WSMsgType.CLOSE, WSMsgType.ERROR):
+                    break
+        finally:
+            pumping.cancel()
+            with contextlib.suppress(asyncio.CancelledError, ConnectionResetError):
+                await pumping
+    finally:
+        hub.unwatch(auction_id, queue)
+        await ws.close()
+    return ws
+
+

@@ -1,0 +1,98 @@
+"""Request and response bodies of the auctions API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from events.schemas.common import Money
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Extension(Strict):
+    window_s: int = Field(default=0, ge=0, le=3600, description="a bid this close to the end extends it")
+    extend_s: int = Field(default=0, ge=0, le=3600, description="…to now + extend_s")
+
+
+class AuctionTerms(Strict):
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    start_price: Money
+    reserve_price: Money | None = None
+    increment: Money
+    deposit: Money
+    extension: Extension = Extension()
+
+
+class AuctionCreate(AuctionTerms):
+    listing_id: str
+
+
+class Relist(Strict):
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    start_price: Money | None = Field(default=None, description="default: the last start price less discount_percent")
+    discount_percent: int = Field(default=15, ge=0, le=90)
+    reserve_price: Money | None = None
+    increment: Money | None = None
+    deposit: Money | None = None
+    extension: Extension | None = None
+
+
+class MyRegistration(BaseModel):
+    id: str
+    deposit_status: str
+
+
+class AuctionView(BaseModel):
+    id: str
+    listing_id: str
+    status: str
+    starts_at: datetime
+    ends_at: datetime
+    start_price: Money
+    increment: Money
+    deposit: Money
+    current_price: Money | None
+    bid_count: int
+    reserve_met: bool
+    leading: bool = Field(description="whether the caller is the leading bidder")
+    extension: Extension
+    relisted_from: str | None
+    my_registration: MyRegistration | None = None
+    final_price: Money | None = None
+
+
+class BidCreate(Strict):
+    amount: Money
+    max_amount: Money | None = Field(default=None, description="proxy bid: the system bids for you up to this")
+
+
+class BidView(BaseModel):
+    id: str
+    amount: Money
+    sequence: int
+    placed_at: datetime
+    proxy: bool
+    bidder: str = Field(description="masked for everyone but the operator and the bidder itself")
+
+
+class BidPage(BaseModel):
+    items: list[BidView]
+    next_cursor: str | None
+
+
+class Registration(BaseModel):
+    id: str
+    auction_id: str
+    bidder_org_id: str
+    deposit_status: str
+    created_at: datetime
+
+
+class ExportDecision(Strict):
+    approve: bool

@@ -1,0 +1,132 @@
+"""SQL for the auctions schema, and the mapping between rows and the domain's Auction."""
+
+from __future__ import annotations
+
+import asyncpg
+
+from services.auctions.domain import AcceptedBid, Auction, Terms
+
+
+def to_domain(row: asyncpg.Record) -> Auction:
+    terms = Terms(starts_at=row["starts_at"], ends_at=row["planned_end"], start_price=row["start_price"],
+                  reserve_price=row["reserve_price"], increment=row["increment"], deposit=row["deposit"],
+                  window_s=row["window_s"], extend_s=row["extend_s"])
+    return Auction(id=row["id"], listing_id=row["listing_id"], terms=terms, status=row["status"],
+                   ends_at=row["ends_at"], current_price=row["current_price"], leader=row["leader"],
+                   leader_max=row["leader_max"], bid_count=row["bid_count"], winner=row["winner"],
+                   final_price=row["final_price"])
+
+
+async def insert_auction(conn: asyncpg.Connection, auction_id: str, listing_id: str, seller: str, currency: str,
+                         t: Terms, relisted_from: str | None) -> asyncpg.Record:
+    return await conn.fetchrow(
+        "INSERT INTO auctions.auctions (id, listing_id, seller_org_id, status, starts_at, ends_at, planned_end, "
+        "currency, start_price, reserve_price, increment, deposit, window_s, extend_s, relisted_from) "
+        "VALUES ($1, $2, $3, 'scheduled', $4, $5, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING *",
+        auction_id, listing_id, seller, t.starts_at, t.ends_at, currency, t.start_price, t.reserve_price,
+        t.increment, t.deposit, t.window_s, t.extend_s, relisted_from,
+    )
+
+
+async def get(conn: asyncpg.Connection, auction_id: str, *, lock: bool = False) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT * FROM auctions.auctions WHERE id = $1" + (" FOR UPDATE" if lock else ""),
+                               auction_id)
+
+
+async def save(conn: asyncpg.Connection, a: Auction) -> asyncpg.Record:
+    return await conn.fetchrow(
+        "UPDATE auctions.auctions SET status = $2, ends_at = $3, current_price = $4, leader = $5, leader_max = $6, "
+        "bid_count = $7, winner = $8, final_price = $9, "
+        "closed_at = CASE WHEN $2 NOT IN ('scheduled', 'open') THEN coalesce(closed_at, now()) END "
+        "WHERE id = $1 RETURNING *",
+        a.id, a.status, a.ends_at, a.current_price, a.leader, a.leader_max, a.bid_count, a.winner, a.final_price,
+    )
+
+
+async def insert_bids(conn: asyncpg.Connection, auction_id: str, bids: list[AcceptedBid]) -> None:
+    await conn.executemany(
+        "INSERT INTO auctions.bids (auction_id, sequence, registration_id, amount, proxy, placed_at) "
+        "VALUES ($1, $2, $3, $4, $5, $6)",
+        [(auction_id, b.sequence, b.bidder, b.amount, b.proxy, b.placed_at) for b in bids],
+    )
+
+
+async def bids(conn: asyncpg.Connection, auction_id: str, after: int, limit: int) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        "SELECT b.*, r.bidder_org_id FROM auctions.bids b JOIN auctions.registrations r ON r.id = b.registration_id "
+        "WHERE b.auction_id = $1 AND b.sequence > $2 ORDER BY b.sequence LIMIT $3",
+        auction_id, after, limit + 1,
+    )
+
+
+async def registration_of(conn: asyncpg.Connection, auction_id: str, org_id: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        "SELECT * FROM auctions.registrations WHERE auction_id = $1 AND bidder_org_id = $2", auction_id, org_id
+    )
+
+
+async def registration(conn: asyncpg.Connection, registration_id: str) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT * FROM auctions.registrations WHERE id = $1", registration_id)
+
+
+async def insert_registration(conn: asyncpg.Connection, rid: str, auction_id: str, org_id: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        "INSERT INTO auctions.registrations (id, auction_id, bidder_org_id) VALUES ($1, $2, $3) "
+        "ON CONFLICT (auction_id, bidder_org_id) DO NOTHING RETURNING *",
+        rid, auction_id, org_id,
+    )
+
+
+async def set_deposit(conn: asyncpg.Connection, rid: str, status: str) -> asyncpg.Record:
+    return await conn.fetchrow(
+        "UPDATE auctions.registrations SET deposit_status = $2, "
+        "confirmed_at = CASE WHEN $2 = 'confirmed' THEN now() ELSE confirmed_at END WHERE id = $1 RETURNING *",
+        rid, status,
+    )
+
+
+async def release_deposits(conn: asyncpg.Connection, auction_id: str, keep: str | None) -> list[str]:
+    rows = await conn.fetch(
+        "UPDATE auctions.registrations SET deposit_status = 'released' WHERE auction_id = $1 "
+        "AND deposit_status = 'confirmed' AND ($2::text IS NULL OR id <> $2) RETURNING id",
+        auction_id, keep,
+    )
+    return sorted(r["id"] for r in rows)
+
+
+async def due(conn: asyncpg.Connection, limit: int = 50) -> list[asyncpg.Record]:
+    # SKIP LOCKED: several scheduler replicas split the due auctions between them, and
+    # the row lock plus the status check make each open and each close happen once.
+    return await conn.fetch(
+        "SELECT * FROM auctions.auctions WHERE (status = 'scheduled' AND starts_at <= now()) "
+        "OR (status IN ('scheduled', 'open') AND ends_at <= now()) "
+        "ORDER BY ends_at LIMIT $1 FOR UPDATE SKIP LOCKED",
+        limit,
+    )
+
+
+async def listing(conn: asyncpg.Connection, listing_id: str) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT * FROM auctions.listings WHERE id = $1", listing_id)
+
+
+async def upsert_listing(conn: asyncpg.Connection, listing_id: str, owner: str, kind: str, status: str, title: str,
+                         modes: list[str], version: int) -> None:
+    await conn.execute(
+        "INSERT INTO auctions.listings (id, owner_org_id, kind, status, title, modes, version) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO UPDATE SET owner_org_id = EXCLUDED.owner_org_id, "
+        "kind = EXCLUDED.kind, status = EXCLUDED.status, title = EXCLUDED.title, modes = EXCLUDED.modes, "
+        "version = EXCLUDED.version WHERE auctions.listings.version < EXCLUDED.version",
+        listing_id, owner, kind, status, title, modes, version,
+    )
+
+
+async def org_country(conn: asyncpg.Connection, org_id: str) -> str | None:
+    return await conn.fetchval("SELECT country FROM auctions.orgs WHERE id = $1", org_id)
+
+
+async def upsert_org(conn: asyncpg.Connection, org_id: str, kind: str, country: str) -> None:
+    await conn.execute(
+        "INSERT INTO auctions.orgs (id, kind, country) VALUES ($1, $2, $3) "
+        "ON CONFLICT (id) DO UPDATE SET kind = EXCLUDED.kind, country = EXCLUDED.country",
+        org_id, kind, country,
+    )

@@ -1,0 +1,14 @@
+"""Listings: the patent register, bulk imports, supply and demand listings (DESIGN §5)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from services.http.state import DB
+from services.listings.api import api
+from services.listings.consumers import SUBSCRIPTIONS
+from services.listings.imports import ImportWorker
+from services.module import ServiceModule
+
+MODULE = ServiceModule(name="listings", schema="listings", migrations=Path(__file__).parent / "migrations", api=api,
+                       subscriptions=SUBSCRIPTIONS, workers=[lambda app: ImportWorker(app[DB])])

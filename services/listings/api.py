@@ -1,0 +1,126 @@
+"""Listings routes: the patent register, bulk imports, supply and demand listings (DESIGN §5)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from services.access import ANY_ORG, kinds
+from services.errors import Forbidden, NotFound
+from services.http.api import Api, Ctx, Reply
+from services.http.pagination import decode_cursor, page_of
+from services.listings import domain, handlers, imports
+from services.listings import repository as repo
+from services.listings.models import (
+    ImportJob, ImportQuery, ListingCreate, ListingPage, ListingPatch, ListingQuery, PatentCreate, PatentPage,
+    PatentQuery,
+)
+from events.schemas.listings import ListingSnapshot, PatentSnapshot
+
+api = Api("listings")
+
+OWNERS = kinds("institution", "enterprise")
+
+
+def _after(cursor: str | None) -> tuple | None:
+    pos = decode_cursor(cursor)
+    return (datetime.fromisoformat(pos[0]), pos[1]) if pos else None
+
+
+def _position(row) -> list:
+    return [row["created_at"].isoformat(), row["id"]]
+
+
+@api.post("/v1/patents", body=PatentCreate, response=PatentSnapshot, status=201, allow=OWNERS, errors=(409,),
+          summary="Register a patent (存量专利盘点)")
+async def register_patent(ctx: Ctx[PatentCreate]) -> Reply:
+    me = ctx.me()
+    b = ctx.body
+    owner = b.owner_org_id or me.effective_org_id
+    me.require_acting_as(owner, "another organisation's register")
+    facts = domain.validate_patent(number=b.number, title=b.title, abstract=b.abstract, kind=b.kind, ipc=b.ipc,
+                                   applicants=b.applicants, inventors=b.inventors, filing_date=b.filing_date,
+                                   grant_date=b.grant_date, legal_status=b.legal_status, today=handlers.today())
+    row = await handlers.register_patent(ctx.conn, owner, facts)
+    return Reply(await handlers.patent_snapshot(ctx.conn, row), 201, {"Location": f"/v1/patents/{row['id']}"})
+
+
+@api.get("/v1/patents", query=PatentQuery, response=PatentPage, summary="Patents in the register")
+async def list_patents(ctx: Ctx) -> PatentPage:
+    q: PatentQuery = ctx.query
+    rows = await repo.list_patents(ctx.conn, q.owner_org_id, _after(q.cursor), q.limit)
+    items, cursor = page_of(rows, q.limit, _position)
+    return PatentPage(items=[await handlers.patent_snapshot(ctx.conn, r) for r in items], next_cursor=cursor)
+
+
+@api.get("/v1/patents/{id}", response=PatentSnapshot, errors=(404,), summary="One patent")
+async def get_patent(ctx: Ctx) -> PatentSnapshot:
+    return await handlers.patent_snapshot(ctx.conn, await handlers.load_patent(ctx.conn, ctx.path["id"]))
+
+
+@api.post("/v1/patents/imports", response=ImportJob, status=202, allow=OWNERS, errors=(413, 415),
+          summary="Bulk import: an NDJSON body (application/x-ndjson), one patent per line, up to 100,000 lines")
+async def start_import(ctx: Ctx) -> Reply:
+    job = await imports.accept(ctx.conn, ctx.me(), ctx.request)
+    return Reply(job, 202, {"Location": f"/v1/patents/imports/{job.id}"})
+
+
+@api.get("/v1/patents/imports/{id}", query=ImportQuery, response=ImportJob, errors=(404,),
+         summary="An import's progress and its per-line errors")
+async def get_import(ctx: Ctx) -> ImportJob:
+    q: ImportQuery = ctx.query
+    return await imports.progress(ctx.conn, ctx.me(), ctx.path["id"], decode_cursor(q.cursor), q.limit)
+
+
+@api.post("/v1/listings", body=ListingCreate, response=ListingSnapshot, status=201, allow=OWNERS,
+          summary="Create a supply or demand listing (as a draft)")
+async def create_listing(ctx: Ctx[ListingCreate]) -> Reply:
+    me = ctx.me()
+    b = ctx.body
+    if b.kind == "demand" and me.effective_kind not in ("enterprise", "operator"):
+        raise Forbidden("demands are posted by enterprises", rule="demand-by-enterprise")
+    values = handlers.listing_values(b, fields=set(ListingCreate.model_fields) - {"kind", "patent_ids"})
+    snapshot = await handlers.create_listing(ctx.conn, me, b.kind, b.patent_ids, values)
+    return Reply(snapshot, 201, {"Location": f"/v1/listings/{snapshot.listing_id}"})
+
+
+@api.get("/v1/listings", query=ListingQuery, response=ListingPage, summary="Listings (your drafts included)")
+async def list_listings(ctx: Ctx) -> ListingPage:
+    q: ListingQuery = ctx.query
+    me = ctx.me()
+    rows = await repo.list_listings(ctx.conn, owner=q.owner_org_id, kind=q.kind, status=q.status,
+                                    after=_after(q.cursor), limit=q.limit,
+                                    viewer=None if me.is_operator else me.effective_org_id)
+    items, cursor = page_of(rows, q.limit, _position)
+    return ListingPage(items=[await handlers.listing_snapshot(ctx.conn, r) for r in items], next_cursor=cursor)
+
+
+@api.get("/v1/listings/{id}", response=ListingSnapshot, allow=ANY_ORG, errors=(404,), summary="One listing")
+async def get_listing(ctx: Ctx) -> ListingSnapshot:
+    row = await handlers.load_listing(ctx.conn, ctx.path["id"])
+    if row["status"] == "draft" and not ctx.me().acts_as(row["owner_org_id"]):
+        raise NotFound(f"no listing {ctx.path['id']}")
+    return await handlers.listing_snapshot(ctx.conn, row)
+
+
+@api.patch("/v1/listings/{id}", body=ListingPatch, response=ListingSnapshot, errors=(404, 409),
+           summary="Edit a draft or published listing (rules are checked again)")
+async def patch_listing(ctx: Ctx[ListingPatch]) -> ListingSnapshot:
+    b = ctx.body
+    sent = set(b.model_fields_set)
+    values = handlers.listing_values(b, fields=sent - {"patent_ids"})
+    for name in ("title", "description", "modes", "negotiable", "tags"):
+        if name in values and values[name] is None:
+            values.pop(name)
+    return await handlers.update_listing(ctx.conn, ctx.me(), ctx.path["id"],
+                                         b.patent_ids if "patent_ids" in sent else None, values)
+
+
+@api.post("/v1/listings/{id}/publish", response=ListingSnapshot, errors=(404, 409),
+          summary="Publish: the listing reaches the catalogue and every venue")
+async def publish_listing(ctx: Ctx) -> ListingSnapshot:
+    return await handlers.publish_listing(ctx.conn, ctx.me(), ctx.path["id"])
+
+
+@api.post("/v1/listings/{id}/withdraw", response=ListingSnapshot, errors=(404, 409), summary="Withdraw a listing")
+async def withdraw_listing(ctx: Ctx) -> ListingSnapshot:
+    return await handlers.withdraw_listing(ctx.conn, ctx.me(), ctx.path["id"])

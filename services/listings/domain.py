@@ -1,0 +1,256 @@
+"""The patent register and listings: identity numbers, classification, lifecycle, rules.
+
+Pure: no I/O. Handlers load what a rule needs (a patent's other listings, its
+encumbrances) and pass it in.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from services.errors import Conflict, DomainError, FieldError, ValidationFailed
+
+
+class ListingsError(DomainError):
+    pass
+
+
+# -- CN application numbers --------------------------------------------------------------
+# Since 2003 an application number is YYYY + type + 7-digit serial + "." + check
+# character; before, YY + type + 5-digit serial + check. The check is
+# Σ digitᵢ · wᵢ mod 11 with weights 2,3,4,5,6,7,8,9 repeating; 10 is written X.
+# Type digit: 1 invention, 2 utility model, 3 design, 8 PCT invention, 9 PCT utility model.
+_NUMBER = re.compile(r"^(?:ZL|CN)?\s*(\d{8}|\d{12})\.?([0-9X])$")
+TYPE_TO_KIND = {"1": "invention", "2": "utility_model", "3": "design", "8": "invention", "9": "utility_model"}
+
+
+def application_check_char(digits: str) -> str:
+    weights = [2, 3, 4, 5, 6, 7, 8, 9]
+    total = sum(int(d) * weights[i % 8] for i, d in enumerate(digits))
+    r = total % 11
+    return "X" if r == 10 else str(r)
+
+
+@dataclass(frozen=True)
+class ApplicationNumber:
+    digits: str
+    check: str
+
+    @property
+    def normalized(self) -> str:
+        return f"{self.digits}.{self.check}"
+
+    @property
+    def type_digit(self) -> str:
+        return self.digits[4] if len(self.digits) == 12 else self.digits[2]
+
+    @property
+    def year(self) -> int:
+        return int(self.digits[:4]) if len(self.digits) == 12 else 1900 + int(self.digits[:2])
+
+
+def parse_application_number(raw: str) -> ApplicationNumber:
+    m = _NUMBER.match(raw.strip().upper().replace(" ", ""))
+    if not m:
+        raise ValidationFailed([FieldError("number", "a CN application number, e.g. 202310123456.6 or ZL2023101234566")])
+    number = ApplicationNumber(m.group(1), m.group(2))
+    if number.type_digit not in TYPE_TO_KIND:
+        raise ValidationFailed([FieldError("number", f"type digit {number.type_digit} is not 1, 2, 3, 8 or 9")])
+    expected = application_check_char(number.digits)
+    if expected != number.check:
+        raise ValidationFailed([FieldError("number", f"check digit should be {expected}")])
+    return number
+
+
+# -- IPC ---------------------------------------------------------------------------------
+_IPC = re.compile(r"^([A-H])(\d{2})([A-Z])\s*(\d{1,4})\s*/\s*(\d{2,6})$")
+
+
+def normalize_ipc(raw: str) -> str:
+    """``H01M10/0525`` → ``H01M 10/0525``; raises on anything that is not an IPC group symbol."""
+    m = _IPC.match(raw.strip().upper())
+    if not m:
+        raise ValueError(f"{raw!r} is not an IPC symbol like H01M 10/0525")
+    section, cls, subclass, group, subgroup = m.groups()
+    return f"{section}{cls}{subclass} {int(group)}/{subgroup}"
+
+
+def ipc_levels(symbol: str) -> list[str]:
+    """Section, class, subclass and group of a normalised symbol, for prefix filters."""
+    return [symbol[0], symbol[:3], symbol[:4], symbol]
+
+
+# -- Patents -----------------------------------------------------------------------------
+TERM_YEARS = {"invention": 20, "utility_model": 10}
+DESIGN_TERM_CHANGE = date(2021, 6, 1)  # Patent Law as amended 2020, art. 42: designs 15 years from this date
+DEAD_STATUSES = ("lapsed", "expired", "invalidated")
+
+
+def add_years(d: date, years: int) -> date:
+    try:
+        return d.replace(year=d.year + years)
+    except ValueError:  # 29 February
+        return d.replace(year=d.year + years, day=28)
+
+
+def expiry_of(kind: str, filing_date: date) -> date:
+    if kind == "design":
+        years = 15 if filing_date >= DESIGN_TERM_CHANGE else 10
+    else:
+        years = TERM_YEARS[kind]
+    return add_years(filing_date, years)
+
+
+@dataclass(frozen=True)
+class PatentFacts:
+    number: str
+    title: str
+    abstract: str
+    kind: str
+    ipc: list[str]
+    applicants: list[str]
+    inventors: list[str]
+    filing_date: date
+    grant_date: date | None
+    legal_status: str
+    expires_on: date
+
+
+def validate_patent(*, number: str, title: str, abstract: str, kind: str, ipc: list[str], applicants: list[str],
+                    inventors: list[str], filing_date: date, grant_date: date | None, legal_status: str,
+                    today: date) -> PatentFacts:
+    """Check a register entry; every problem is reported at once, naming its field."""
+    errors: list[FieldError] = []
+    normalized = number
+    try:
+        parsed = parse_application_number(number)
+        normalized = parsed.normalized
+        if TYPE_TO_KIND[parsed.type_digit] != kind:
+            errors.append(FieldError("kind", f"number {normalized} is a {TYPE_TO_KIND[parsed.type_digit]} application"))
+        if parsed.type_digit in "123" and parsed.year != filing_date.year:
+            errors.append(FieldError("filing_date", f"number {normalized} was filed in {parsed.year}"))
+    except ValidationFailed as e:
+        errors.extend(e.errors)
+    symbols: list[str] = []
+    for i, raw in enumerate(ipc):
+        try:
+            symbols.append(normalize_ipc(raw))
+        except ValueError as e:
+            errors.append(FieldError(f"ipc.{i}", str(e)))
+    if not ipc and kind != "design":  # designs are classified by Locarno, not IPC
+        errors.append(FieldError("ipc", "at least one IPC symbol"))
+    if not title.strip():
+        errors.append(FieldError("title", "must not be empty"))
+    if filing_date > today:
+        errors.append(FieldError("filing_date", "is in the future"))
+    if grant_date is not None:
+        if grant_date < filing_date:
+            errors.append(FieldError("grant_date", "is before the filing date"))
+        if grant_date > today:
+            errors.append(FieldError("grant_date", "is in the future"))
+    if legal_status == "pending" and grant_date is not None:
+        errors.append(FieldError("grant_date", "a pending application has no grant date"))
+    if legal_status in ("granted", "lapsed", "expired") and grant_date is None:
+        errors.append(FieldError("grant_date", f"required when legal_status is {legal_status}"))
+    expires_on = expiry_of(kind, filing_date) if kind in ("invention", "utility_model", "design") else filing_date
+    if legal_status == "granted" and expires_on <= today:
+        errors.append(FieldError("legal_status", f"the term ended on {expires_on}: the patent has expired"))
+    if errors:
+        raise ValidationFailed(errors)
+    return PatentFacts(normalized, title.strip(), abstract.strip(), kind, list(dict.fromkeys(symbols)),
+                       [a.strip() for a in applicants if a.strip()], [i.strip() for i in inventors if i.strip()],
+                       filing_date, grant_date, legal_status, expires_on)
+
+
+def effective_legal_status(legal_status: str, expires_on: date, today: date) -> str:
+    return "expired" if legal_status == "granted" and expires_on <= today else legal_status
+
+
+# -- Listings ----------------------------------------------------------------------------
+MODES = ("transfer", "exclusive_licence", "sole_licence", "ordinary_licence", "equity")
+EXCLUSIVE_MODES = frozenset({"exclusive_licence", "sole_licence"})
+ACTIVE = frozenset({"published", "reserved"})
+
+TRANSITIONS: dict[str, frozenset[str]] = {
+    "draft": frozenset({"published", "withdrawn"}),
+    "published": frozenset({"reserved", "withdrawn", "expired", "sold"}),
+    "reserved": frozenset({"published", "sold"}),
+    "sold": frozenset(),
+    "withdrawn": frozenset(),
+    "expired": frozenset(),
+}
+
+_INDUSTRY = re.compile(r"^[A-T](\d{2}(\d{1,2})?)?$")  # GB/T 4754-2017: section letter, division, group, class
+_PROVINCES = {"11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37", "41", "42",
+              "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65", "71", "81", "82"}
+
+
+def transition(current: str, target: str) -> None:
+    if target not in TRANSITIONS[current]:
+        raise Conflict(f"a {current} listing cannot become {target}", rule=f"listing-not-{current}-to-{target}")
+
+
+def check_codes(*, industry: str | None, region: str | None) -> list[FieldError]:
+    errors = []
+    if industry is not None and not _INDUSTRY.match(industry):
+        errors.append(FieldError("industry", "a GB/T 4754 code: section letter A–T, then 2–4 digits, e.g. C38"))
+    if region is not None and not (len(region) == 6 and region.isdigit() and region[:2] in _PROVINCES):
+        errors.append(FieldError("region", "a GB/T 2260 six-digit division code, e.g. 310000"))
+    return errors
+
+
+def check_terms(*, kind: str, modes: list[str], price: Decimal | None, negotiable: bool,
+                patent_count: int) -> list[FieldError]:
+    errors = []
+    if len(set(modes)) != len(modes):
+        errors.append(FieldError("modes", "each mode once"))
+    if kind == "supply":
+        if patent_count == 0:
+            errors.append(FieldError("patent_ids", "a supply listing offers at least one patent"))
+        if not modes:
+            errors.append(FieldError("modes", f"at least one of {', '.join(MODES)}"))
+        if price is None and not negotiable:
+            errors.append(FieldError("price", "give a price, or set negotiable: true"))
+        if price is not None and price <= 0:
+            errors.append(FieldError("price", "must be positive"))
+    elif patent_count:
+        errors.append(FieldError("patent_ids", "a demand names no patents"))
+    return errors
+
+
+@dataclass(frozen=True)
+class PatentState:
+    """What the publish rules need to know of one patent."""
+
+    patent_id: str
+    legal_status: str
+    expires_on: date
+    open_licence: bool
+    exclusive_licence_granted: bool
+    other_transfer_listing: str | None  # another active supply listing offering transfer
+
+
+def check_publishable(modes: list[str], patents: list[PatentState], today: date) -> None:
+    """Rules of DESIGN §5 for putting a supply listing on the market (publish, or edit while published)."""
+    for p in patents:
+        status = effective_legal_status(p.legal_status, p.expires_on, today)
+        if status in DEAD_STATUSES:
+            raise ListingsError(f"patent {p.patent_id} is {status} and cannot be offered",
+                                rule="patent-not-in-force", field="patent_ids")
+        offered_exclusive = EXCLUSIVE_MODES & set(modes)
+        if offered_exclusive and p.open_licence:
+            # Patent Law art. 51 / Implementing Regulations art. 88: while an open
+            # licence declaration is in force, no exclusive or sole licence.
+            raise ListingsError(f"patent {p.patent_id} is under an open licence: "
+                                f"{', '.join(sorted(offered_exclusive))} cannot be offered",
+                                rule="open-licence-in-force", field="modes")
+        if offered_exclusive and p.exclusive_licence_granted:
+            raise ListingsError(f"patent {p.patent_id} already has an exclusive or sole licence in force",
+                                rule="exclusive-licence-in-force", field="modes")
+        if "transfer" in modes and p.other_transfer_listing:
+            raise ListingsError(f"patent {p.patent_id} is already offered for transfer in listing "
+                                f"{p.other_transfer_listing}", rule="patent-already-offered-for-transfer",
+                                field="patent_ids")

@@ -1,0 +1,265 @@
+"""Listings use cases: load, ask the domain, save and record the event in the caller's
+transaction. Every event carries the aggregate's snapshot (events.schemas.listings)."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import asyncpg
+
+from events.outbox import Outbox
+from events.schemas.common import Money
+from events.schemas.listings import (
+    ListingDrafted, ListingPublished, ListingReleased, ListingReserved, ListingSnapshot, ListingSold,
+    ListingUpdated, ListingWithdrawn, PatentRegistered, PatentSnapshot, PatentUpdated,
+)
+from services.access import Principal
+from services.errors import Conflict, FieldError, NotFound, ValidationFailed
+from services.http.observability import current_traceparent
+from services.listings import domain
+from services.listings import repository as repo
+
+OUTBOX = Outbox(schema="listings", source="/psm/listings")
+
+
+def new_id(prefix: str) -> str:
+    return f"{prefix}_{secrets.token_hex(8)}"
+
+
+def today():
+    return datetime.now(UTC).date()
+
+
+# -- snapshots ---------------------------------------------------------------------------
+async def patent_snapshot(conn: asyncpg.Connection, row: asyncpg.Record) -> PatentSnapshot:
+    owner = await repo.org(conn, row["owner_org_id"])
+    return PatentSnapshot(
+        patent_id=row["id"], number=row["number"], title=row["title"], abstract=row["abstract"], kind=row["kind"],
+        ipc=list(row["ipc"]), applicants=list(row["applicants"]), inventors=list(row["inventors"]),
+        filing_date=row["filing_date"], grant_date=row["grant_date"],
+        legal_status=domain.effective_legal_status(row["legal_status"], row["expires_on"], today()),
+        expires_on=row["expires_on"], owner_org_id=row["owner_org_id"],
+        owner_kind=owner["kind"] if owner else None, owner_sub_kind=owner["sub_kind"] if owner else None,
+        owner_name=owner["name"] if owner else None,
+    )
+
+
+def _money(amount: Decimal | None, currency: str | None) -> Money | None:
+    return None if amount is None else Money(amount=amount, currency=currency or "CNY")
+
+
+async def listing_snapshot(conn: asyncpg.Connection, row: asyncpg.Record) -> ListingSnapshot:
+    patent_ids = await repo.listing_patent_ids(conn, row["id"])
+    patents = {p["id"]: p for p in await repo.get_patents(conn, patent_ids)}
+    encumbrances = await repo.encumbrances_of(conn, patent_ids)
+    owner = await repo.org(conn, row["owner_org_id"])
+    return ListingSnapshot(
+        listing_id=row["id"], kind=row["kind"], status=row["status"], owner_org_id=row["owner_org_id"],
+        owner_kind=owner["kind"] if owner else None, owner_sub_kind=owner["sub_kind"] if owner else None,
+        owner_name=owner["name"] if owner else None, title=row["title"], description=row["description"],
+        patents=[await patent_snapshot(conn, patents[pid]) for pid in patent_ids if pid in patents],
+        modes=list(row["modes"]), price=_money(row["price_amount"], row["price_currency"]),
+        negotiable=row["negotiable"], budget=_money(row["budget_amount"], row["budget_currency"]),
+        industry=row["industry"], field=row["field"], stage=row["stage"], region=row["region"],
+        tags=list(row["tags"]), open_licence=any("open_licence" in encumbrances.get(p, ()) for p in patent_ids),
+        created_at=row["created_at"], updated_at=row["updated_at"], published_at=row["published_at"],
+        acted_by_org_id=row["acted_by_org_id"],
+    )
+
+
+async def _record(conn: asyncpg.Connection, subject: str, payload) -> None:
+    await OUTBOX.record(conn, subject, payload, traceparent=current_traceparent())
+
+
+# -- patents -----------------------------------------------------------------------------
+async def register_patent(conn: asyncpg.Connection, owner_org_id: str, facts: domain.PatentFacts) -> asyncpg.Record:
+    row = await repo.insert_patent(conn, new_id("pat"), owner_org_id, facts)
+    if row is None:
+        raise Conflict(f"patent {facts.number} is already in the register", rule="patent-already-registered",
+                       field="number")
+    await _record(conn, row["id"], PatentRegistered(patent=await patent_snapshot(conn, row)))
+    return row
+
+
+async def load_patent(conn: asyncpg.Connection, patent_id: str) -> asyncpg.Record:
+    row = await repo.get_patent(conn, patent_id)
+    if row is None:
+        raise NotFound(f"no patent {patent_id}")
+    return row
+
+
+# -- listings ----------------------------------------------------------------------------
+async def load_listing(conn: asyncpg.Connection, listing_id: str, *, lock: bool = False) -> asyncpg.Record:
+    row = await repo.get_listing(conn, listing_id, lock=lock)
+    if row is None:
+        raise NotFound(f"no listing {listing_id}")
+    return row
+
+
+async def _owned_patents(conn: asyncpg.Connection, owner: str, patent_ids: Sequence[str]) -> list[asyncpg.Record]:
+    rows = await repo.get_patents(conn, patent_ids)
+    found = {r["id"]: r for r in rows}
+    errors = []
+    for i, pid in enumerate(patent_ids):
+        if pid not in found:
+            errors.append(FieldError(f"patent_ids.{i}", f"no patent {pid} in the register"))
+        elif found[pid]["owner_org_id"] != owner:
+            errors.append(FieldError(f"patent_ids.{i}", f"patent {pid} is not owned by {owner}"))
+    if errors:
+        raise ValidationFailed(errors)
+    return rows
+
+
+async def _check_market_rules(conn: asyncpg.Connection, listing_id: str, modes: list[str],
+                              patent_ids: Sequence[str]) -> None:
+    rows = await repo.get_patents(conn, patent_ids, lock=True)
+    encumbrances = await repo.encumbrances_of(conn, patent_ids)
+    transfer = await repo.transfer_listings_of(conn, patent_ids, exclude=listing_id)
+    states = [domain.PatentState(
+        patent_id=r["id"], legal_status=r["legal_status"], expires_on=r["expires_on"],
+        open_licence="open_licence" in encumbrances.get(r["id"], ()),
+        exclusive_licence_granted=bool({"exclusive_licence", "sole_licence"} & encumbrances.get(r["id"], set())),
+        other_transfer_listing=transfer.get(r["id"]),
+    ) for r in rows]
+    domain.check_publishable(modes, states, today())
+
+
+def listing_values(b, *, fields: set[str]) -> dict:
+    """Columns for the fields a request set (create: all; patch: the ones sent)."""
+    out: dict = {}
+    for name in ("title", "description", "modes", "negotiable", "industry", "field", "stage", "region", "tags"):
+        if name in fields:
+            out[name] = getattr(b, name)
+    for name in ("price", "budget"):
+        if name in fields:
+            money = getattr(b, name)
+            out[f"{name}_amount"] = money.amount if money else None
+            out[f"{name}_currency"] = money.currency if money else None
+    return out
+
+
+def _validate_listing(kind: str, values: dict, patent_count: int) -> None:
+    errors = domain.check_codes(industry=values.get("industry"), region=values.get("region"))
+    errors += domain.check_terms(kind=kind, modes=list(values.get("modes") or []), price=values.get("price_amount"),
+                                 negotiable=bool(values.get("negotiable")), patent_count=patent_count)
+    if not (values.get("title") or "").strip():
+        errors.append(FieldError("title", "must not be empty"))
+    if errors:
+        raise ValidationFailed(errors)
+
+
+async def create_listing(conn: asyncpg.Connection, me: Principal, kind: str, patent_ids: list[str], values: dict):
+    owner = me.effective_org_id
+    _validate_listing(kind, values, len(patent_ids))
+    if len(set(patent_ids)) != len(patent_ids):
+        raise ValidationFailed([FieldError("patent_ids", "each patent once")])
+    if patent_ids:
+        await _owned_patents(conn, owner, patent_ids)
+    row = await repo.insert_listing(conn, {"id": new_id("lst"), "kind": kind, "status": "draft",
+                                           "owner_org_id": owner, "acted_by_org_id": me.org_id if me.acting_for else None,
+                                           **values})
+    await repo.set_listing_patents(conn, row["id"], patent_ids)
+    snapshot = await listing_snapshot(conn, row)
+    await _record(conn, row["id"], ListingDrafted(listing=snapshot))
+    return snapshot
+
+
+async def publish_listing(conn: asyncpg.Connection, me: Principal, listing_id: str) -> ListingSnapshot:
+    row = await load_listing(conn, listing_id, lock=True)
+    me.require_acting_as(row["owner_org_id"], "this listing")
+    domain.transition(row["status"], "published")
+    if row["kind"] == "supply":
+        await _check_market_rules(conn, listing_id, list(row["modes"]), await repo.listing_patent_ids(conn, listing_id))
+    row = await repo.update_listing(conn, listing_id, {"status": "published", "published_at": datetime.now(UTC)})
+    snapshot = await listing_snapshot(conn, row)
+    await _record(conn, listing_id, ListingPublished(listing=snapshot))
+    return snapshot
+
+
+async def withdraw_listing(conn: asyncpg.Connection, me: Principal, listing_id: str) -> ListingSnapshot:
+    row = await load_listing(conn, listing_id, lock=True)
+    me.require_acting_as(row["owner_org_id"], "this listing")
+    domain.transition(row["status"], "withdrawn")
+    row = await repo.update_listing(conn, listing_id, {"status": "withdrawn"})
+    snapshot = await listing_snapshot(conn, row)
+    await _record(conn, listing_id, ListingWithdrawn(listing=snapshot))
+    return snapshot
+
+
+async def update_listing(conn: asyncpg.Connection, me: Principal, listing_id: str, patent_ids: list[str] | None,
+                         values: dict) -> ListingSnapshot:
+    row = await load_listing(conn, listing_id, lock=True)
+    me.require_acting_as(row["owner_org_id"], "this listing")
+    if row["status"] not in ("draft", "published"):
+        raise Conflict(f"a {row['status']} listing cannot be edited", rule="listing-not-editable")
+    merged = {k: row[k] for k in ("title", "description", "modes", "negotiable", "industry", "field", "stage",
+                                  "region", "tags", "price_amount", "price_currency", "budget_amount",
+                                  "budget_currency")}
+    merged.update(values)
+    current_ids = await repo.listing_patent_ids(conn, listing_id)
+    ids = current_ids if patent_ids is None else patent_ids
+    _validate_listing(row["kind"], merged, len(ids))
+    if patent_ids is not None:
+        if len(set(ids)) != len(ids):
+            raise ValidationFailed([FieldError("patent_ids", "each patent once")])
+        await _owned_patents(conn, row["owner_org_id"], ids)
+    if row["status"] == "published" and row["kind"] == "supply":
+        await _check_market_rules(conn, listing_id, list(merged["modes"]), ids)
+    row = await repo.update_listing(conn, listing_id, values) if values else row
+    if patent_ids is not None:
+        await repo.set_listing_patents(conn, listing_id, ids)
+    snapshot = await listing_snapshot(conn, row)
+    await _record(conn, listing_id, ListingUpdated(listing=snapshot))
+    return snapshot
+
+
+# -- reactions to other contexts ---------------------------------------------------------
+async def refresh_listings_of_patent(conn: asyncpg.Connection, patent_id: str) -> None:
+    """A fact about a patent changed (e.g. an open licence): re-announce its listings."""
+    for listing_id in await repo.listings_with_patent(conn, patent_id):
+        row = await load_listing(conn, listing_id, lock=True)
+        await _record(conn, listing_id, ListingUpdated(listing=await listing_snapshot(conn, row)))
+
+
+async def refresh_owner(conn: asyncpg.Connection, org_id: str) -> None:
+    # No row locks on patents here: a publish holds its listing's lock while it locks
+    # patents, so taking them in the other order would deadlock with it.
+    for row in await conn.fetch("SELECT id FROM listings.patents WHERE owner_org_id = $1 ORDER BY id", org_id):
+        patent = await repo.get_patent(conn, row["id"])
+        await _record(conn, patent["id"], PatentUpdated(patent=await patent_snapshot(conn, patent)))
+    for row in await conn.fetch("SELECT id FROM listings.listings WHERE owner_org_id = $1 ORDER BY id", org_id):
+        listing = await load_listing(conn, row["id"], lock=True)
+        await _record(conn, listing["id"], ListingUpdated(listing=await listing_snapshot(conn, listing)))
+
+
+async def reserve_for(conn: asyncpg.Connection, listing_id: str, reason: str, reference_id: str) -> bool:
+    row = await repo.get_listing(conn, listing_id, lock=True)
+    if row is None or row["status"] != "published":
+        return False
+    row = await repo.update_listing(conn, listing_id, {"status": "reserved", "reserved_ref": reference_id})
+    await _record(conn, listing_id, ListingReserved(listing=await listing_snapshot(conn, row), reason=reason,
+                                                    reference_id=reference_id))
+    return True
+
+
+async def release_from(conn: asyncpg.Connection, listing_id: str, reference_id: str) -> bool:
+    row = await repo.get_listing(conn, listing_id, lock=True)
+    if row is None or row["status"] != "reserved" or row["reserved_ref"] != reference_id:
+        return False
+    row = await repo.update_listing(conn, listing_id, {"status": "published", "reserved_ref": None})
+    await _record(conn, listing_id, ListingReleased(listing=await listing_snapshot(conn, row),
+                                                    reference_id=reference_id))
+    return True
+
+
+async def sell_through(conn: asyncpg.Connection, listing_id: str, reference_id: str, price: Money | None) -> bool:
+    row = await repo.get_listing(conn, listing_id, lock=True)
+    if row is None or row["status"] != "reserved" or row["reserved_ref"] != reference_id:
+        return False
+    row = await repo.update_listing(conn, listing_id, {"status": "sold"})
+    await _record(conn, listing_id, ListingSold(listing=await listing_snapshot(conn, row), reference_id=reference_id,
+                                                price=price))
+    return True

@@ -1,0 +1,158 @@
+"""Bulk patent imports: NDJSON accepted at once (202), applied by a background worker.
+
+The upload's lines are stored with the job in the request's transaction, so nothing
+accepted is lost; the worker applies them in chunks, each chunk in one transaction
+together with the job's progress, so a crash or restart resumes after the last
+committed chunk and never applies a line twice. Several replicas share the work:
+a job is claimed row-lock-first (FOR UPDATE SKIP LOCKED) for each chunk.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+
+import asyncpg
+from aiohttp import web
+from pydantic import ValidationError
+
+from services.access import Principal
+from services.errors import DomainError, FieldError, NotFound, ValidationFailed
+from services.http.body import UnsupportedMediaType, field_errors
+from services.http.pagination import encode_cursor
+from services.listings import domain, handlers
+from services.listings.models import ImportJob, LineError, PatentCreate
+
+log = logging.getLogger("psm.listings.imports")
+
+MAX_LINES = 100_000
+CHUNK = 250
+NDJSON_TYPES = ("application/x-ndjson", "application/ndjson", "application/jsonl")
+
+
+class TooManyLines(DomainError):
+    status = 413
+    title = "Too many lines"
+    default_rule = "import-too-large"
+
+
+async def accept(conn: asyncpg.Connection, me: Principal, request: web.Request) -> ImportJob:
+    if request.content_type not in NDJSON_TYPES:
+        raise UnsupportedMediaType("send the patents as application/x-ndjson, one JSON object per line",
+                                   field="Content-Type")
+    raw = await request.read()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValidationFailed([FieldError("body", "NDJSON must be UTF-8")]) from None
+    lines = [(i, line) for i, line in enumerate(text.splitlines(), start=1) if line.strip()]
+    if not lines:
+        raise ValidationFailed([FieldError("body", "no lines to import")])
+    if len(lines) > MAX_LINES:
+        raise TooManyLines(f"{len(lines)} lines; an import takes at most {MAX_LINES}")
+    job_id = handlers.new_id("imp")
+    row = await conn.fetchrow(
+        "INSERT INTO listings.imports (id, owner_org_id, status, total) VALUES ($1, $2, 'queued', $3) RETURNING *",
+        job_id, me.effective_org_id, len(lines),
+    )
+    await conn.copy_records_to_table("import_lines", schema_name="listings", columns=["import_id", "line", "body"],
+                                     records=[(job_id, n, line) for n, line in lines])
+    await conn.execute("SELECT pg_notify('psm_listings_imports', $1)", job_id)
+    return _job(row, [], None)
+
+
+def _job(row, errors: list, next_cursor: str | None) -> ImportJob:
+    return ImportJob(id=row["id"], status=row["status"], total=row["total"], processed=row["processed"],
+                     accepted=row["accepted"], rejected=row["rejected"], created_at=row["created_at"],
+                     finished_at=row["finished_at"], errors=errors, next_errors_cursor=next_cursor)
+
+
+async def progress(conn: asyncpg.Connection, me: Principal, job_id: str, after: list | None, limit: int) -> ImportJob:
+    row = await conn.fetchrow("SELECT * FROM listings.imports WHERE id = $1", job_id)
+    if row is None or not me.acts_as(row["owner_org_id"]):
+        raise NotFound(f"no import {job_id}")
+    errs = await conn.fetch(
+        "SELECT line, errors FROM listings.import_errors WHERE import_id = $1 AND line > $2 ORDER BY line LIMIT $3",
+        job_id, after[0] if after else 0, limit + 1,
+    )
+    cursor = None
+    if len(errs) > limit:
+        errs = errs[:limit]
+        cursor = encode_cursor([errs[-1]["line"]])
+    return _job(row, [LineError(line=e["line"], errors=e["errors"]) for e in errs], cursor)
+
+
+def _validate_line(body: str, owner: str) -> domain.PatentFacts:
+    try:
+        data = json.loads(body)
+    except json.JSONDecodeError as e:
+        raise ValidationFailed([FieldError("line", f"not valid JSON: {e.msg}")]) from None
+    try:
+        p = PatentCreate.model_validate(data)
+    except ValidationError as e:
+        raise ValidationFailed(field_errors(e)) from None
+    if p.owner_org_id not in (None, owner):
+        raise ValidationFailed([FieldError("owner_org_id", "an import registers patents of its uploader only")])
+    return domain.validate_patent(number=p.number, title=p.title, abstract=p.abstract, kind=p.kind, ipc=p.ipc,
+                                  applicants=p.applicants, inventors=p.inventors, filing_date=p.filing_date,
+                                  grant_date=p.grant_date, legal_status=p.legal_status, today=handlers.today())
+
+
+class ImportWorker:
+    """Applies queued imports. ``run()`` until cancelled; safe in several processes."""
+
+    def __init__(self, pool: asyncpg.Pool, poll_interval_s: float = 0.5) -> None:
+        self.pool = pool
+        self.poll_interval_s = poll_interval_s
+
+    async def run(self) -> None:
+        while True:
+            try:
+                worked = await self.step()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 — logged; the chunk rolled back and is retried
+                log.exception("import chunk failed; retrying")
+                worked = False
+            if not worked:
+                await asyncio.sleep(self.poll_interval_s)
+
+    async def step(self) -> bool:
+        """Apply one chunk of one job; False when there was nothing to do."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            job = await conn.fetchrow(
+                "SELECT * FROM listings.imports WHERE status <> 'done' ORDER BY created_at "
+                "FOR UPDATE SKIP LOCKED LIMIT 1"
+            )
+            if job is None:
+                return False
+            lines = await conn.fetch(
+                "SELECT line, body FROM listings.import_lines WHERE import_id = $1 ORDER BY line OFFSET $2 LIMIT $3",
+                job["id"], job["processed"], CHUNK,
+            )
+            accepted = rejected = 0
+            for line in lines:
+                try:
+                    facts = _validate_line(line["body"], job["owner_org_id"])
+                    async with conn.transaction():  # a savepoint: one bad line never spoils the chunk
+                        await handlers.register_patent(conn, job["owner_org_id"], facts)
+                    accepted += 1
+                except DomainError as e:
+                    errors = e.errors or [FieldError("line", e.detail)]
+                    await conn.execute(
+                        "INSERT INTO listings.import_errors (import_id, line, errors) VALUES ($1, $2, $3) "
+                        "ON CONFLICT DO NOTHING",
+                        job["id"], line["line"], [{"field": f.field, "message": f.message} for f in errors],
+                    )
+                    rejected += 1
+            processed = job["processed"] + len(lines)
+            done = processed >= job["total"]
+            await conn.execute(
+                "UPDATE listings.imports SET processed = $2, accepted = accepted + $3, rejected = rejected + $4, "
+                "status = $5, finished_at = CASE WHEN $6 THEN now() END WHERE id = $1",
+                job["id"], processed, accepted, rejected, "done" if done else "running", done,
+            )
+            if done:
+                await conn.execute("DELETE FROM listings.import_lines WHERE import_id = $1", job["id"])
+            return True

@@ -1,0 +1,107 @@
+"""Request and response bodies of the listings API."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from events.schemas.common import Money
+from events.schemas.listings import ListingSnapshot, PatentSnapshot
+from services.http.pagination import PageQuery
+
+Mode = Literal["transfer", "exclusive_licence", "sole_licence", "ordinary_licence", "equity"]
+Stage = Literal["lab", "prototype", "pilot", "mass_production"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PatentCreate(Strict):
+    number: str = Field(description="CN application number, e.g. 202310123456.6 (ZL prefix accepted)")
+    title: str = Field(min_length=1, max_length=500)
+    abstract: str = Field(default="", max_length=20000)
+    kind: Literal["invention", "utility_model", "design"]
+    ipc: list[str] = Field(default=[], max_length=50,
+                           description="IPC symbols, e.g. H01M 10/0525 (required except for designs)")
+    applicants: list[str] = []
+    inventors: list[str] = []
+    filing_date: date
+    grant_date: date | None = None
+    legal_status: Literal["pending", "granted", "lapsed", "expired", "invalidated"]
+    owner_org_id: str | None = Field(default=None, description="Defaults to the organisation acted for")
+
+
+class ListingCreate(Strict):
+    kind: Literal["supply", "demand"]
+    title: str = Field(min_length=1, max_length=300)
+    description: str = Field(default="", max_length=20000)
+    patent_ids: list[str] = Field(default=[], max_length=500)
+    modes: list[Mode] = []
+    price: Money | None = None
+    negotiable: bool = False
+    budget: Money | None = None
+    industry: str | None = Field(default=None, description="GB/T 4754 code, e.g. C38")
+    field: str | None = Field(default=None, max_length=100)
+    stage: Stage | None = None
+    region: str | None = Field(default=None, description="GB/T 2260 code, e.g. 310000")
+    tags: list[str] = Field(default=[], max_length=30)
+
+
+class ListingPatch(Strict):
+    title: str | None = Field(default=None, min_length=1, max_length=300)
+    description: str | None = Field(default=None, max_length=20000)
+    patent_ids: list[str] | None = Field(default=None, max_length=500)
+    modes: list[Mode] | None = None
+    price: Money | None = None
+    negotiable: bool | None = None
+    budget: Money | None = None
+    industry: str | None = None
+    field: str | None = Field(default=None, max_length=100)
+    stage: Stage | None = None
+    region: str | None = None
+    tags: list[str] | None = Field(default=None, max_length=30)
+
+
+class ListingQuery(PageQuery):
+    kind: Literal["supply", "demand"] | None = None
+    status: Literal["draft", "published", "reserved", "sold", "withdrawn", "expired"] | None = None
+    owner_org_id: str | None = None
+
+
+class PatentQuery(PageQuery):
+    owner_org_id: str | None = None
+
+
+class ListingPage(BaseModel):
+    items: list[ListingSnapshot]
+    next_cursor: str | None
+
+
+class PatentPage(BaseModel):
+    items: list[PatentSnapshot]
+    next_cursor: str | None
+
+
+class LineError(BaseModel):
+    line: int
+    errors: list[dict[str, str]]
+
+
+class ImportJob(BaseModel):
+    id: str
+    status: Literal["queued", "running", "done"]
+    total: int
+    processed: int
+    accepted: int
+    rejected: int
+    created_at: datetime
+    finished_at: datetime | None
+    errors: list[LineError] = []
+    next_errors_cursor: str | None = None
+
+
+class ImportQuery(PageQuery):
+    pass

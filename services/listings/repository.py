@@ -1,0 +1,155 @@
+"""SQL for the listings schema."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+import asyncpg
+
+from services.listings.domain import PatentFacts
+
+PATENT_COLUMNS = ("id, number, title, abstract, kind, ipc, applicants, inventors, filing_date, grant_date, "
+                  "legal_status, expires_on, owner_org_id, created_at, updated_at")
+LISTING_COLUMNS = ("id, kind, status, owner_org_id, title, description, modes, price_amount, price_currency, "
+                   "negotiable, budget_amount, budget_currency, industry, field, stage, region, tags, acted_by_org_id, "
+                   "reserved_ref, created_at, updated_at, published_at")
+
+
+async def insert_patent(conn: asyncpg.Connection, patent_id: str, owner_org_id: str, p: PatentFacts) -> asyncpg.Record | None:
+    """The new row, or None if the number is already registered."""
+    return await conn.fetchrow(
+        f"INSERT INTO listings.patents (id, number, title, abstract, kind, ipc, applicants, inventors, filing_date, "
+        f"grant_date, legal_status, expires_on, owner_org_id) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13) "
+        f"ON CONFLICT (number) DO NOTHING RETURNING {PATENT_COLUMNS}",
+        patent_id, p.number, p.title, p.abstract, p.kind, p.ipc, p.applicants, p.inventors, p.filing_date,
+        p.grant_date, p.legal_status, p.expires_on, owner_org_id,
+    )
+
+
+async def get_patent(conn: asyncpg.Connection, patent_id: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(f"SELECT {PATENT_COLUMNS} FROM listings.patents WHERE id = $1", patent_id)
+
+
+async def get_patents(conn: asyncpg.Connection, ids: Sequence[str], *, lock: bool = False) -> list[asyncpg.Record]:
+    # Locked in id order, so that two listings on overlapping patents cannot deadlock
+    # and the transfer rule is checked against a stable picture.
+    return await conn.fetch(
+        f"SELECT {PATENT_COLUMNS} FROM listings.patents WHERE id = ANY($1::text[]) ORDER BY id"
+        + (" FOR UPDATE" if lock else ""),
+        list(ids),
+    )
+
+
+async def list_patents(conn: asyncpg.Connection, owner: str | None, after: tuple | None, limit: int) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        f"SELECT {PATENT_COLUMNS} FROM listings.patents "
+        "WHERE ($1::text IS NULL OR owner_org_id = $1) AND ($2::timestamptz IS NULL OR (created_at, id) > ($2, $3)) "
+        "ORDER BY created_at, id LIMIT $4",
+        owner, after[0] if after else None, after[1] if after else None, limit + 1,
+    )
+
+
+async def encumbrances_of(conn: asyncpg.Connection, patent_ids: Sequence[str]) -> dict[str, set[str]]:
+    rows = await conn.fetch("SELECT patent_id, kind FROM listings.encumbrances WHERE patent_id = ANY($1::text[])",
+                            list(patent_ids))
+    out: dict[str, set[str]] = {}
+    for r in rows:
+        out.setdefault(r["patent_id"], set()).add(r["kind"])
+    return out
+
+
+async def transfer_listings_of(conn: asyncpg.Connection, patent_ids: Sequence[str], exclude: str) -> dict[str, str]:
+    rows = await conn.fetch(
+        "SELECT lp.patent_id, l.id FROM listings.listing_patents lp JOIN listings.listings l ON l.id = lp.listing_id "
+        "WHERE lp.patent_id = ANY($1::text[]) AND l.id <> $2 AND l.kind = 'supply' "
+        "AND l.status IN ('published', 'reserved') AND 'transfer' = ANY(l.modes)",
+        list(patent_ids), exclude,
+    )
+    return {r["patent_id"]: r["id"] for r in rows}
+
+
+async def insert_listing(conn: asyncpg.Connection, values: dict) -> asyncpg.Record:
+    cols = list(values)
+    placeholders = ", ".join(f"${i}" for i in range(1, len(cols) + 1))
+    return await conn.fetchrow(
+        f"INSERT INTO listings.listings ({', '.join(cols)}) VALUES ({placeholders}) RETURNING {LISTING_COLUMNS}",
+        *values.values(),
+    )
+
+
+async def set_listing_patents(conn: asyncpg.Connection, listing_id: str, patent_ids: Sequence[str]) -> None:
+    await conn.execute("DELETE FROM listings.listing_patents WHERE listing_id = $1", listing_id)
+    await conn.executemany(
+        "INSERT INTO listings.listing_patents (listing_id, patent_id, position) VALUES ($1, $2, $3)",
+        [(listing_id, pid, i) for i, pid in enumerate(patent_ids)],
+    )
+
+
+async def get_listing(conn: asyncpg.Connection, listing_id: str, *, lock: bool = False) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        f"SELECT {LISTING_COLUMNS} FROM listings.listings WHERE id = $1" + (" FOR UPDATE" if lock else ""), listing_id
+    )
+
+
+async def listing_patent_ids(conn: asyncpg.Connection, listing_id: str) -> list[str]:
+    rows = await conn.fetch(
+        "SELECT patent_id FROM listings.listing_patents WHERE listing_id = $1 ORDER BY position", listing_id
+    )
+    return [r["patent_id"] for r in rows]
+
+
+async def update_listing(conn: asyncpg.Connection, listing_id: str, values: dict) -> asyncpg.Record:
+    cols = list(values)
+    sets = ", ".join(f"{c} = ${i}" for i, c in enumerate(cols, start=2))
+    return await conn.fetchrow(
+        f"UPDATE listings.listings SET {sets}, updated_at = now() WHERE id = $1 RETURNING {LISTING_COLUMNS}",
+        listing_id, *values.values(),
+    )
+
+
+async def listings_with_patent(conn: asyncpg.Connection, patent_id: str) -> list[str]:
+    rows = await conn.fetch(
+        "SELECT l.id FROM listings.listing_patents lp JOIN listings.listings l ON l.id = lp.listing_id "
+        "WHERE lp.patent_id = $1 AND l.status NOT IN ('withdrawn', 'expired', 'sold') ORDER BY l.id",
+        patent_id,
+    )
+    return [r["id"] for r in rows]
+
+
+async def list_listings(conn: asyncpg.Connection, *, owner: str | None, kind: str | None, status: str | None,
+                        after: tuple | None, limit: int, viewer: str | None) -> list[asyncpg.Record]:
+    """``viewer``: drafts are listed only to their owner (None: to everyone, for the operator)."""
+    return await conn.fetch(
+        f"SELECT {LISTING_COLUMNS} FROM listings.listings "
+        "WHERE ($1::text IS NULL OR owner_org_id = $1) AND ($2::text IS NULL OR kind = $2) "
+        "AND ($3::text IS NULL OR status = $3) AND ($4::timestamptz IS NULL OR (created_at, id) > ($4, $5)) "
+        "AND ($7::text IS NULL OR status <> 'draft' OR owner_org_id = $7) "
+        "ORDER BY created_at, id LIMIT $6",
+        owner, kind, status, after[0] if after else None, after[1] if after else None, limit + 1, viewer,
+    )
+
+
+async def org(conn: asyncpg.Connection, org_id: str) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT id, kind, sub_kind, name FROM listings.orgs WHERE id = $1", org_id)
+
+
+async def upsert_org(conn: asyncpg.Connection, org_id: str, kind: str, sub_kind: str | None, name: str) -> None:
+    await conn.execute(
+        "INSERT INTO listings.orgs (id, kind, sub_kind, name) VALUES ($1, $2, $3, $4) "
+        "ON CONFLICT (id) DO UPDATE SET kind = EXCLUDED.kind, sub_kind = EXCLUDED.sub_kind, name = EXCLUDED.name",
+        org_id, kind, sub_kind, name,
+    )
+
+
+async def add_encumbrance(conn: asyncpg.Connection, patent_id: str, kind: str, reference_id: str, since: datetime) -> None:
+    await conn.execute(
+        "INSERT INTO listings.encumbrances (patent_id, kind, reference_id, since) VALUES ($1, $2, $3, $4) "
+        "ON CONFLICT DO NOTHING",
+        patent_id, kind, reference_id, since,
+    )
+
+
+async def remove_encumbrance(conn: asyncpg.Connection, patent_id: str, reference_id: str) -> None:
+    await conn.execute("DELETE FROM listings.encumbrances WHERE patent_id = $1 AND reference_id = $2",
+                       patent_id, reference_id)

@@ -1,0 +1,58 @@
+"""The live stream: state on connect, then every bid, extension and the close, in order;
+a reconnect with ?after= misses nothing."""
+
+from __future__ import annotations
+
+import asyncio
+
+from tests.integration.auctions.conftest import bid
+
+
+async def receive(ws, n: int, timeout: float = 5.0) -> list[dict]:
+    out = []
+    async with asyncio.timeout(timeout):
+        while len(out) < n:
+            out.append(await ws.receive_json())
+    return out
+
+
+async def test_streams_bids_in_order_and_resumes_after_a_reconnect(auction_house, client):
+    seller, listing_id = await auction_house.lot()
+    a = await auction_house.auction(seller, listing_id, seconds=4)
+    aid = a["id"]
+    alice = await auction_house.bidder(aid)
+    bob = await auction_house.bidder(aid)
+    async with client.ws_connect(f"/v1/auctions/{aid}/live", headers=alice.headers) as ws:
+        state = await ws.receive_json()
+        assert state["type"] == "state" and state["data"]["bid_count"] == 0
+        assert (await bid(alice, aid, "1000.00")).status == 201
+        assert (await bid(bob, aid, "1100.00")).status == 201
+        got = [m for m in await receive(ws, 3) if m["type"] == "bid_accepted"][:2]
+        while len(got) < 2:
+            m = await ws.receive_json()
+            if m["type"] == "bid_accepted":
+                got.append(m)
+        assert [m["data"]["amount"]["amount"] for m in got] == ["1000.00", "1100.00"]
+        assert [m["data"]["you"] for m in got] == [True, False]
+        assert got[0]["sequence"] < got[1]["sequence"]
+        assert all(m["data"]["bidder"].startswith("bidder-") for m in got)
+        last_seen = got[0]["sequence"]
+    # Reconnect as if the second bid had been missed: it comes again, then the close.
+    async with client.ws_connect(f"/v1/auctions/{aid}/live?after={last_seen}", headers=bob.headers) as ws:
+        assert (await ws.receive_json())["type"] == "state"
+        replay = await ws.receive_json()
+        assert replay["type"] == "bid_accepted" and replay["data"]["amount"]["amount"] == "1100.00"
+        assert replay["data"]["you"] is True
+        async with asyncio.timeout(10):
+            while True:
+                m = await ws.receive_json()
+                if m["type"] == "closed":
+                    break
+        assert m["data"]["outcome"] == "closed_won" and m["data"]["you"] is True
+
+
+async def test_the_stream_needs_an_api_key(auction_house, client):
+    seller, listing_id = await auction_house.lot()
+    a = await auction_house.auction(seller, listing_id)
+    r = await client.get(f"/v1/auctions/{a['id']}/live")
+    assert r.status == 401

@@ -1,0 +1,221 @@
+"""EventConsumer against the real Kafka and PostgreSQL: exactly one effect per event,
+in aggregate order, and poison goes to the DLQ without stopping the line."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections import Counter
+from collections.abc import AsyncIterator
+
+import asyncpg
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+from event_harness import (SCHEMA, SOURCE, ThingHappened, create_effects_table, effects, eventually, record_effect,
+                           running, subscription, thing)
+from events.consumer import EventConsumer, Subscription, dlq_error
+from events.envelope import CloudEvent
+from events.topics import Topic, dlq, physical
+from services.settings import Settings
+
+pytestmark = pytest.mark.stack
+
+
+@pytest.fixture
+async def effect_table(pool: asyncpg.Pool) -> asyncpg.Pool:
+    await create_effects_table(pool)
+    return pool
+
+
+@pytest.fixture
+def send(settings: Settings, topics: str, producer: AIOKafkaProducer):
+    """Put raw bytes (or an event) on the test's ``psm.listings``, keyed like the relay does."""
+
+    async def send(value: CloudEvent | bytes, key: str = "agg-1") -> None:
+        if isinstance(value, CloudEvent):
+            value, key = value.to_json(), value.subject
+        await producer.send_and_wait(physical(Topic.LISTINGS.value, topics), value=value, key=key.encode())
+
+    return send
+
+
+def consumer_for(settings: Settings, pool: asyncpg.Pool, producer: AIOKafkaProducer, sub: Subscription | None = None,
+                 **options) -> EventConsumer:
+    return EventConsumer(sub or subscription(), pool=pool, kafka_bootstrap=settings.kafka_bootstrap,
+                         topic_prefix=settings.topic_prefix, producer=producer, **options)
+
+
+@contextlib.asynccontextmanager
+async def consuming(settings, pool, producer, sub=None, **options) -> AsyncIterator[EventConsumer]:
+    c = consumer_for(settings, pool, producer, sub, **options)
+    async with running(c, f"consumer-{c.sub.name}"):
+        yield c
+
+
+async def wait_for_effects(pool: asyncpg.Pool, n: int) -> list[tuple[str, int]]:
+    async def enough() -> bool:
+        return len(await effects(pool)) >= n
+
+    await eventually(enough, what=f"{n} effects")
+    return await effects(pool)
+
+
+async def dead_letters(settings: Settings, n: int) -> list:
+    """The first ``n`` records of the DLQ of ``psm.listings``."""
+    reader = AIOKafkaConsumer(dlq(physical(Topic.LISTINGS.value, settings.topic_prefix)),
+                              bootstrap_servers=settings.kafka_bootstrap, auto_offset_reset="earliest",
+                              enable_auto_commit=False)
+    await reader.start()
+    got: list = []
+    try:
+        async with asyncio.timeout(30):
+            while len(got) < n:
+                for records in (await reader.getmany(timeout_ms=200)).values():
+                    got.extend(records)
+    finally:
+        await reader.stop()
+    return got
+
+
+async def test_a_handler_that_fails_twice_then_succeeds_has_exactly_one_effect(settings, effect_table, producer, send):
+    calls = Counter()
+
+    async def flaky(conn, event, payload):
+        calls[event.id] += 1
+        if calls[event.id] <= 2:
+            raise ConnectionError("transient")
+        await record_effect(conn, event, payload)
+
+    event = thing("agg-1", 1)
+    async with consuming(settings, effect_table, producer, subscription(handler=flaky)) as c:
+        await send(event)
+        assert await wait_for_effects(effect_table, 1) == [("agg-1", 1)]
+        await send(thing("agg-1", 2))
+        await wait_for_effects(effect_table, 2)
+    assert calls[event.id] == 3
+    assert await effects(effect_table) == [("agg-1", 1), ("agg-1", 2)]
+    assert c.stats.dead_lettered == 0
+
+
+@pytest.mark.parametrize("poison, reason", [
+    (b"\xff not json at all", "MalformedEvent"),
+    (CloudEvent(source=SOURCE, type="psm.nobody.knows.v1", subject="agg-p", sequence=1, data={}), "UnknownEventType"),
+    (CloudEvent(source=SOURCE, type=ThingHappened.TYPE, subject="agg-p", sequence=1, data={"n": "many"}),
+     "ValidationError"),
+    (thing("agg-p", 1, fail=True), "RuntimeError"),
+], ids=["garbage-bytes", "unknown-type", "invalid-data", "handler-always-fails"])
+async def test_a_poison_event_goes_to_the_dlq_and_the_consumer_goes_on(settings, effect_table, producer, send,
+                                                                        poison, reason):
+    # A readable poison event still holds its place in its aggregate's history, so the
+    # aggregate's next event (sequence 2) must not wait for it for ever; unreadable
+    # bytes have no place, and the aggregate starts at 1.
+    next_sequence = 1 if isinstance(poison, bytes) else 2
+    async with consuming(settings, effect_table, producer, subscription(max_attempts=3)) as c:
+        await send(poison, key="agg-p")
+        await send(thing("agg-q", 1))
+        await send(thing("agg-p", next_sequence))
+        applied = await wait_for_effects(effect_table, 2)
+    assert sorted(applied) == [("agg-p", next_sequence), ("agg-q", 1)]
+    [dead] = await dead_letters(settings, 1)
+    assert dead.value == (poison if isinstance(poison, bytes) else poison.to_json())
+    assert reason in dlq_error(dead)
+    assert dict(dead.headers)["psm-original-topic"] == physical(Topic.LISTINGS.value, settings.topic_prefix).encode()
+    assert c.stats.dead_lettered == 1
+
+
+async def test_a_redelivered_event_has_no_second_effect(settings, effect_table, producer, send):
+    event = thing("agg-1", 1)
+    async with consuming(settings, effect_table, producer) as c:
+        await send(event)
+        await wait_for_effects(effect_table, 1)
+        await send(event)  # the relay sending again after a failed round looks like this
+        await send(thing("agg-1", 2))
+        await wait_for_effects(effect_table, 2)
+    assert await effects(effect_table) == [("agg-1", 1), ("agg-1", 2)]
+    assert c.stats.ignored == 1
+
+
+async def test_replaying_the_whole_topic_in_a_new_consumer_group_has_no_second_effect(settings, effect_table,
+                                                                                      producer, send):
+    for s in range(1, 6):
+        await send(thing("agg-1", s))
+    async with consuming(settings, effect_table, producer):
+        await wait_for_effects(effect_table, 5)
+    # Same consumer, offsets lost (a new group reads from the start): the
+    # processed-events table, not the offsets, is what makes the effect happen once.
+    async with consuming(settings, effect_table, producer, group_prefix="replay.") as again:
+        await eventually(lambda: _ignored(again, 5), what="the replay to reach the end")
+    assert len(await effects(effect_table)) == 5
+    assert again.stats.applied == 0
+
+
+async def _ignored(consumer: EventConsumer, n: int) -> bool:
+    return consumer.stats.ignored >= n
+
+
+async def test_a_stale_or_repeated_sequence_is_ignored(settings, effect_table, producer, send):
+    async with consuming(settings, effect_table, producer) as c:
+        await send(thing("agg-1", 1))
+        await send(thing("agg-1", 2))
+        await wait_for_effects(effect_table, 2)
+        await send(thing("agg-1", 1, n=99))  # another event id claiming an old place
+        await send(thing("agg-1", 2, n=99))
+        await send(thing("agg-1", 3))
+        await wait_for_effects(effect_table, 3)
+    assert await effects(effect_table) == [("agg-1", 1), ("agg-1", 2), ("agg-1", 3)]
+    assert c.stats.ignored == 2
+
+
+async def parked(pool: asyncpg.Pool) -> list[int]:
+    return [r["sequence"] for r in await pool.fetch(f'SELECT sequence FROM "{SCHEMA}".parked_events ORDER BY sequence')]
+
+
+async def test_an_event_ahead_of_its_predecessor_is_parked_then_applied_right_after_it(settings, effect_table,
+                                                                                       producer, send):
+    async with consuming(settings, effect_table, producer):
+        await send(thing("agg-1", 3))
+        await send(thing("agg-1", 2))
+        await eventually(lambda: _parked_are(effect_table, [2, 3]), what="sequences 2 and 3 parked")
+        assert await effects(effect_table) == []
+        await send(thing("agg-1", 1))
+        await wait_for_effects(effect_table, 3)
+    assert await effects(effect_table) == [("agg-1", 1), ("agg-1", 2), ("agg-1", 3)]
+    assert await parked(effect_table) == []
+
+
+async def _parked_are(pool: asyncpg.Pool, sequences: list[int]) -> bool:
+    return await parked(pool) == sequences
+
+
+async def test_a_parked_event_whose_handler_always_fails_is_dead_lettered_alone(settings, effect_table, producer,
+                                                                                send):
+    bad = thing("agg-1", 2, fail=True)
+    async with consuming(settings, effect_table, producer, subscription(max_attempts=2)) as c:
+        await send(bad)
+        await eventually(lambda: _parked_are(effect_table, [2]), what="sequence 2 parked")
+        await send(thing("agg-1", 1))
+        await send(thing("agg-1", 3))
+        applied = await wait_for_effects(effect_table, 2)
+    # Its predecessor keeps its effect, and the aggregate goes on after it.
+    assert applied == [("agg-1", 1), ("agg-1", 3)]
+    [dead] = await dead_letters(settings, 1)
+    assert CloudEvent.from_json(dead.value).id == bad.id
+    assert "RuntimeError" in dlq_error(dead)
+    assert c.stats.dead_lettered == 1
+
+
+async def test_the_consumer_stops_cleanly_when_cancelled(settings, effect_table, producer, send):
+    consumer = consumer_for(settings, effect_table, producer)
+    task = asyncio.create_task(consumer.run(), name="consumer-things")
+    await send(thing("agg-1", 1))
+    await wait_for_effects(effect_table, 1)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    # No Kafka client or task is left behind (the autouse fixture checks the tasks),
+    # and a later consumer of the same group starts where this one committed.
+    async with consuming(settings, effect_table, producer) as again:
+        await send(thing("agg-1", 2))
+        await wait_for_effects(effect_table, 2)
+    assert again.stats.ignored == 0

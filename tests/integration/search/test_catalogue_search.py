@@ -1,0 +1,184 @@
+"""The catalogue through the whole path: HTTP → outbox → relay → Kafka → indexer → search."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from catalogue_helpers import ids
+
+from events.envelope import CloudEvent
+from events.outbox import Outbox
+from events.relay import OutboxRelay
+from events.schemas.auctions import AuctionScheduled, AuctionSettled
+from events.schemas.common import Money
+from search.indexer import index_listing
+from search.indices import indices_behind
+from search.mappings import read_alias
+from services.http.app import EVENTS_MIGRATIONS
+from services.http.state import DB, ES, SETTINGS
+from services.storage import apply_migrations
+
+
+async def test_published_listing_is_searchable_within_two_seconds_and_drafts_never(register):
+    uni = await register()
+    draft = await uni.supply(publish=False, title="锂电池隔膜专利转让")
+    listing = await uni.supply(publish=False)
+    started = time.monotonic()
+    await uni.publish(listing)
+    await uni.search_until(lambda r: listing in ids(r), timeout=2.0, q="正极材料")
+    assert time.monotonic() - started <= 2.0
+    everything = await uni.search(status="published,reserved,sold,withdrawn,expired", limit=200)
+    assert draft not in ids(everything)
+
+
+async def test_withdrawn_listing_leaves_the_default_results(register):
+    uni = await register()
+    listing = await uni.supply()
+    await uni.search_until(lambda r: listing in ids(r))
+    await uni.withdraw(listing)
+    await uni.search_until(lambda r: listing not in ids(r))
+    withdrawn = await uni.search(status="withdrawn")
+    assert [(i["id"], i["status"]) for i in withdrawn["items"]] == [(listing, "withdrawn")]
+
+
+async def test_sold_listing_stays_visible_as_sold(client, register):
+    uni = await register()
+    listing = await uni.supply()
+    await uni.search_until(lambda r: listing in ids(r))
+    # The auction that sells it, told the way the auctions service tells it: events in
+    # an outbox (in a schema of this test's database), relayed to the auctions topic.
+    settings, pool = client.app[SETTINGS], client.app[DB]
+    await apply_migrations(pool, "test_auctions", EVENTS_MIGRATIONS, namespace="events")
+    outbox = Outbox(schema="test_auctions", source="/psm/auctions")
+    now = datetime.now(UTC)
+    async with pool.acquire() as conn, conn.transaction():
+        await outbox.record(conn, "auc_1", AuctionScheduled(
+            auction_id="auc_1", listing_id=listing, starts_at=now, ends_at=now + timedelta(hours=1),
+            start_price=Money(amount=Decimal("500000"))))
+        await outbox.record(conn, "auc_1", AuctionSettled(auction_id="auc_1", listing_id=listing,
+                                                          price=Money(amount=Decimal("900000"))))
+    relay = OutboxRelay(database_url=settings.database_url, schema="test_auctions",
+                        kafka_bootstrap=settings.kafka_bootstrap, topic_prefix=settings.topic_prefix)
+    task = asyncio.create_task(relay.run())
+    try:
+        result = await uni.search_until(lambda r: [(i["id"], i["status"]) for i in r["items"]] == [(listing, "sold")],
+                                        q="正极材料")
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    assert result["facets"]["status"]["buckets"] == [{"value": "sold", "count": 1}]
+
+
+async def test_lithium_battery_finds_lithium_ion_battery_cathode_material(register):
+    uni = await register()
+    cathode = await uni.supply(title="锂离子电池正极材料", patent={"title": "一种正极材料", "abstract": "正极"})
+    fuel_cell = await uni.supply(title="燃料电池双极板", patent={"title": "一种燃料电池双极板", "abstract": "双极板",
+                                                              "ipc": ["H01M 8/0206"]})
+    await uni.search_until(lambda r: {cathode, fuel_cell} <= set(ids(r)))
+    result = await uni.search(q="锂电池")
+    assert ids(result) == [cathode]
+    assert "<em>" in result["items"][0]["highlight"]["title"][0]
+
+
+async def test_ipc_filters_match_at_every_level(register):
+    uni = await register()
+    battery = await uni.supply(patent={"ipc": ["H01M 10/0525"]})
+    fuel_cell = await uni.supply(patent={"ipc": ["H01M 8/0206"]})
+    capacitor = await uni.supply(patent={"ipc": ["H01G 11/06"]})
+    drug = await uni.supply(patent={"ipc": ["A61K 36/00"]})
+    await uni.search_until(lambda r: r["total"] == 4)
+    expected = {
+        "H": {battery, fuel_cell, capacitor}, "H01": {battery, fuel_cell, capacitor}, "H01M": {battery, fuel_cell},
+        "H01M 10/00": {battery}, "H01M10": {battery}, "H01M 10/0525": {battery}, "h01m10/0525": {battery},
+        "A61K": {drug}, "H01G,A61K": {capacitor, drug}, "H02": set(),
+    }
+    for prefix, listings in expected.items():
+        assert set(ids(await uni.search(ipc=prefix))) == listings, prefix
+
+
+async def test_facets_add_up_to_the_total(register):
+    uni = await register()
+    firm = await register("enterprise")
+    await uni.supply(stage="lab", region="310115", industry="C384")
+    await uni.supply(stage="pilot", region="320100")
+    await uni.supply(negotiable=True, price=None, stage=None, industry=None, region=None)
+    await firm.demand()
+    withdrawn = await uni.supply()
+    await uni.withdraw(withdrawn)
+    result = await uni.search_until(lambda r: r["total"] == 4 and r["facets"]["owner_kind"]["missing"] == 0)
+    total = result["total"]
+    for name in ("type", "status", "stage", "owner_kind", "industry", "region"):
+        facet = result["facets"][name]
+        assert sum(b["count"] for b in facet["buckets"]) + facet["other"] + facet["missing"] == total, name
+    price = result["facets"]["price"]
+    assert sum(b["count"] for b in price["buckets"]) + price["missing"] == total
+    assert {b["value"]: b["count"] for b in result["facets"]["type"]["buckets"]} == {"listing": 3, "demand": 1}
+    assert {b["value"]: b["count"] for b in result["facets"]["region"]["buckets"]} == {"310000": 2, "320000": 1}
+    assert result["facets"]["stage"]["missing"] == 2  # the negotiable one and the demand
+    demand = await uni.search(type="demand")
+    assert [(i["type"], i["price"]) for i in demand["items"]] == [
+        ("demand", {"amount": "1000000.00", "currency": "CNY"})]
+
+
+async def test_cursor_pages_return_each_item_exactly_once(register):
+    uni = await register()
+    # Equal prices: the id tiebreaker alone orders them.
+    listings = {await uni.supply(price={"amount": "100000.00", "currency": "CNY"}) for _ in range(7)}
+    await uni.search_until(lambda r: r["total"] == 7)
+    for sort in ("newest", "price_asc", "price_desc", "relevance", "ending_soon"):
+        seen, cursor = [], None
+        while True:
+            params = {"sort": sort, "limit": 3, "q": "正极材料"}
+            page = await uni.search(**params, **({"cursor": cursor} if cursor else {}))
+            seen += ids(page)
+            cursor = page["next_cursor"]
+            if cursor is None:
+                break
+        assert sorted(seen) == sorted(listings), sort
+    r = await uni.client.get("/v1/catalogue/search", params={"sort": "price_asc", "cursor": "bm90IG91cnM"},
+                             headers=uni.headers)
+    assert r.status == 422
+
+
+async def test_late_or_duplicate_event_never_rolls_a_document_back(client, register):
+    uni = await register()
+    listing = await uni.supply()
+    await uni.withdraw(listing)
+    # Owner known: no refresh of the listing (psm.listing.updated) can still be on its way.
+    await uni.search_until(lambda r: [(i["id"], i["owner_kind"]) for i in r["items"]] == [(listing, "institution")],
+                           status="withdrawn")
+    pool, es = client.app[DB], client.app[ES]
+    rows = await pool.fetch("SELECT event FROM listings.outbox WHERE subject = $1 ORDER BY sequence", listing)
+    events = [CloudEvent.model_validate(r["event"]) for r in rows]
+    by_type = {e.type.split(".")[2]: e for e in events}  # (an owner refresh may add "updated" ones)
+    latest = events[-1]
+    assert latest.payload().listing.status == "withdrawn"
+    live = await indices_behind(es, read_alias(client.app[SETTINGS].index_prefix))
+    for event in (by_type["published"], latest, by_type["drafted"]):  # late, duplicate, the draft
+        await index_listing(es, live, event.sequence, event.payload().listing)
+    doc = await es.get(index=read_alias(client.app[SETTINGS].index_prefix), id=listing)
+    assert (doc["_source"]["status"], doc["_version"]) == ("withdrawn", latest.sequence)
+    await es.indices.refresh(index=live)
+    assert listing not in ids(await uni.search())
+
+
+async def test_suggest_completes_titles_of_listings_on_the_market(register):
+    uni = await register()
+    listing = await uni.supply(title="钠离子电池负极材料")
+    draft = await uni.supply(publish=False, title="钠离子电池电解液")
+    await uni.search_until(lambda r: listing in ids(r))
+    result = await uni.call("GET", "/v1/catalogue/suggest", params={"q": "钠离"})
+    assert [(s["text"], s["id"]) for s in result["items"]] == [("钠离子电池负极材料", listing)]
+    assert draft not in [s["id"] for s in result["items"]]
+
+
+async def test_search_needs_an_api_key_and_valid_filters(client, register):
+    uni = await register()
+    assert (await client.get("/v1/catalogue/search")).status == 401
+    for bad in ({"mode": "barter"}, {"ipc": "Z99"}, {"limit": "201"}, {"price_min": "5", "price_max": "1"},
+                {"status": "draft"}):
+        r = await client.get("/v1/catalogue/search", params=bad, headers=uni.headers)
+        assert r.status == 422, bad
