@@ -17,9 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import itertools
 import logging
-import random
 import time
 import uuid
 
@@ -31,9 +29,9 @@ from pydantic import SecretStr
 from events.topics import all_topics
 from search.mappings import MAPPINGS, SETTINGS, read_alias
 from services.http.app import create_app
-from services.listings.domain import application_check_char
 from services.main import all_modules
-from services.platform.domain import USCC_CHARSET, uscc_check_char
+from services.demo.identifiers import application_number as cn_number
+from services.demo.identifiers import uscc
 from services.settings import Settings
 
 TARGET_P99_S = 2.0
@@ -86,17 +84,8 @@ async def paced(ids: list[str], rate: float, send) -> None:
     await asyncio.gather(*tasks)
 
 
-_serial = itertools.count(random.randrange(1_000_000, 8_000_000))
 
 
-def cn_number() -> str:
-    digits = f"20221{next(_serial):07d}"
-    return f"{digits}.{application_check_char(digits)}"
-
-
-def uscc() -> str:
-    body = "91" + "".join(random.choice(USCC_CHARSET) for _ in range(15))
-    return body + uscc_check_char(body)
 
 
 async def whole_path(client: TestClient, operator: dict, es: AsyncElasticsearch, alias: str,

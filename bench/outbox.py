@@ -17,7 +17,6 @@ import argparse
 import asyncio
 import contextlib
 import logging
-import statistics
 import time
 import uuid
 from pathlib import Path

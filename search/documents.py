@@ -7,30 +7,15 @@ event seen for that listing.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from events.schemas.listings import ListingSnapshot
+from services.codes import NotAnIpcSymbol, normalize_ipc
 
 # States a listing is found in by default; drafts are never in the catalogue at all.
 VISIBLE_STATUSES = ("published", "reserved", "sold")
 # What ?status= may ask for: the visible states, and the ones that left the market.
 SEARCHABLE_STATUSES = (*VISIBLE_STATUSES, "withdrawn", "expired")
-
-_IPC = re.compile(r"^([A-H])(\d{2})([A-Z])\s*(\d{1,4})\s*/\s*(\d{2,6})$")
-
-
-class NotAnIpcSymbol(ValueError):
-    pass
-
-
-def normalize_ipc(raw: str) -> str:
-    """``h01m10/0525`` → ``H01M 10/0525`` (the form the listings context stores)."""
-    m = _IPC.match(raw.strip().upper())
-    if not m:
-        raise NotAnIpcSymbol(f"{raw!r} is not an IPC symbol like H01M 10/0525")
-    section, cls, subclass, group, subgroup = m.groups()
-    return f"{section}{cls}{subclass} {int(group)}/{subgroup}"
 
 
 def ipc_levels(symbol: str) -> dict[str, str]:
@@ -117,3 +102,26 @@ def listing_document(s: ListingSnapshot) -> dict[str, Any] | None:
             "contexts": {"type": [doc_type], "status": [s.status]},
         },
     }
+
+
+# An auction's own status, and the catalogue status it is found under: live lots are
+# on the market, a won lot is reserved, a settled one sold; the rest leave the market.
+AUCTION_CATALOGUE_STATUS = {"scheduled": "published", "open": "published", "closed_won": "reserved",
+                            "pending_export_review": "reserved", "settled": "sold", "closed_unsold": "withdrawn",
+                            "defaulted": "withdrawn", "export_refused": "withdrawn", "cancelled": "withdrawn"}
+
+
+def auction_document(lot: dict[str, Any], auction_id: str, state: dict[str, Any]) -> dict[str, Any]:
+    """The catalogue document of an auction: its lot's listing document, as type
+    ``auction``, with the auction's price (the current bid, else the start price), end
+    and state. ``state`` holds status, listing_id, bid_count, starts_at, ends_at,
+    price (Decimal-able string), currency, reserve_met."""
+    status = AUCTION_CATALOGUE_STATUS[state["status"]]
+    doc = {**lot, "type": "auction", "id": auction_id, "status": status,
+           "price": float(state["price"]), "price_amount": state["price"], "currency": state["currency"],
+           "price_kind": "price", "negotiable": False, "ends_at": state["ends_at"],
+           "auction": {"status": state["status"], "listing_id": state["listing_id"],
+                       "bid_count": state["bid_count"], "starts_at": state["starts_at"],
+                       "reserve_met": state["reserve_met"]}}
+    doc["suggest"] = {"input": lot["suggest"]["input"], "contexts": {"type": ["auction"], "status": [status]}}
+    return doc

@@ -21,8 +21,12 @@ from events.schemas.listings import (
     ListingDrafted, ListingExpired, ListingPublished, ListingReleased, ListingReserved, ListingSnapshot,
     ListingSold, ListingUpdated, ListingWithdrawn,
 )
+from events.schemas.auctions import (
+    AuctionClosed, AuctionDefaulted, AuctionExtended, AuctionOpened, AuctionScheduled, AuctionSettled, BidAccepted,
+    ExportReviewDecided, ExportReviewRequested,
+)
 from events.topics import Topic
-from search.documents import listing_document
+from search.documents import auction_document, listing_document
 from search.indices import write_targets
 from search.mappings import read_alias
 from services.http import ops
@@ -49,6 +53,68 @@ async def index_listing(es: AsyncElasticsearch, indices: Iterable[str], sequence
             pass  # the index already holds this version or a newer one
 
 
+AUCTION_EVENTS = tuple(t.TYPE for t in (AuctionScheduled, AuctionOpened, BidAccepted, AuctionExtended, AuctionClosed,
+                                        AuctionSettled, AuctionDefaulted, ExportReviewRequested, ExportReviewDecided))
+
+
+class LotNotIndexedYet(LookupError):
+    """An auction of a listing the catalogue has not seen yet (topics are not ordered
+    against each other): retried, and it will be there."""
+
+
+def _next_state(state: dict | None, event: CloudEvent, p) -> dict:
+    if isinstance(p, AuctionScheduled):
+        return {"status": "scheduled", "listing_id": p.listing_id, "bid_count": 0,
+                "starts_at": p.starts_at.isoformat(), "ends_at": p.ends_at.isoformat(),
+                "price": f"{p.start_price.amount:.2f}", "currency": p.start_price.currency, "reserve_met": False}
+    if state is None:
+        raise LotNotIndexedYet(f"auction {event.subject}: {event.type} before its scheduling")
+    s = dict(state)
+    if isinstance(p, AuctionOpened):
+        s.update(status="open", ends_at=p.ends_at.isoformat())
+    elif isinstance(p, BidAccepted):
+        s.update(status="open", price=f"{p.amount.amount:.2f}", bid_count=p.bid_sequence,
+                 reserve_met=p.reserve_met, ends_at=p.ends_at.isoformat())
+    elif isinstance(p, AuctionExtended):
+        s.update(ends_at=p.ends_at.isoformat())
+    elif isinstance(p, AuctionClosed):
+        s.update(status=p.outcome, bid_count=p.bid_count)
+    elif isinstance(p, AuctionSettled):
+        s.update(status="settled", price=f"{p.price.amount:.2f}")
+    elif isinstance(p, AuctionDefaulted):
+        s.update(status="defaulted")
+    elif isinstance(p, ExportReviewRequested):
+        s.update(status="pending_export_review")
+    elif isinstance(p, ExportReviewDecided) and not p.approved:
+        s.update(status="export_refused")
+    return s
+
+
+async def index_auction(es: AsyncElasticsearch, indices: Iterable[str], alias: str, event: CloudEvent, p) -> None:
+    """Fold one auction event into the auction's document, at version ``event.sequence``."""
+    for index in indices:
+        current = await es.options(ignore_status=404).get(index=index, id=event.subject)
+        if current.get("found") and current["_version"] >= event.sequence:
+            continue  # already applied (a duplicate or a replay)
+        doc = current["_source"] if current.get("found") else None
+        state = None
+        if doc is not None:
+            a = doc["auction"]
+            state = {**a, "ends_at": doc["ends_at"], "price": doc["price_amount"], "currency": doc["currency"]}
+        state = _next_state(state, event, p)
+        lot = doc
+        if lot is None:
+            found = await es.options(ignore_status=404).get(index=alias, id=state["listing_id"])
+            if not found.get("found"):
+                raise LotNotIndexedYet(f"listing {state['listing_id']} is not in the catalogue yet")
+            lot = found["_source"]
+        try:
+            await es.index(index=index, id=event.subject, document=auction_document(lot, event.subject, state),
+                           version=event.sequence, version_type="external")
+        except ConflictError:
+            pass
+
+
 def catalogue_subscription(es: AsyncElasticsearch, index_prefix: str) -> Subscription:
     alias = read_alias(index_prefix)
 
@@ -57,10 +123,15 @@ def catalogue_subscription(es: AsyncElasticsearch, index_prefix: str) -> Subscri
         # search.indices.write_targets and the rebuild's swap.
         await index_listing(es, await write_targets(conn, alias), event.sequence, payload.listing)
 
+    async def on_auction_event(conn: asyncpg.Connection, event: CloudEvent, payload) -> None:
+        await index_auction(es, await write_targets(conn, alias), alias, event, payload)
+
     # Elasticsearch being restarted must not send events to the DLQ: about 100 s of
     # back-off (0.1 s doubling, 10 tries) before an event is given up on.
-    return Subscription(name=SUBSCRIPTION_NAME, schema="search", topics=[Topic.LISTINGS],
-                        handlers={t: on_listing_event for t in LISTING_EVENTS}, max_attempts=10, retry_base_s=0.1)
+    return Subscription(name=SUBSCRIPTION_NAME, schema="search", topics=[Topic.LISTINGS, Topic.AUCTIONS],
+                        handlers={**{t: on_listing_event for t in LISTING_EVENTS},
+                                  **{t: on_auction_event for t in AUCTION_EVENTS}},
+                        max_attempts=10, retry_base_s=0.1)
 
 
 class CatalogueIndexer:

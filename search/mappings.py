@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-MAPPING_VERSION = 1
+MAPPING_VERSION = 2  # 2: auction documents
 
 # Document types (the ``type`` field and the ``?type=`` filter).
 TYPES = ("listing", "demand", "open_licence", "auction", "roadshow")
@@ -105,6 +105,11 @@ MAPPINGS: dict[str, Any] = {
         "published_at": {"type": "date"},
         "updated_at": {"type": "date"},
         "ends_at": {"type": "date"},
+        # type=auction: the lot's listing fields plus the auction's live state.
+        "auction": {"dynamic": "strict", "properties": {
+            "status": KEYWORD, "listing_id": KEYWORD, "bid_count": {"type": "integer"},
+            "starts_at": {"type": "date"}, "reserve_met": {"type": "boolean"},
+        }},
         "suggest": {"type": "completion", "analyzer": "standard", "preserve_separators": False,
                     "contexts": [{"name": "type", "type": "category"},
                                  {"name": "status", "type": "category"}]},

@@ -10,7 +10,8 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from events.schemas.common import Money
-from search.documents import SEARCHABLE_STATUSES, NotAnIpcSymbol, normalize_ipc
+from search.documents import SEARCHABLE_STATUSES
+from services.codes import NotAnIpcSymbol, normalize_ipc
 from search.mappings import TYPES
 from services.http.pagination import MAX_LIMIT
 
@@ -143,6 +144,14 @@ class MatchesQuery(BaseModel):
     limit: int = Field(default=10, ge=1, le=50)
 
 
+class AuctionState(BaseModel):
+    status: str
+    listing_id: str
+    bid_count: int
+    starts_at: datetime
+    reserve_met: bool
+
+
 class CatalogueItem(BaseModel):
     type: str
     id: str
@@ -166,6 +175,7 @@ class CatalogueItem(BaseModel):
     published_at: datetime | None = None
     updated_at: datetime | None = None
     ends_at: datetime | None = None
+    auction: AuctionState | None = Field(default=None, description="type=auction: the live state of the lot")
     score: float | None = None
 
 

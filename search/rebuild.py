@@ -36,7 +36,7 @@ from events.registry import UnknownEventType
 from events.topics import Topic, physical
 from events.clients import start_safely
 from search.documents import listing_document
-from search.indexer import LISTING_EVENTS
+from search.indexer import AUCTION_EVENTS, LISTING_EVENTS, LotNotIndexedYet, index_auction
 from search.indices import create_index, ensure_catalogue, indices_behind, lock_key
 from search.mappings import MAPPING_VERSION, new_index_name, read_alias
 from services.settings import Settings
@@ -99,8 +99,31 @@ async def rebuild(settings: Settings, *, pool: asyncpg.Pool, es: AsyncElasticsea
 
 async def replay(settings: Settings, es: AsyncElasticsearch, index: str, *,
                  say: Callable[[str], None] = lambda _m: None, batch: int = 1000) -> int:
-    """Apply the listings topic, from its beginning to its current end, to ``index``;
-    return the number of events read.
+    """Apply the listings topic, then the auctions topic, each from its beginning to its
+    current end, to ``index``; return the number of events read.
+
+    Auctions come second and in partition (so per-auction) order: an auction's document
+    folds its events over its lot's listing document.
+    """
+    alias = read_alias(settings.index_prefix)
+
+    async def apply_auctions(values: list[bytes | None]) -> None:
+        for raw in values:
+            try:
+                event = CloudEvent.from_json(raw or b"")
+                if event.type not in AUCTION_EVENTS:
+                    continue
+                await index_auction(es, [index], alias, event, event.payload())
+            except (MalformedEvent, UnknownEventType, ValidationError, LotNotIndexedYet) as e:
+                log.warning("replay skips an auction event: %s", e)
+
+    n = await _replay_topic(settings, Topic.LISTINGS, index, lambda values: _apply(es, index, values), say, batch)
+    return n + await _replay_topic(settings, Topic.AUCTIONS, index, apply_auctions, say, batch)
+
+
+async def _replay_topic(settings: Settings, topic_name: Topic, index: str, apply, say: Callable[[str], None],
+                        batch: int) -> int:
+    """Read ``topic_name`` from its beginning to its current end through ``apply``.
 
     Reads with a fresh consumer group (its committed offsets show progress to Kafka
     tools). It does not go through the consumer framework's ordering: documents are
@@ -108,12 +131,13 @@ async def replay(settings: Settings, es: AsyncElasticsearch, index: str, *,
     whose oldest events were compacted or expired cannot hold the replay up waiting for
     a predecessor. Unreadable events are skipped (the live indexer dead-lettered them).
     """
-    topic = physical(Topic.LISTINGS.value, settings.topic_prefix)
+    topic = physical(topic_name.value, settings.topic_prefix)
     partitions = await _partitions(settings.kafka_bootstrap, topic)
     if not partitions:
         return 0
     consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap,
-                                group_id=f"{settings.topic_prefix}search.rebuild.{index}", enable_auto_commit=False,
+                                group_id=f"{settings.topic_prefix}search.rebuild.{index}.{topic_name.name.lower()}",
+                                enable_auto_commit=False,
                                 auto_offset_reset="earliest", isolation_level="read_committed", max_poll_records=batch)
     replayed = 0
     try:
@@ -128,7 +152,7 @@ async def replay(settings: Settings, es: AsyncElasticsearch, index: str, *,
             batches = await consumer.getmany(*remaining, timeout_ms=1000)
             for tp, records in batches.items():
                 values = [r.value for r in records if r.offset < end[tp]]
-                await _apply(es, index, values)
+                await apply(values)
                 replayed += len(values)
                 await consumer.commit({tp: records[-1].offset + 1})
             remaining = {tp for tp in remaining if await consumer.position(tp) < end[tp]}

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from services.codes import normalize_ipc
 from services.errors import Conflict, DomainError, FieldError, ValidationFailed
 
 
@@ -66,18 +67,6 @@ def parse_application_number(raw: str) -> ApplicationNumber:
 
 
 # -- IPC ---------------------------------------------------------------------------------
-_IPC = re.compile(r"^([A-H])(\d{2})([A-Z])\s*(\d{1,4})\s*/\s*(\d{2,6})$")
-
-
-def normalize_ipc(raw: str) -> str:
-    """``H01M10/0525`` → ``H01M 10/0525``; raises on anything that is not an IPC group symbol."""
-    m = _IPC.match(raw.strip().upper())
-    if not m:
-        raise ValueError(f"{raw!r} is not an IPC symbol like H01M 10/0525")
-    section, cls, subclass, group, subgroup = m.groups()
-    return f"{section}{cls}{subclass} {int(group)}/{subgroup}"
-
-
 def ipc_levels(symbol: str) -> list[str]:
     """Section, class, subclass and group of a normalised symbol, for prefix filters."""
     return [symbol[0], symbol[:3], symbol[:4], symbol]

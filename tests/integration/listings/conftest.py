@@ -2,26 +2,11 @@
 
 from __future__ import annotations
 
-import itertools
-import random
 
 import pytest
 
-from services.listings.domain import application_check_char
-from services.platform.domain import USCC_CHARSET, uscc_check_char
-
-_serial = itertools.count(random.randrange(1_000_000, 8_000_000))
-
-
-def cn_number(year: int = 2021, type_digit: str = "1") -> str:
-    digits = f"{year}{type_digit}{next(_serial):07d}"
-    return f"{digits}.{application_check_char(digits)}"
-
-
-def uscc() -> str:
-    body = "91" + "".join(random.choice(USCC_CHARSET) for _ in range(15))
-    return body + uscc_check_char(body)
-
+from services.demo.identifiers import application_number as cn_number
+from services.demo.identifiers import uscc
 
 def patent_body(**over) -> dict:
     body = {"number": cn_number(), "title": "一种锂离子电池正极材料及其制备方法",

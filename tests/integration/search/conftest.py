@@ -5,28 +5,17 @@
 from __future__ import annotations
 
 import asyncio
-import itertools
-import random
 import time
 from collections.abc import Callable
 
 import pytest
 from catalogue_helpers import ids
 
-from services.listings.domain import application_check_char
-from services.platform.domain import USCC_CHARSET, uscc_check_char
-
-_serial = itertools.count(random.randrange(1_000_000, 8_000_000))
+from services.demo.identifiers import application_number as cn_number
+from services.demo.identifiers import uscc
 
 
-def cn_number() -> str:
-    digits = f"20211{next(_serial):07d}"
-    return f"{digits}.{application_check_char(digits)}"
 
-
-def uscc() -> str:
-    body = "91" + "".join(random.choice(USCC_CHARSET) for _ in range(15))
-    return body + uscc_check_char(body)
 
 
 class Org:

@@ -65,7 +65,10 @@ async def test_sold_listing_stays_visible_as_sold(client, register):
     task = asyncio.create_task(relay.run())
     try:
         result = await uni.search_until(lambda r: [(i["id"], i["status"]) for i in r["items"]] == [(listing, "sold")],
-                                        q="正极材料")
+                                        q="正极材料", type="listing")
+        # The auction that sold it is in the catalogue too, as sold.
+        await uni.search_until(lambda r: [(i["id"], i["status"]) for i in r["items"]] == [("auc_1", "sold")],
+                               q="正极材料", type="auction")
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
