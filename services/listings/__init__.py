@@ -7,8 +7,10 @@ from pathlib import Path
 from services.http.state import DB
 from services.listings.api import api
 from services.listings.consumers import SUBSCRIPTIONS
+from services.listings.expiry import ExpirySweeper
 from services.listings.imports import ImportWorker
 from services.module import ServiceModule
 
 MODULE = ServiceModule(name="listings", schema="listings", migrations=Path(__file__).parent / "migrations", api=api,
-                       subscriptions=SUBSCRIPTIONS, workers=[lambda app: ImportWorker(app[DB])])
+                       subscriptions=SUBSCRIPTIONS,
+                       workers=[lambda app: ImportWorker(app[DB]), lambda app: ExpirySweeper(app[DB])])
