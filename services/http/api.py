@@ -13,6 +13,8 @@ model, and records the route for the OpenAPI document.
 
 from __future__ import annotations
 
+import asyncio
+import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -31,6 +33,8 @@ from services.settings import Settings
 B = TypeVar("B")
 
 MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
+TRANSIENT_DB_ERRORS = (asyncpg.DeadlockDetectedError, asyncpg.SerializationError)
+TRANSIENT_RETRIES = 3
 
 
 @dataclass
@@ -190,10 +194,19 @@ def _wrap(spec: RouteSpec):
             if request.method not in MUTATING:
                 return await run()
             key = request.headers.get("Idempotency-Key") if request.method == "POST" else None
-            if key is None:
-                async with conn.transaction():
-                    return await run()
-            return await idempotency.guarded(conn, principal, key, request, raw_body, run)
+            for attempt in range(TRANSIENT_RETRIES + 1):
+                try:
+                    if key is None:
+                        async with conn.transaction():
+                            return await run()
+                    return await idempotency.guarded(conn, principal, key, request, raw_body, run)
+                except TRANSIENT_DB_ERRORS:
+                    # PostgreSQL chose this transaction as a deadlock victim (or could not
+                    # serialise it): it was rolled back whole, so running it again is safe.
+                    if attempt == TRANSIENT_RETRIES:
+                        raise
+                    await asyncio.sleep(random.uniform(0.005, 0.05) * (attempt + 1))
+            raise AssertionError("unreachable")
 
     handle.__name__ = spec.handler.__name__
     return handle

@@ -10,7 +10,8 @@ from decimal import Decimal
 
 import asyncpg
 
-from events.outbox import Outbox
+from events.envelope import CloudEvent
+from events.outbox import Outbox, notify_channel
 from events.schemas.common import Money
 from events.schemas.listings import (
     ListingDrafted, ListingPublished, ListingReleased, ListingReserved, ListingSnapshot, ListingSold,
@@ -35,7 +36,10 @@ def today():
 
 # -- snapshots ---------------------------------------------------------------------------
 async def patent_snapshot(conn: asyncpg.Connection, row: asyncpg.Record) -> PatentSnapshot:
-    owner = await repo.org(conn, row["owner_org_id"])
+    return _patent_snapshot(row, await repo.org(conn, row["owner_org_id"]))
+
+
+def _patent_snapshot(row: asyncpg.Record, owner: asyncpg.Record | None) -> PatentSnapshot:
     return PatentSnapshot(
         patent_id=row["id"], number=row["number"], title=row["title"], abstract=row["abstract"], kind=row["kind"],
         ipc=list(row["ipc"]), applicants=list(row["applicants"]), inventors=list(row["inventors"]),
@@ -82,6 +86,58 @@ async def register_patent(conn: asyncpg.Connection, owner_org_id: str, facts: do
                        field="number")
     await _record(conn, row["id"], PatentRegistered(patent=await patent_snapshot(conn, row)))
     return row
+
+
+async def register_patents(conn: asyncpg.Connection, owner_org_id: str,
+                           facts: Sequence[domain.PatentFacts]) -> list[asyncpg.Record | None]:
+    """``register_patent`` for many patents in a few round trips (bulk imports): for each
+    entry, its new row, or None when its number was already in the register (or earlier
+    in ``facts``, where the first one wins). One PatentRegistered per row, recorded in
+    the caller's transaction like every other event."""
+    if not facts:
+        return []
+    ids = [new_id("pat") for _ in facts]
+    rows = {r["id"]: r for r in await repo.insert_patents(conn, ids, owner_org_id, facts)}
+    inserted = [rows[i] for i in ids if i in rows]
+    if inserted:
+        owner = await repo.org(conn, owner_org_id)
+        traceparent = current_traceparent()
+        await _record_many(conn, [(r["id"], PatentRegistered(patent=_patent_snapshot(r, owner))) for r in inserted],
+                           traceparent)
+    return [rows.get(i) for i in ids]
+
+
+async def _record_many(conn: asyncpg.Connection, events: Sequence[tuple[str, object]], traceparent: str | None) -> None:
+    """``Outbox.record`` for many events in three statements, with the same guarantees:
+    each subject's sequence comes from the same upsert-and-increment (row-locked until
+    commit), and rows are inserted in the order given, so outbox ids follow sequence
+    order within an aggregate. Subjects must be distinct (a subject twice in one upsert
+    statement is an error in PostgreSQL), which new patents are."""
+    schema = OUTBOX.schema
+    subjects = [subject for subject, _ in events]
+    seq_rows = await conn.fetch(
+        f'INSERT INTO "{schema}".aggregate_sequences (subject, last_sequence) SELECT s, 1 FROM unnest($1::text[]) s '
+        "ON CONFLICT (subject) DO UPDATE SET last_sequence = aggregate_sequences.last_sequence + 1 "
+        "RETURNING subject, last_sequence",
+        subjects,
+    )
+    sequences = {r["subject"]: r["last_sequence"] for r in seq_rows}
+    built = [CloudEvent.of(payload, source=OUTBOX.source, subject=subject, sequence=sequences[subject],
+                           traceparent=traceparent) for subject, payload in events]
+    # The event travels as text and is cast in SQL: one encoding, no per-row codec call.
+    await conn.execute(
+        f'INSERT INTO "{schema}".outbox (topic, subject, sequence, event_id, event) '
+        "SELECT t, s, q, i, e::jsonb FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[]) "
+        "WITH ORDINALITY AS x(t, s, q, i, e, n) ORDER BY n",
+        [p.TOPIC.value for _, p in events], [e.subject for e in built], [e.sequence for e in built],
+        [e.id for e in built], [_event_json(e) for e in built],
+    )
+    await conn.execute("SELECT pg_notify($1, '')", notify_channel(schema))
+
+
+def _event_json(event: CloudEvent) -> str:
+    # The same document Outbox.record stores (CloudEvent.as_dict is this JSON, parsed).
+    return event.to_json().decode()
 
 
 async def load_patent(conn: asyncpg.Connection, patent_id: str) -> asyncpg.Record:

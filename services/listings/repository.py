@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -24,6 +25,35 @@ async def insert_patent(conn: asyncpg.Connection, patent_id: str, owner_org_id: 
         f"ON CONFLICT (number) DO NOTHING RETURNING {PATENT_COLUMNS}",
         patent_id, p.number, p.title, p.abstract, p.kind, p.ipc, p.applicants, p.inventors, p.filing_date,
         p.grant_date, p.legal_status, p.expires_on, owner_org_id,
+    )
+
+
+async def insert_patents(conn: asyncpg.Connection, ids: Sequence[str], owner_org_id: str,
+                         facts: Sequence[PatentFacts]) -> list[asyncpg.Record]:
+    """``insert_patent`` for many rows in one statement: the rows inserted. A number
+    already registered, or given earlier in ``facts``, is skipped (rows go in in order,
+    so the first one wins)."""
+    # The rows travel as one JSON array (text[] columns cannot be unnested from arrays
+    # of arrays of different lengths); cast to text, then jsonb, to bypass the pool's
+    # jsonb codec and encode once.
+    rows = json.dumps([{"id": i, "number": p.number, "title": p.title, "abstract": p.abstract, "kind": p.kind,
+                        "ipc": p.ipc, "applicants": p.applicants, "inventors": p.inventors,
+                        "filing_date": p.filing_date.isoformat(),
+                        "grant_date": p.grant_date.isoformat() if p.grant_date else None,
+                        "legal_status": p.legal_status, "expires_on": p.expires_on.isoformat()}
+                       for i, p in zip(ids, facts, strict=True)], ensure_ascii=False)
+    return await conn.fetch(
+        f"INSERT INTO listings.patents (id, number, title, abstract, kind, ipc, applicants, inventors, filing_date, "
+        f"grant_date, legal_status, expires_on, owner_org_id) "
+        f"SELECT x.id, x.number, x.title, x.abstract, x.kind, x.ipc, x.applicants, x.inventors, x.filing_date, "
+        f"x.grant_date, x.legal_status, x.expires_on, $2 "
+        f"FROM ROWS FROM (jsonb_to_recordset($1::text::jsonb) AS (id text, number text, title text, "
+        f"abstract text, kind text, ipc text[], applicants text[], inventors text[], filing_date date, "
+        f"grant_date date, legal_status text, expires_on date)) WITH ORDINALITY "
+        f"AS x(id, number, title, abstract, kind, ipc, applicants, inventors, filing_date, grant_date, "
+        f"legal_status, expires_on, n) ORDER BY x.n "
+        f"ON CONFLICT (number) DO NOTHING RETURNING {PATENT_COLUMNS}",
+        rows, owner_org_id,
     )
 
 
