@@ -44,7 +44,10 @@ async def ensure_topics(bootstrap: str, prefix: str = "", partitions: int = PART
         missing = [t for t in all_topics(prefix) if t not in existing]
         if missing:
             try:
-                await admin.create_topics([NewTopic(t, partitions, 1) for t in missing])
+                # Kept for ever: the catalogue (and any read model) is rebuilt by replaying
+                # a topic from its beginning, so nothing may age out of it.
+                await admin.create_topics([NewTopic(t, partitions, 1, topic_configs={"retention.ms": "-1"})
+                                           for t in missing])
             except TopicAlreadyExistsError:
                 pass  # another process created it first: what we wanted
         return missing

@@ -1,0 +1,24 @@
+"""Topics: every context's topic and its DLQ, kept for ever (rebuilds replay them)."""
+
+from __future__ import annotations
+
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
+
+from events.topics import Topic, all_topics, ensure_topics
+
+
+async def test_creates_every_topic_and_dlq_with_unlimited_retention(settings):
+    created = await ensure_topics(settings.kafka_bootstrap, settings.topic_prefix, 2)
+    assert sorted(created) == sorted(all_topics(settings.topic_prefix))
+    assert len(created) == 2 * len(Topic)
+    assert await ensure_topics(settings.kafka_bootstrap, settings.topic_prefix, 2) == []
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
+    await admin.start()
+    try:
+        listings = f"{settings.topic_prefix}psm.listings"
+        [response] = await admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, listings)])
+    finally:
+        await admin.close()
+    entries = {e[0]: e[1] for e in response.resources[0][4]}
+    assert entries["retention.ms"] == "-1"
