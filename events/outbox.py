@@ -31,23 +31,25 @@ class Outbox:
                      *, traceparent: str | None = None) -> CloudEvent:
         if not conn.is_in_transaction():
             raise RuntimeError("outbox.record must run inside the transaction that changes the state")
-        # Upsert-and-increment takes a row lock on the aggregate's counter until commit:
-        # two transactions on one aggregate get consecutive numbers, and the second
-        # cannot insert its outbox row before the first has committed, so outbox ids
-        # follow sequence order within an aggregate.
+        # One round trip for the three steps:
+        # 1. Upsert-and-increment the aggregate's counter. It takes a row lock until
+        #    commit: two transactions on one aggregate get consecutive numbers, and the
+        #    second cannot insert its outbox row before the first has committed, so
+        #    outbox ids follow sequence order within an aggregate.
+        # 2. Insert the event with that number written into it.
+        # 3. NOTIFY the relay; delivered at commit, never for a rolled-back transaction.
+        draft = CloudEvent.of(payload, source=self.source, subject=subject, sequence=1, traceparent=traceparent)
         sequence = await conn.fetchval(
-            f'INSERT INTO "{self.schema}".aggregate_sequences (subject, last_sequence) VALUES ($1, 1) '
-            "ON CONFLICT (subject) DO UPDATE SET last_sequence = aggregate_sequences.last_sequence + 1 "
-            "RETURNING last_sequence",
-            subject,
+            f"""WITH seq AS (
+                    INSERT INTO "{self.schema}".aggregate_sequences AS a (subject, last_sequence) VALUES ($2, 1)
+                    ON CONFLICT (subject) DO UPDATE SET last_sequence = a.last_sequence + 1
+                    RETURNING last_sequence),
+                ins AS (
+                    INSERT INTO "{self.schema}".outbox (topic, subject, sequence, event_id, event)
+                    SELECT $1, $2, seq.last_sequence, $3,
+                           jsonb_set($4::jsonb, '{{sequence}}', to_jsonb(seq.last_sequence)) FROM seq
+                    RETURNING sequence)
+                SELECT ins.sequence FROM ins, pg_notify($5, '')""",
+            payload.TOPIC.value, subject, draft.id, draft.as_dict(), notify_channel(self.schema),
         )
-        event = CloudEvent.of(payload, source=self.source, subject=subject, sequence=sequence,
-                              traceparent=traceparent)
-        await conn.execute(
-            f'INSERT INTO "{self.schema}".outbox (topic, subject, sequence, event_id, event) '
-            "VALUES ($1, $2, $3, $4, $5)",
-            payload.TOPIC.value, subject, sequence, event.id, event.as_dict(),
-        )
-        # Delivered at commit, never for a rolled-back transaction: the relay wakes at once.
-        await conn.execute("SELECT pg_notify($1, '')", notify_channel(self.schema))
-        return event
+        return draft.model_copy(update={"sequence": sequence})
