@@ -32,9 +32,11 @@ def terms_of(b: AuctionTerms) -> tuple[str, domain.Terms]:
         deposit=b.deposit.amount, window_s=b.extension.window_s, extend_s=b.extension.extend_s)
 
 
-async def view(ctx: Ctx, row) -> AuctionView:
+async def view(ctx: Ctx, row, reg=None) -> AuctionView:
+    """``reg``: the caller's registration, when the caller already has it."""
     me = ctx.principal
-    reg = await repo.registration_of(ctx.conn, row["id"], me.effective_org_id) if me else None
+    if reg is None and me is not None:
+        reg = await repo.registration_of(ctx.conn, row["id"], me.effective_org_id)
 
     def m(amount):
         return None if amount is None else Money(amount=amount, currency=row["currency"])
@@ -105,17 +107,14 @@ async def confirm_deposit(ctx: Ctx) -> Registration:
 @api.post("/v1/auctions/{id}/bids", body=BidCreate, response=AuctionView, status=201, errors=(404, 409),
           summary="Bid (amount, and optionally a secret max_amount for proxy bidding)")
 async def place_bid(ctx: Ctx[BidCreate]):
-    row = await handlers.load(ctx.conn, ctx.path["id"])
-    b = ctx.body
-    for name, m in (("amount", b.amount), ("max_amount", b.max_amount)):
-        if m is not None and m.currency != row["currency"]:
-            raise ValidationFailed([FieldError(f"{name}.currency", f"this auction is in {row['currency']}")])
-    auction, outcome, _ = await handlers.place_bid(ctx.conn, ctx.me(), ctx.path["id"], b.amount.amount,
-                                                   b.max_amount.amount if b.max_amount else None)
+    row, outcome, reg = await handlers.place_bid(ctx.conn, ctx.me(), ctx.path["id"], ctx.body.amount,
+                                                 ctx.body.max_amount)
     if outcome.refused is not None:
         # Refused, but the proxy's answer is real and is committed with this response.
         return from_domain_error(outcome.refused)
-    return Reply(await view(ctx, await handlers.load(ctx.conn, ctx.path["id"])), 201)
+    # The row as saved (RETURNING *) and the bidder's registration are what the view
+    # needs: no second read while the auction's row lock is held.
+    return Reply(await view(ctx, row, reg), 201)
 
 
 def mask(registration_id: str) -> str:

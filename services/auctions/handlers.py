@@ -21,7 +21,7 @@ from events.schemas.common import Money
 from services.access import Principal
 from services.auctions import domain
 from services.auctions import repository as repo
-from services.errors import Conflict, Forbidden, NotFound
+from services.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from services.http.observability import current_traceparent
 
 OUTBOX = Outbox(schema="auctions", source="/psm/auctions")
@@ -105,15 +105,23 @@ async def confirm_deposit(conn: asyncpg.Connection, auction_id: str, registratio
     return reg
 
 
-async def place_bid(conn: asyncpg.Connection, me: Principal, auction_id: str, amount: Decimal,
-                    max_amount: Decimal | None) -> tuple[domain.Auction, domain.BidOutcome, str]:
+async def place_bid(conn: asyncpg.Connection, me: Principal, auction_id: str, amount: Money,
+                    max_amount: Money | None) -> tuple[asyncpg.Record, domain.BidOutcome, asyncpg.Record]:
+    """Returns the auction's row as saved, the outcome and the bidder's registration."""
+    # The registration is read before the row lock is taken: it does not depend on the
+    # auction's state, and every statement inside the lock lengthens the queue of bids
+    # waiting for it (the lock is what serialises them).
+    reg = await repo.registration_of(conn, auction_id, me.effective_org_id)
     row = await load(conn, auction_id, lock=True)
+    for name, m in (("amount", amount), ("max_amount", max_amount)):
+        if m is not None and m.currency != row["currency"]:
+            raise ValidationFailed([FieldError(f"{name}.currency", f"this auction is in {row['currency']}")])
     auction = repo.to_domain(row)
     auction.ensure_open(now())  # a closed auction says so first, whoever asks
-    reg = await repo.registration_of(conn, auction_id, me.effective_org_id)
     domain.require_bidder(reg is not None, reg is not None and reg["deposit_status"] == "confirmed")
     was = auction.status
-    outcome = auction.place_bid(reg["id"], amount, max_amount, now(), auction.bid_count + 1)
+    outcome = auction.place_bid(reg["id"], amount.amount, max_amount.amount if max_amount else None, now(),
+                                auction.bid_count + 1)
     if auction.status == domain.OPEN and was == domain.SCHEDULED:
         await _record(conn, auction_id, AuctionOpened(auction_id=auction_id, listing_id=row["listing_id"],
                                                       ends_at=auction.ends_at))
@@ -127,7 +135,7 @@ async def place_bid(conn: asyncpg.Connection, me: Principal, auction_id: str, am
     if outcome.extended_to is not None:
         await _record(conn, auction_id, AuctionExtended(auction_id=auction_id, listing_id=row["listing_id"],
                                                         ends_at=outcome.extended_to))
-    return auction, outcome, reg["id"]
+    return row, outcome, reg
 
 
 async def advance(conn: asyncpg.Connection, row: asyncpg.Record) -> None:

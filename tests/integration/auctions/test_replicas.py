@@ -210,7 +210,7 @@ async def test_concurrent_bidders_on_two_replicas_keep_one_strictly_increasing_h
     async def bidder(n: int, key: str) -> None:
         nonlocal highest_seen
         for i in range(BIDS_EACH):
-            amount = highest_seen + inc * random.randint(1, 3)
+            amount = highest_seen + inc * random.randint(1, 10)
             status, data = await market.bid(aid, key, amount, via=n + i)  # alternate replicas
             statuses[status] = statuses.get(status, 0) + 1
             if status == 201:
