@@ -63,6 +63,15 @@ class LiveHub:
                                     auto_offset_reset="latest", enable_auto_commit=False)
         try:
             await start_safely(consumer)
+            # Fix "latest" to an offset now: from here on every event produced reaches
+            # the watchers, so a socket that waits for this before reading the outbox
+            # has no gap between what it read and what it is sent.
+            for _ in range(100):  # without a group, partitions are assigned once metadata is in
+                if consumer.assignment():
+                    break
+                await asyncio.sleep(0.05)
+            for tp in consumer.assignment():
+                await consumer.position(tp)
             self.ready.set()
             async for record in consumer:
                 try:
@@ -100,6 +109,7 @@ async def _missed(conn: asyncpg.Connection, auction_id: str, after: int) -> list
 
 
 LIVE_HUB = web.AppKey("auctions_live_hub", LiveHub)
+HUB_READY_TIMEOUT_S = 5.0
 
 
 class LiveQuery(BaseModel):
@@ -132,6 +142,8 @@ async def live(request: web.Request) -> web.StreamResponse:
     await ws.prepare(request)
     queue = hub.watch(auction_id)
     try:
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(hub.ready.wait(), HUB_READY_TIMEOUT_S)
         async with request.app[DB].acquire() as conn:
             row = await handlers.load(conn, auction_id)
             reg = await conn.fetchval("SELECT id FROM auctions.registrations WHERE auction_id = $1 "
