@@ -94,6 +94,7 @@ class EventConsumer:
         self.producer = producer
         self.group_id = f"{group_prefix}{topic_prefix}{sub.name}"
         self.stats = ConsumerStats()
+        self._aggregates = {aggregate_kind(t) for t in sub.handlers}
         self._consumer: AIOKafkaConsumer | None = None
         self._schema = f'"{sub.schema}"'
 
@@ -151,8 +152,19 @@ class EventConsumer:
             self.stats.lag[f"{tp.topic}[{tp.partition}]"] = max(0, end - next_offset)
 
     # -- processing ------------------------------------------------------------------
+    def _concerns(self, event: CloudEvent | PoisonEvent) -> bool:
+        """Whether this consumer keeps any record of ``event``. Events of an aggregate kind
+        it handles no type of (e.g. patents, for a consumer of listings) are passed over
+        without a write: no position is kept for them, so none can show a gap."""
+        return not isinstance(event, CloudEvent) or aggregate_kind(event.type) in self._aggregates
+
     async def _process(self, records: list[ConsumerRecord]) -> None:
         decoded = [self._decode(r.value) for r in records]
+        kept = [(r, d) for r, d in zip(records, decoded) if self._concerns(d)]
+        self.stats.ignored += len(records) - len(kept)
+        if not kept:
+            return
+        records, decoded = [r for r, _ in kept], [d for _, d in kept]
         if all(not isinstance(d, PoisonEvent) for d in decoded):
             before = dataclasses.replace(self.stats)
             try:
@@ -340,6 +352,11 @@ class EventConsumer:
 def _origin(record: ConsumerRecord) -> list[tuple[str, bytes]]:
     return list(record.headers or []) + [("psm-original-partition", str(record.partition).encode()),
                                          ("psm-original-offset", str(record.offset).encode())]
+
+
+def aggregate_kind(event_type: str) -> str:
+    """``psm.listing.published.v1`` → ``listing``."""
+    return event_type.split(".")[1]
 
 
 def dlq_error(record: ConsumerRecord) -> str | None:

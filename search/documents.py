@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from events.schemas.listings import ListingSnapshot
+from events.schemas.licences import OpenLicenceDeclared, OpenLicenceWithdrawn
+from events.schemas.listings import ListingSnapshot, PatentSnapshot
 from services.codes import NotAnIpcSymbol, normalize_ipc
 
 # States a listing is found in by default; drafts are never in the catalogue at all.
@@ -46,11 +47,8 @@ def _unique(values) -> list:
     return list(dict.fromkeys(v for v in values if v))
 
 
-def listing_document(s: ListingSnapshot) -> dict[str, Any] | None:
-    """The catalogue document of a listing, or None while it is a draft (never searchable)."""
-    if s.status == "draft":
-        return None
-    ipc_symbols = _unique(sym for p in s.patents for sym in p.ipc)
+def _ipc_fields(patents: list[PatentSnapshot]) -> dict[str, list[str]]:
+    ipc_symbols = _unique(sym for p in patents for sym in p.ipc)
     levels: dict[str, list[str]] = {k: [] for k in
                                     ("ipc_section", "ipc_class", "ipc_subclass", "ipc_main_group", "ipc_group")}
     for sym in ipc_symbols:
@@ -60,6 +58,13 @@ def listing_document(s: ListingSnapshot) -> dict[str, Any] | None:
             continue  # the register validates IPC; an odd old symbol is still kept in ``ipc``
         for k, v in parts.items():
             levels[k].append(v)
+    return {"ipc": ipc_symbols, **{k: _unique(v) for k, v in levels.items()}}
+
+
+def listing_document(s: ListingSnapshot) -> dict[str, Any] | None:
+    """The catalogue document of a listing, or None while it is a draft (never searchable)."""
+    if s.status == "draft":
+        return None
     money = s.price if s.kind == "supply" else s.budget
     doc_type = "listing" if s.kind == "supply" else "demand"
     return {
@@ -75,8 +80,7 @@ def listing_document(s: ListingSnapshot) -> dict[str, Any] | None:
         "applicants": _unique(a for p in s.patents for a in p.applicants),
         "patent_ids": [p.patent_id for p in s.patents],
         "patent_numbers": _unique(n for p in s.patents for n in number_spellings(p.number)),
-        "ipc": ipc_symbols,
-        **{k: _unique(v) for k, v in levels.items()},
+        **_ipc_fields(s.patents),
         "industry": s.industry,
         "industry_division": s.industry[:3] if s.industry else None,
         "industry_levels": industry_levels(s.industry) if s.industry else [],
@@ -125,3 +129,71 @@ def auction_document(lot: dict[str, Any], auction_id: str, state: dict[str, Any]
                        "reserve_met": state["reserve_met"]}}
     doc["suggest"] = {"input": lot["suggest"]["input"], "contexts": {"type": ["auction"], "status": [status]}}
     return doc
+
+
+BASIS_TEXT = {"percent_of_revenue": "按销售收入提成", "fixed_per_year": "每年固定许可费", "lump_sum": "一次性总付",
+              "entry_fee_plus_rate": "入门费加提成"}
+
+
+def open_licence_document(e: OpenLicenceDeclared | OpenLicenceWithdrawn) -> dict[str, Any] | None:
+    """The catalogue document of an open-licence declaration (``type=open_licence``):
+    the patent's title, abstract and IPC with the declared terms; a withdrawn one is
+    ``withdrawn`` (out of default searches). None for an event without the patent's
+    snapshot (written before the licences service existed): nothing to show."""
+    p, t = e.patent, e.terms
+    if p is None or t is None:
+        return None
+    status = "withdrawn" if isinstance(e, OpenLicenceWithdrawn) else "published"
+    rate = format(t.rate_percent.normalize(), "f") if t.rate_percent is not None else None
+    summary = [f"开放许可（专利法第五十条）：{BASIS_TEXT[t.basis]}"]
+    if t.amount is not None:
+        summary.append(f"{t.amount.amount:.2f} {t.amount.currency}")
+    if rate is not None:
+        summary.append(f"提成比例 {rate}%")
+    summary.append(f"许可期限 {t.term_years} 年；支付方式 {t.payment_method}，{t.payment_schedule}")
+    owner_name = p.owner_name
+    return {
+        "type": "open_licence",
+        "id": e.declaration_id,
+        "title": p.title,
+        "description": "；".join(summary),
+        "abstracts": _unique([p.abstract]),
+        "patent_titles": [p.title],
+        "field": None,
+        "tags": ["开放许可"],
+        "owner_name": owner_name,
+        "applicants": _unique(p.applicants),
+        "patent_ids": [p.patent_id],
+        "patent_numbers": number_spellings(p.number),
+        **_ipc_fields([p]),
+        "industry": None,
+        "industry_division": None,
+        "industry_levels": [],
+        "region": None,
+        "region_province": None,
+        "region_levels": [],
+        "modes": ["ordinary_licence"],
+        "stage": None,
+        "status": status,
+        "owner_kind": p.owner_kind,
+        "owner_org_id": p.owner_org_id,
+        "price": float(t.amount.amount) if t.amount else None,
+        "price_amount": f"{t.amount.amount:.2f}" if t.amount else None,
+        "currency": t.amount.currency if t.amount else None,
+        "price_kind": "royalty" if t.amount else None,
+        "negotiable": False,
+        "open_licence": True,
+        "published_at": e.declared_at.isoformat() if e.declared_at else None,
+        "updated_at": (getattr(e, "withdrawn_at", None) or e.declared_at).isoformat() if e.declared_at else None,
+        "ends_at": None,
+        "open_licence_terms": {
+            "patent_id": p.patent_id, "basis": t.basis, "rate_percent": rate,
+            "amount": f"{t.amount.amount:.2f}" if t.amount else None, "currency": t.amount.currency if t.amount else None,
+            "payment_method": t.payment_method, "payment_schedule": t.payment_schedule, "term_years": t.term_years,
+            "cnipa_announcement_no": getattr(e, "cnipa_announcement_no", None),
+        },
+        "suggest": {
+            "input": _unique([p.title]),
+            "contexts": {"type": ["open_licence"], "status": [status]},
+        },
+    }

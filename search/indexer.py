@@ -1,4 +1,4 @@
-"""The indexer: listing events → catalogue documents, with external versioning.
+"""The indexer: listing, auction and open-licence events → catalogue documents, with external versioning.
 
 Each document is written with ``version=event.sequence, version_type="external"``, so
 Elasticsearch keeps a document only if its version is higher than the one it holds:
@@ -25,8 +25,9 @@ from events.schemas.auctions import (
     AuctionClosed, AuctionDefaulted, AuctionExtended, AuctionOpened, AuctionScheduled, AuctionSettled, BidAccepted,
     ExportReviewDecided, ExportReviewRequested,
 )
+from events.schemas.licences import OpenLicenceDeclared, OpenLicenceWithdrawn
 from events.topics import Topic
-from search.documents import auction_document, listing_document
+from search.documents import auction_document, listing_document, open_licence_document
 from search.indices import write_targets
 from search.mappings import read_alias
 from services.http import ops
@@ -45,6 +46,22 @@ async def index_listing(es: AsyncElasticsearch, indices: Iterable[str], sequence
     if doc is None:
         # A draft: not searchable. Nothing is written, so neither can a late draft event
         # replace a published document (a listing never returns to draft).
+        return
+    for index in indices:
+        try:
+            await es.index(index=index, id=doc["id"], document=doc, version=sequence, version_type="external")
+        except ConflictError:
+            pass  # the index already holds this version or a newer one
+
+
+OPEN_LICENCE_EVENTS = (OpenLicenceDeclared.TYPE, OpenLicenceWithdrawn.TYPE)
+
+
+async def index_open_licence(es: AsyncElasticsearch, indices: Iterable[str], sequence: int,
+                             payload: OpenLicenceDeclared | OpenLicenceWithdrawn) -> None:
+    """Write the declaration's document at version ``sequence`` (declared, then withdrawn)."""
+    doc = open_licence_document(payload)
+    if doc is None:
         return
     for index in indices:
         try:
@@ -126,11 +143,16 @@ def catalogue_subscription(es: AsyncElasticsearch, index_prefix: str) -> Subscri
     async def on_auction_event(conn: asyncpg.Connection, event: CloudEvent, payload) -> None:
         await index_auction(es, await write_targets(conn, alias), alias, event, payload)
 
+    async def on_open_licence_event(conn: asyncpg.Connection, event: CloudEvent, payload) -> None:
+        await index_open_licence(es, await write_targets(conn, alias), event.sequence, payload)
+
     # Elasticsearch being restarted must not send events to the DLQ: about 100 s of
     # back-off (0.1 s doubling, 10 tries) before an event is given up on.
-    return Subscription(name=SUBSCRIPTION_NAME, schema="search", topics=[Topic.LISTINGS, Topic.AUCTIONS],
+    return Subscription(name=SUBSCRIPTION_NAME, schema="search",
+                        topics=[Topic.LISTINGS, Topic.AUCTIONS, Topic.LICENCES],
                         handlers={**{t: on_listing_event for t in LISTING_EVENTS},
-                                  **{t: on_auction_event for t in AUCTION_EVENTS}},
+                                  **{t: on_auction_event for t in AUCTION_EVENTS},
+                                  **{t: on_open_licence_event for t in OPEN_LICENCE_EVENTS}},
                         max_attempts=10, retry_base_s=0.1)
 
 

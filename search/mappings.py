@@ -15,7 +15,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-MAPPING_VERSION = 2  # 2: auction documents
+# 2: auction documents; 3: open-licence terms. The mapping is strict: a deployment
+# whose live index is older runs `psm catalogue rebuild` to move to the new one.
+MAPPING_VERSION = 3
 
 # Document types (the ``type`` field and the ``?type=`` filter).
 TYPES = ("listing", "demand", "open_licence", "auction", "roadshow")
@@ -109,6 +111,15 @@ MAPPINGS: dict[str, Any] = {
         "auction": {"dynamic": "strict", "properties": {
             "status": KEYWORD, "listing_id": KEYWORD, "bid_count": {"type": "integer"},
             "starts_at": {"type": "date"}, "reserve_met": {"type": "boolean"},
+        }},
+        # type=open_licence: the declared terms every licensee gets. Amounts and rates are
+        # exact decimal strings (kept, not indexed); ``price`` carries the amount for ranges.
+        "open_licence_terms": {"dynamic": "strict", "properties": {
+            "patent_id": KEYWORD, "basis": KEYWORD,
+            "rate_percent": {"type": "keyword", "index": False, "doc_values": False},
+            "amount": {"type": "keyword", "index": False, "doc_values": False},
+            "currency": KEYWORD, "payment_method": KEYWORD, "payment_schedule": KEYWORD,
+            "term_years": {"type": "integer"}, "cnipa_announcement_no": KEYWORD,
         }},
         "suggest": {"type": "completion", "analyzer": "standard", "preserve_separators": False,
                     "contexts": [{"name": "type", "type": "category"},

@@ -152,6 +152,18 @@ class AuctionState(BaseModel):
     reserve_met: bool
 
 
+class OpenLicenceTermsView(BaseModel):
+    patent_id: str
+    basis: str
+    rate_percent: str | None = Field(default=None, description="exact decimal string, e.g. \"3.5\"")
+    amount: str | None = Field(default=None, description="exact decimal string, fen precision")
+    currency: str | None = None
+    payment_method: str
+    payment_schedule: str
+    term_years: int
+    cnipa_announcement_no: str | None = None
+
+
 class CatalogueItem(BaseModel):
     type: str
     id: str
@@ -176,6 +188,8 @@ class CatalogueItem(BaseModel):
     updated_at: datetime | None = None
     ends_at: datetime | None = None
     auction: AuctionState | None = Field(default=None, description="type=auction: the live state of the lot")
+    open_licence_terms: OpenLicenceTermsView | None = Field(default=None,
+                                                            description="type=open_licence: the declared terms")
     score: float | None = None
 
 

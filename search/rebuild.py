@@ -35,8 +35,8 @@ from events.envelope import CloudEvent, MalformedEvent
 from events.registry import UnknownEventType
 from events.topics import Topic, physical
 from events.clients import start_safely
-from search.documents import listing_document
-from search.indexer import AUCTION_EVENTS, LISTING_EVENTS, LotNotIndexedYet, index_auction
+from search.documents import listing_document, open_licence_document
+from search.indexer import AUCTION_EVENTS, LISTING_EVENTS, OPEN_LICENCE_EVENTS, LotNotIndexedYet, index_auction
 from search.indices import create_index, ensure_catalogue, indices_behind, lock_key
 from search.mappings import MAPPING_VERSION, new_index_name, read_alias
 from services.settings import Settings
@@ -99,8 +99,8 @@ async def rebuild(settings: Settings, *, pool: asyncpg.Pool, es: AsyncElasticsea
 
 async def replay(settings: Settings, es: AsyncElasticsearch, index: str, *,
                  say: Callable[[str], None] = lambda _m: None, batch: int = 1000) -> int:
-    """Apply the listings topic, then the auctions topic, each from its beginning to its
-    current end, to ``index``; return the number of events read.
+    """Apply the listings topic, then the auctions topic, then the licences topic, each
+    from its beginning to its current end, to ``index``; return the number of events read.
 
     Auctions come second and in partition (so per-auction) order: an auction's document
     folds its events over its lot's listing document.
@@ -118,7 +118,10 @@ async def replay(settings: Settings, es: AsyncElasticsearch, index: str, *,
                 log.warning("replay skips an auction event: %s", e)
 
     n = await _replay_topic(settings, Topic.LISTINGS, index, lambda values: _apply(es, index, values), say, batch)
-    return n + await _replay_topic(settings, Topic.AUCTIONS, index, apply_auctions, say, batch)
+    n += await _replay_topic(settings, Topic.AUCTIONS, index, apply_auctions, say, batch)
+    return n + await _replay_topic(settings, Topic.LICENCES, index,
+                                   lambda values: _apply(es, index, values, OPEN_LICENCE_EVENTS, open_licence_document),
+                                   say, batch)
 
 
 async def _replay_topic(settings: Settings, topic_name: Topic, index: str, apply, say: Callable[[str], None],
@@ -171,14 +174,21 @@ async def _partitions(bootstrap: str, topic: str) -> list[int]:
     return [p["partition"] for p in described["partitions"]]
 
 
-async def _apply(es: AsyncElasticsearch, index: str, values: list[bytes | None]) -> int:
-    latest: dict[str, tuple[int, dict]] = {}  # listing id → (sequence, document): a batch keeps its newest
+def _listing_document(payload) -> dict | None:
+    return listing_document(payload.listing)
+
+
+async def _apply(es: AsyncElasticsearch, index: str, values: list[bytes | None], types=LISTING_EVENTS,
+                 document=_listing_document) -> int:
+    """Bulk-write the newest document per subject among ``values`` (events of ``types``,
+    each made into a document by ``document``)."""
+    latest: dict[str, tuple[int, dict]] = {}  # subject → (sequence, document): a batch keeps its newest
     for raw in values:
         try:
             event = CloudEvent.from_json(raw or b"")
-            if event.type not in LISTING_EVENTS:
+            if event.type not in types:
                 continue
-            doc = listing_document(event.payload().listing)
+            doc = document(event.payload())
         except (MalformedEvent, UnknownEventType, ValidationError) as e:
             log.warning("replay skips an unreadable event: %s", e)
             continue

@@ -21,10 +21,11 @@ log = logging.getLogger("psm.main")
 def all_modules() -> list[ServiceModule]:
     from search.service import MODULE as search
     from services.auctions import MODULE as auctions
+    from services.licences import MODULE as licences
     from services.listings import MODULE as listings
     from services.platform import MODULE as platform
 
-    return [platform, listings, auctions, search]
+    return [platform, listings, licences, auctions, search]
 
 
 def serve(argv: list[str]) -> int:

@@ -43,6 +43,7 @@ class PatentSnapshot(BaseModel):
     owner_kind: str | None = None
     owner_sub_kind: str | None = None
     owner_name: str | None = None
+    co_owner_org_ids: list[str] = []
 
 
 class ListingSnapshot(BaseModel):

@@ -39,7 +39,8 @@ async def register_patent(ctx: Ctx[PatentCreate]) -> Reply:
     me.require_acting_as(owner, "another organisation's register")
     facts = domain.validate_patent(number=b.number, title=b.title, abstract=b.abstract, kind=b.kind, ipc=b.ipc,
                                    applicants=b.applicants, inventors=b.inventors, filing_date=b.filing_date,
-                                   grant_date=b.grant_date, legal_status=b.legal_status, today=handlers.today())
+                                   grant_date=b.grant_date, legal_status=b.legal_status, today=handlers.today(),
+                                   owner_org_id=owner, co_owner_org_ids=b.co_owner_org_ids)
     row = await handlers.register_patent(ctx.conn, owner, facts)
     return Reply(await handlers.patent_snapshot(ctx.conn, row), 201, {"Location": f"/v1/patents/{row['id']}"})
 

@@ -7,7 +7,8 @@ encumbrances) and pass it in.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
@@ -106,11 +107,12 @@ class PatentFacts:
     grant_date: date | None
     legal_status: str
     expires_on: date
+    co_owner_org_ids: list[str] = field(default_factory=list)
 
 
 def validate_patent(*, number: str, title: str, abstract: str, kind: str, ipc: list[str], applicants: list[str],
                     inventors: list[str], filing_date: date, grant_date: date | None, legal_status: str,
-                    today: date) -> PatentFacts:
+                    today: date, owner_org_id: str | None = None, co_owner_org_ids: Sequence[str] = ()) -> PatentFacts:
     """Check a register entry; every problem is reported at once, naming its field."""
     errors: list[FieldError] = []
     normalized = number
@@ -147,11 +149,16 @@ def validate_patent(*, number: str, title: str, abstract: str, kind: str, ipc: l
     expires_on = expiry_of(kind, filing_date) if kind in ("invention", "utility_model", "design") else filing_date
     if legal_status == "granted" and expires_on <= today:
         errors.append(FieldError("legal_status", f"the term ended on {expires_on}: the patent has expired"))
+    co_owners = [c.strip() for c in co_owner_org_ids]
+    if len(set(co_owners)) != len(co_owners) or not all(co_owners):
+        errors.append(FieldError("co_owner_org_ids", "each co-owner once, by organisation id"))
+    if owner_org_id is not None and owner_org_id in co_owners:
+        errors.append(FieldError("co_owner_org_ids", "the owner is not its own co-owner"))
     if errors:
         raise ValidationFailed(errors)
     return PatentFacts(normalized, title.strip(), abstract.strip(), kind, list(dict.fromkeys(symbols)),
                        [a.strip() for a in applicants if a.strip()], [i.strip() for i in inventors if i.strip()],
-                       filing_date, grant_date, legal_status, expires_on)
+                       filing_date, grant_date, legal_status, expires_on, co_owners)
 
 
 def effective_legal_status(legal_status: str, expires_on: date, today: date) -> str:

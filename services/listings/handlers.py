@@ -10,8 +10,7 @@ from decimal import Decimal
 
 import asyncpg
 
-from events.envelope import CloudEvent
-from events.outbox import Outbox, notify_channel
+from events.outbox import Outbox
 from events.schemas.common import Money
 from events.schemas.listings import (
     ListingDrafted, ListingPublished, ListingReleased, ListingReserved, ListingSnapshot, ListingSold,
@@ -47,7 +46,7 @@ def _patent_snapshot(row: asyncpg.Record, owner: asyncpg.Record | None) -> Paten
         legal_status=domain.effective_legal_status(row["legal_status"], row["expires_on"], today()),
         expires_on=row["expires_on"], owner_org_id=row["owner_org_id"],
         owner_kind=owner["kind"] if owner else None, owner_sub_kind=owner["sub_kind"] if owner else None,
-        owner_name=owner["name"] if owner else None,
+        owner_name=owner["name"] if owner else None, co_owner_org_ids=list(row["co_owner_org_ids"]),
     )
 
 
@@ -102,42 +101,9 @@ async def register_patents(conn: asyncpg.Connection, owner_org_id: str,
     if inserted:
         owner = await repo.org(conn, owner_org_id)
         traceparent = current_traceparent()
-        await _record_many(conn, [(r["id"], PatentRegistered(patent=_patent_snapshot(r, owner))) for r in inserted],
-                           traceparent)
+        await OUTBOX.record_many(conn, [(r["id"], PatentRegistered(patent=_patent_snapshot(r, owner)))
+                                        for r in inserted], traceparent=traceparent)
     return [rows.get(i) for i in ids]
-
-
-async def _record_many(conn: asyncpg.Connection, events: Sequence[tuple[str, object]], traceparent: str | None) -> None:
-    """``Outbox.record`` for many events in three statements, with the same guarantees:
-    each subject's sequence comes from the same upsert-and-increment (row-locked until
-    commit), and rows are inserted in the order given, so outbox ids follow sequence
-    order within an aggregate. Subjects must be distinct (a subject twice in one upsert
-    statement is an error in PostgreSQL), which new patents are."""
-    schema = OUTBOX.schema
-    subjects = [subject for subject, _ in events]
-    seq_rows = await conn.fetch(
-        f'INSERT INTO "{schema}".aggregate_sequences (subject, last_sequence) SELECT s, 1 FROM unnest($1::text[]) s '
-        "ON CONFLICT (subject) DO UPDATE SET last_sequence = aggregate_sequences.last_sequence + 1 "
-        "RETURNING subject, last_sequence",
-        subjects,
-    )
-    sequences = {r["subject"]: r["last_sequence"] for r in seq_rows}
-    built = [CloudEvent.of(payload, source=OUTBOX.source, subject=subject, sequence=sequences[subject],
-                           traceparent=traceparent) for subject, payload in events]
-    # The event travels as text and is cast in SQL: one encoding, no per-row codec call.
-    await conn.execute(
-        f'INSERT INTO "{schema}".outbox (topic, subject, sequence, event_id, event) '
-        "SELECT t, s, q, i, e::jsonb FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[]) "
-        "WITH ORDINALITY AS x(t, s, q, i, e, n) ORDER BY n",
-        [p.TOPIC.value for _, p in events], [e.subject for e in built], [e.sequence for e in built],
-        [e.id for e in built], [_event_json(e) for e in built],
-    )
-    await conn.execute("SELECT pg_notify($1, '')", notify_channel(schema))
-
-
-def _event_json(event: CloudEvent) -> str:
-    # The same document Outbox.record stores (CloudEvent.as_dict is this JSON, parsed).
-    return event.to_json().decode()
 
 
 async def load_patent(conn: asyncpg.Connection, patent_id: str) -> asyncpg.Record:

@@ -96,7 +96,8 @@ def _validate_line(body: str, owner: str) -> domain.PatentFacts:
         raise ValidationFailed([FieldError("owner_org_id", "an import registers patents of its uploader only")])
     return domain.validate_patent(number=p.number, title=p.title, abstract=p.abstract, kind=p.kind, ipc=p.ipc,
                                   applicants=p.applicants, inventors=p.inventors, filing_date=p.filing_date,
-                                  grant_date=p.grant_date, legal_status=p.legal_status, today=handlers.today())
+                                  grant_date=p.grant_date, legal_status=p.legal_status, today=handlers.today(),
+                                  owner_org_id=owner, co_owner_org_ids=p.co_owner_org_ids)
 
 
 class ImportWorker:
@@ -127,32 +128,43 @@ class ImportWorker:
             )
             if job is None:
                 return False
+            # A chunk's lines are deleted in its own transaction, so the next chunk is
+            # simply the first lines left: no OFFSET that rescans what was applied.
             lines = await conn.fetch(
-                "SELECT line, body FROM listings.import_lines WHERE import_id = $1 ORDER BY line OFFSET $2 LIMIT $3",
-                job["id"], job["processed"], CHUNK,
+                "SELECT line, body FROM listings.import_lines WHERE import_id = $1 ORDER BY line LIMIT $2",
+                job["id"], CHUNK,
             )
-            accepted = rejected = 0
+            owner = job["owner_org_id"]
+            errors: list[tuple[int, list[FieldError]]] = []
+            valid: list[tuple[int, domain.PatentFacts]] = []
             for line in lines:
                 try:
-                    facts = _validate_line(line["body"], job["owner_org_id"])
-                    async with conn.transaction():  # a savepoint: one bad line never spoils the chunk
-                        await handlers.register_patent(conn, job["owner_org_id"], facts)
-                    accepted += 1
+                    valid.append((line["line"], _validate_line(line["body"], owner)))
                 except DomainError as e:
-                    errors = e.errors or [FieldError("line", e.detail)]
-                    await conn.execute(
-                        "INSERT INTO listings.import_errors (import_id, line, errors) VALUES ($1, $2, $3) "
-                        "ON CONFLICT DO NOTHING",
-                        job["id"], line["line"], [{"field": f.field, "message": f.message} for f in errors],
-                    )
-                    rejected += 1
+                    errors.append((line["line"], e.errors or [FieldError("line", e.detail)]))
+            # The valid lines in one statement, in line order: a number already in the
+            # register (or earlier in this import) is refused, as register_patent would.
+            rows = await handlers.register_patents(conn, owner, [facts for _, facts in valid])
+            for (n, facts), row in zip(valid, rows, strict=True):
+                if row is None:
+                    errors.append((n, [FieldError("number", f"patent {facts.number} is already in the register")]))
+            if errors:
+                await conn.execute(
+                    "INSERT INTO listings.import_errors (import_id, line, errors) "
+                    "SELECT $1, n, e::jsonb FROM unnest($2::int[], $3::text[]) AS x(n, e) ON CONFLICT DO NOTHING",
+                    job["id"], [n for n, _ in errors],
+                    [json.dumps([{"field": f.field, "message": f.message} for f in errs], ensure_ascii=False)
+                     for _, errs in errors],
+                )
+            accepted, rejected = len(lines) - len(errors), len(errors)
             processed = job["processed"] + len(lines)
-            done = processed >= job["total"]
+            done = processed >= job["total"] or not lines
             await conn.execute(
                 "UPDATE listings.imports SET processed = $2, accepted = accepted + $3, rejected = rejected + $4, "
                 "status = $5, finished_at = CASE WHEN $6 THEN now() END WHERE id = $1",
                 job["id"], processed, accepted, rejected, "done" if done else "running", done,
             )
-            if done:
-                await conn.execute("DELETE FROM listings.import_lines WHERE import_id = $1", job["id"])
+            if lines:
+                await conn.execute("DELETE FROM listings.import_lines WHERE import_id = $1 AND line <= $2",
+                                   job["id"], lines[-1]["line"])
             return True

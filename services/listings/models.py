@@ -32,6 +32,8 @@ class PatentCreate(Strict):
     grant_date: date | None = None
     legal_status: Literal["pending", "granted", "lapsed", "expired", "invalidated"]
     owner_org_id: str | None = Field(default=None, description="Defaults to the organisation acted for")
+    co_owner_org_ids: list[str] = Field(default=[], max_length=20,
+                                        description="Co-owners (共有人): each must consent to an open licence")
 
 
 class ListingCreate(Strict):

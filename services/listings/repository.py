@@ -11,7 +11,7 @@ import asyncpg
 from services.listings.domain import PatentFacts
 
 PATENT_COLUMNS = ("id, number, title, abstract, kind, ipc, applicants, inventors, filing_date, grant_date, "
-                  "legal_status, expires_on, owner_org_id, created_at, updated_at")
+                  "legal_status, expires_on, owner_org_id, co_owner_org_ids, created_at, updated_at")
 LISTING_COLUMNS = ("id, kind, status, owner_org_id, title, description, modes, price_amount, price_currency, "
                    "negotiable, budget_amount, budget_currency, industry, field, stage, region, tags, acted_by_org_id, "
                    "reserved_ref, created_at, updated_at, published_at")
@@ -21,10 +21,11 @@ async def insert_patent(conn: asyncpg.Connection, patent_id: str, owner_org_id: 
     """The new row, or None if the number is already registered."""
     return await conn.fetchrow(
         f"INSERT INTO listings.patents (id, number, title, abstract, kind, ipc, applicants, inventors, filing_date, "
-        f"grant_date, legal_status, expires_on, owner_org_id) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13) "
+        f"grant_date, legal_status, expires_on, owner_org_id, co_owner_org_ids) "
+        f"VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14) "
         f"ON CONFLICT (number) DO NOTHING RETURNING {PATENT_COLUMNS}",
         patent_id, p.number, p.title, p.abstract, p.kind, p.ipc, p.applicants, p.inventors, p.filing_date,
-        p.grant_date, p.legal_status, p.expires_on, owner_org_id,
+        p.grant_date, p.legal_status, p.expires_on, owner_org_id, list(p.co_owner_org_ids),
     )
 
 
@@ -40,18 +41,19 @@ async def insert_patents(conn: asyncpg.Connection, ids: Sequence[str], owner_org
                         "ipc": p.ipc, "applicants": p.applicants, "inventors": p.inventors,
                         "filing_date": p.filing_date.isoformat(),
                         "grant_date": p.grant_date.isoformat() if p.grant_date else None,
-                        "legal_status": p.legal_status, "expires_on": p.expires_on.isoformat()}
+                        "legal_status": p.legal_status, "expires_on": p.expires_on.isoformat(),
+                        "co_owner_org_ids": list(p.co_owner_org_ids)}
                        for i, p in zip(ids, facts, strict=True)], ensure_ascii=False)
     return await conn.fetch(
         f"INSERT INTO listings.patents (id, number, title, abstract, kind, ipc, applicants, inventors, filing_date, "
-        f"grant_date, legal_status, expires_on, owner_org_id) "
+        f"grant_date, legal_status, expires_on, owner_org_id, co_owner_org_ids) "
         f"SELECT x.id, x.number, x.title, x.abstract, x.kind, x.ipc, x.applicants, x.inventors, x.filing_date, "
-        f"x.grant_date, x.legal_status, x.expires_on, $2 "
+        f"x.grant_date, x.legal_status, x.expires_on, $2, x.co_owner_org_ids "
         f"FROM ROWS FROM (jsonb_to_recordset($1::text::jsonb) AS (id text, number text, title text, "
         f"abstract text, kind text, ipc text[], applicants text[], inventors text[], filing_date date, "
-        f"grant_date date, legal_status text, expires_on date)) WITH ORDINALITY "
+        f"grant_date date, legal_status text, expires_on date, co_owner_org_ids text[])) WITH ORDINALITY "
         f"AS x(id, number, title, abstract, kind, ipc, applicants, inventors, filing_date, grant_date, "
-        f"legal_status, expires_on, n) ORDER BY x.n "
+        f"legal_status, expires_on, co_owner_org_ids, n) ORDER BY x.n "
         f"ON CONFLICT (number) DO NOTHING RETURNING {PATENT_COLUMNS}",
         rows, owner_org_id,
     )

@@ -1,0 +1,367 @@
+"""Accepted bids/s and bid latency over HTTP, beside raw PostgreSQL row updates.
+
+``python -m bench auctions`` (the stack must be up; reads ``PSM_*`` like ``psm serve``).
+It makes its own database, topic prefix and index prefix, starts one ``psm serve``
+subprocess on a free local port (``--replicas N`` for more; bids go round robin), so the
+server has its own interpreter and does not share an event loop with the load
+generator here; it removes everything at the end.
+
+* **bids**: 100 auctions × 50 bidders (registered, deposits confirmed). ``--concurrency``
+  clients in a closed loop each pick an auction and one of its bidders who is not
+  leading, and bid the highest price seen for it plus 1–5 increments, for ``--seconds``.
+  Refusals (another bid got there first) are counted but only accepted bids make the
+  rate. Latency is per request, from send to response (the client pool never queues:
+  it has one connection per client).
+* **baseline**: the same number of clients with raw asyncpg on the same PostgreSQL:
+  one transaction per bid, ``UPDATE … RETURNING`` of one of 100 rows + ``INSERT`` of one
+  row, for the same time. That is the floor of what a serialised bid costs the database.
+
+Targets (the auctions issue): ≥ 1,500 accepted bids/s; p99 ≤ 50 ms; ratio ≥ 0.5.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import aiohttp
+import asyncpg
+from aiokafka.admin import AIOKafkaAdminClient
+from elasticsearch import AsyncElasticsearch
+
+from events.topics import all_topics
+from services.demo.identifiers import application_number as cn_number
+from services.demo.identifiers import uscc
+from services.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+TARGET_RATE, TARGET_P99_MS, TARGET_RATIO = 1500.0, 50.0, 0.5
+INC = Decimal("10.00")
+
+
+def percentile(sorted_values: list[float], p: float) -> float:
+    if not sorted_values:
+        return float("nan")
+    return sorted_values[min(len(sorted_values) - 1, round(p / 100 * (len(sorted_values) - 1)))]
+
+
+def cny(amount: Decimal | str) -> dict:
+    return {"amount": f"{Decimal(amount):.2f}", "currency": "CNY"}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Api:
+    def __init__(self, http: aiohttp.ClientSession, urls: list[str], operator_key: str) -> None:
+        self.http, self.urls, self.operator = http, urls, operator_key
+        self.turn = 0
+
+    async def call(self, method: str, path: str, key: str | None = None, body=None,
+                   expect: int | None = None) -> tuple[int, dict]:
+        self.turn += 1  # round robin over the replicas
+        async with self.http.request(method, self.urls[self.turn % len(self.urls)] + path, json=body,
+                                     headers={"Authorization": f"Bearer {key or self.operator}"}) as r:
+            data = await r.json(content_type=None)
+            if expect is not None and r.status != expect:
+                raise RuntimeError(f"{method} {path}: {r.status} {data}")
+            return r.status, data
+
+    async def org(self, kind: str) -> str:
+        body = {"kind": kind, "name": f"基准{kind}", "country": "CN", "uscc": uscc()}
+        if kind == "institution":
+            body["sub_kind"] = "university"
+        return (await self.call("POST", "/v1/orgs", None, body, 201))[1]["api_key"]
+
+
+async def gather_bounded(n: int, coros) -> list:
+    slots = asyncio.Semaphore(n)
+
+    async def one(c):
+        async with slots:
+            return await c
+
+    return await asyncio.gather(*(one(c) for c in coros))
+
+
+async def wait_ready(http: aiohttp.ClientSession, url: str, process: subprocess.Popen, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"psm serve exited with {process.returncode}")
+        try:
+            async with http.get(url + "/readyz") as r:
+                if r.status == 200:
+                    return
+        except aiohttp.ClientError:
+            pass
+        await asyncio.sleep(0.2)
+    raise RuntimeError("psm serve not ready in time")
+
+
+@dataclass
+class Market:
+    auctions: list[str]
+    bidders: dict[str, list[str]]  # auction id → bidder keys
+    price: dict[str, Decimal] = field(default_factory=dict)  # highest price seen in a 201, per auction
+    leader: dict[str, str] = field(default_factory=dict)  # whose bid that was
+
+
+async def build(api: Api, n_auctions: int, n_bidders: int, minutes: float) -> Market:
+    seller = await api.org("institution")
+
+    async def lot(n: int) -> str:
+        _, p = await api.call("POST", "/v1/patents", seller, {
+            "number": cn_number(), "title": f"一种锂离子电池正极材料及其制备方法{n}", "abstract": "高镍三元正极材料",
+            "kind": "invention", "ipc": ["H01M 10/0525"], "filing_date": "2021-03-01", "legal_status": "granted",
+            "grant_date": "2024-01-01"}, 201)
+        _, listing = await api.call("POST", "/v1/listings", seller, {
+            "kind": "supply", "title": f"高镍正极材料专利转让 {n}", "patent_ids": [p["patent_id"]],
+            "modes": ["transfer"], "price": cny("880000"), "industry": "C38", "stage": "pilot", "region": "310000"}, 201)
+        await api.call("POST", f"/v1/listings/{listing['listing_id']}/publish", seller, None, 200)
+        deadline = time.monotonic() + 30
+        while True:  # until the publication has reached the auctions service
+            now = datetime.now(UTC)
+            status, a = await api.call("POST", "/v1/auctions", seller, {
+                "listing_id": listing["listing_id"], "starts_at": now.isoformat(),
+                "ends_at": (now + timedelta(minutes=minutes)).isoformat(), "start_price": cny("1000"),
+                "increment": cny(INC), "deposit": cny("5000")})
+            if status == 201:
+                return a["id"]
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"auction not created: {status} {a}")
+            await asyncio.sleep(0.1)
+
+    auctions = await gather_bounded(20, (lot(n) for n in range(n_auctions)))
+    # The same n_bidders organisations take part in every auction.
+    keys = await gather_bounded(20, (api.org("enterprise") for _ in range(n_bidders)))
+
+    async def enter(aid: str, key: str) -> None:
+        _, reg = await api.call("POST", f"/v1/auctions/{aid}/registrations", key, None, 201)
+        await api.call("POST", f"/v1/auctions/{aid}/registrations/{reg['id']}/deposit", None, None, 200)
+
+    await gather_bounded(40, (enter(aid, k) for aid in auctions for k in keys))
+    return Market(auctions, {aid: list(keys) for aid in auctions})
+
+
+@dataclass
+class Tally:
+    accepted: int = 0
+    refused: int = 0
+    errors: int = 0
+    latencies: list[float] = field(default_factory=list)
+    accepted_latencies: list[float] = field(default_factory=list)
+
+
+async def bid_load(api: Api, market: Market, concurrency: int, seconds: float) -> tuple[Tally, float]:
+    price, leader = market.price, market.leader
+    tally = Tally()
+    stop = time.perf_counter() + seconds
+
+    async def client(c: int) -> None:
+        rng = random.Random(c)
+        while time.perf_counter() < stop:
+            aid = rng.choice(market.auctions)
+            key = rng.choice([k for k in market.bidders[aid] if k != leader.get(aid)])
+            amount = price.get(aid, Decimal("1000.00") - INC) + INC * rng.randint(1, 5)
+            t0 = time.perf_counter()
+            status, data = await api.call("POST", f"/v1/auctions/{aid}/bids", key, {"amount": cny(amount)})
+            ms = (time.perf_counter() - t0) * 1000
+            tally.latencies.append(ms)
+            if status == 201:
+                tally.accepted += 1
+                tally.accepted_latencies.append(ms)
+                seen = Decimal(data["current_price"]["amount"])
+                if seen > price.get(aid, Decimal(0)):
+                    price[aid], leader[aid] = seen, key
+            elif status == 409:
+                tally.refused += 1
+            else:
+                tally.errors += 1
+
+    t0 = time.perf_counter()
+    await asyncio.gather(*(client(c) for c in range(concurrency)))
+    return tally, time.perf_counter() - t0
+
+
+async def raw_pg(database_url: str, concurrency: int, seconds: float, rows: int) -> tuple[int, float, list[float]]:
+    pool = await asyncpg.create_pool(database_url, min_size=min(concurrency, 20), max_size=20)
+    try:
+        await pool.execute("CREATE TABLE bench_rows (id int PRIMARY KEY, price numeric(16,2) NOT NULL, n int NOT NULL)")
+        await pool.execute("CREATE TABLE bench_bids (row_id int, sequence int, amount numeric(16,2), "
+                           "placed_at timestamptz, PRIMARY KEY (row_id, sequence))")
+        await pool.executemany("INSERT INTO bench_rows VALUES ($1, 1000, 0)", [(i,) for i in range(rows)])
+        done, lat = 0, []
+        stop = time.perf_counter() + seconds
+
+        async def client(c: int) -> None:
+            nonlocal done
+            rng = random.Random(c)
+            while time.perf_counter() < stop:
+                row = rng.randrange(rows)
+                t0 = time.perf_counter()
+                async with pool.acquire() as conn, conn.transaction():
+                    r = await conn.fetchrow("UPDATE bench_rows SET price = price + 10, n = n + 1 WHERE id = $1 "
+                                            "RETURNING price, n", row)
+                    await conn.execute("INSERT INTO bench_bids VALUES ($1, $2, $3, now())", row, r["n"], r["price"])
+                lat.append((time.perf_counter() - t0) * 1000)
+                done += 1
+
+        t0 = time.perf_counter()
+        await asyncio.gather(*(client(c) for c in range(concurrency)))
+        return done, time.perf_counter() - t0, sorted(lat)
+    finally:
+        await pool.close()
+
+
+async def check(database_url: str, market: Market) -> str:
+    """The invariants still hold after the load: per auction, consecutive sequences and
+    strictly increasing amounts, and bid_count matches."""
+    conn = await asyncpg.connect(database_url)
+    try:
+        bad = await conn.fetchval(
+            "SELECT count(*) FROM (SELECT auction_id, sequence, amount, "
+            "lag(amount) OVER w AS prev_amount, row_number() OVER w AS rn FROM auctions.bids "
+            "WINDOW w AS (PARTITION BY auction_id ORDER BY sequence)) s "
+            "WHERE sequence <> rn OR amount <= prev_amount")
+        mismatched = await conn.fetchval(
+            "SELECT count(*) FROM auctions.auctions a WHERE bid_count <> "
+            "(SELECT count(*) FROM auctions.bids b WHERE b.auction_id = a.id)")
+        total = await conn.fetchval("SELECT count(*) FROM auctions.bids")
+    finally:
+        await conn.close()
+    ok = bad == 0 and mismatched == 0
+    return (f"invariants after the run: {total:,} bids stored; {bad} out of order/gapped, {mismatched} counts "
+            f"mismatched — {'ok' if ok else 'BROKEN'}")
+
+
+async def run(settings: Settings, args: argparse.Namespace) -> list[str]:
+    tag = f"bench{uuid.uuid4().hex[:8]}"
+    db = f"psm_bench_{tag}"
+    admin = await asyncpg.connect(settings.database_url)
+    await admin.execute(f'CREATE DATABASE "{db}"')
+    await admin.close()
+    url = settings.database_url.rsplit("/", 1)[0] + "/" + db
+    operator_key = "op_bench_" + uuid.uuid4().hex
+    env = {**os.environ, "PSM_DATABASE_URL": url, "PSM_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
+           "PSM_ELASTICSEARCH_URL": settings.elasticsearch_url, "PSM_TOPIC_PREFIX": f"{tag}.",
+           "PSM_TOPIC_PARTITIONS": "2", "PSM_INDEX_PREFIX": tag, "PSM_OPERATOR_KEY": operator_key,
+           "PSM_LOG_LEVEL": "WARNING"}
+    log = Path(f"/tmp/{tag}-serve.log")
+    servers: list[tuple[subprocess.Popen, str]] = []
+    with log.open("wb") as out:
+        for _ in range(args.replicas):
+            port = free_port()
+            servers.append((subprocess.Popen([sys.executable, "-m", "services.cli", "serve", "--port", str(port)],
+                                             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT),
+                            f"http://127.0.0.1:{port}"))
+    out_lines: list[str] = []
+    try:
+        connector = aiohttp.TCPConnector(limit=max(args.concurrency, 40))
+        async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=30)) as http:
+            for process, base in servers:
+                await wait_ready(http, base, process)
+            api = Api(http, [base for _, base in servers], operator_key)
+            t0 = time.perf_counter()
+            market = await build(api, args.auctions, args.bidders, minutes=30)
+            out_lines.append(f"setup: {args.auctions} auctions × {args.bidders} bidders registered, deposits "
+                             f"confirmed, in {time.perf_counter() - t0:.0f}s")
+            await bid_load(api, market, args.concurrency, 2)  # warm-up: connections, prepared statements
+            tally, elapsed = await bid_load(api, market, args.concurrency, args.seconds)
+        rate = tally.accepted / elapsed
+        lat, acc = sorted(tally.latencies), sorted(tally.accepted_latencies)
+        p50, p99 = percentile(lat, 50), percentile(lat, 99)
+        out_lines.append(
+            f"bids      HTTP → {args.replicas} psm serve subprocess(es), {args.concurrency} clients, {args.seconds:.0f}s: "
+            f"{rate:,.0f} accepted bids/s ({tally.accepted:,} accepted, {tally.refused:,} refused 409, "
+            f"{tally.errors} errors; {len(lat) / elapsed:,.0f} requests/s)")
+        out_lines.append(f"          latency, every bid: p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {lat[-1]:.1f} ms; "
+                         f"accepted only: p50 {percentile(acc, 50):.1f} ms, p99 {percentile(acc, 99):.1f} ms")
+        out_lines.append("          " + await check(url, market))
+        done, raw_elapsed, raw_lat = await raw_pg(url, args.concurrency, args.seconds, args.auctions)
+        raw_rate = done / raw_elapsed
+        out_lines.append(
+            f"baseline  raw asyncpg, {args.concurrency} clients, pool 20, one transaction of UPDATE … RETURNING + "
+            f"INSERT on {args.auctions} rows: {raw_rate:,.0f} tx/s (p50 {percentile(raw_lat, 50):.1f} ms, "
+            f"p99 {percentile(raw_lat, 99):.1f} ms)")
+        ratio = rate / raw_rate
+        out_lines.append(f"ratio     accepted bids/s ÷ baseline = {ratio:.2f}")
+        out_lines.append(
+            f"targets   ≥ {TARGET_RATE:,.0f} accepted bids/s: {'met' if rate >= TARGET_RATE else 'MISSED'}; "
+            f"p99 ≤ {TARGET_P99_MS:.0f} ms: {'met' if p99 <= TARGET_P99_MS else 'MISSED'}; "
+            f"ratio ≥ {TARGET_RATIO}: {'met' if ratio >= TARGET_RATIO else 'MISSED'}")
+    finally:
+        for server, _ in servers:
+            if server.poll() is None:
+                server.send_signal(signal.SIGTERM)
+        for server, _ in servers:
+            try:
+                server.wait(20)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+        log.unlink(missing_ok=True)
+        await _cleanup(settings, db, tag)
+    return out_lines
+
+
+async def _cleanup(settings: Settings, db: str, tag: str) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        doomed = [t for t in existing if t.startswith(f"{tag}.")]
+        if doomed:
+            await admin.delete_topics(doomed)
+    finally:
+        await admin.close()
+    es = AsyncElasticsearch(settings.elasticsearch_url)
+    try:
+        await es.options(ignore_status=404).indices.delete(index=f"{tag}-*", expand_wildcards="all")
+    finally:
+        await es.close()
+    conn = await asyncpg.connect(settings.database_url)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+def main(argv: list[str]) -> int:
+    ap = argparse.ArgumentParser(prog="python -m bench auctions", description=__doc__.splitlines()[0])
+    ap.add_argument("--auctions", type=int, default=100)
+    ap.add_argument("--bidders", type=int, default=50, help="bidders in each auction (the same organisations)")
+    ap.add_argument("--concurrency", type=int, default=50, help="clients bidding at once (closed loop)")
+    ap.add_argument("--replicas", type=int, default=1, help="psm serve processes, bids spread round robin")
+    ap.add_argument("--seconds", type=float, default=15.0, help="length of each measured phase")
+    args = ap.parse_args(argv)
+    logging.basicConfig(level=logging.ERROR)
+    settings = Settings()
+
+    async def bounded() -> list[str]:
+        async with asyncio.timeout(240):  # the whole run stops by itself in under 4 minutes
+            return await run(settings, args)
+
+    t0 = time.monotonic()
+    lines = asyncio.run(bounded())
+    print(f"bench auctions — {os.cpu_count()} CPUs, everything on this machine (PostgreSQL, Kafka, ES, the server "
+          f"and the load generator), {time.monotonic() - t0:.0f}s")
+    for line in lines:
+        print("  " + line)
+    return 0

@@ -1,0 +1,108 @@
+"""Open-licence routes (DESIGN §7): declarations, acceptances, licences, filing, royalties."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from services.access import ANY_ORG
+from services.http.api import Api, Ctx, Reply
+from services.http.pagination import decode_cursor, page_of
+from services.licences import handlers
+from services.licences import repository as repo
+from services.licences.models import (
+    Acceptance, Declaration, DeclarationCreate, DeclarationPage, DeclarationQuery, Filing, Licence, LicencePage,
+    LicenceQuery, PaymentCreate, PaymentReceipt, Withdrawal,
+)
+
+api = Api("licences")
+
+
+def _after(cursor: str | None) -> tuple | None:
+    pos = decode_cursor(cursor)
+    return (datetime.fromisoformat(pos[0]), pos[1]) if pos else None
+
+
+def _declared_position(row) -> list:
+    return [row["declared_at"].isoformat(), row["id"]]
+
+
+def _created_position(row) -> list:
+    return [row["created_at"].isoformat(), row["id"]]
+
+
+@api.post("/v1/open-licences", body=DeclarationCreate, response=Declaration, status=201, allow=ANY_ORG,
+          errors=(404, 409), summary="Declare an open licence (专利开放许可声明); each refusal names its rule")
+async def declare(ctx: Ctx[DeclarationCreate]) -> Reply:
+    d = await handlers.declare(ctx.conn, ctx.me(), ctx.body)
+    return Reply(handlers.declaration_view(d), 201, {"Location": f"/v1/open-licences/{d['id']}"})
+
+
+@api.get("/v1/open-licences", query=DeclarationQuery, response=DeclarationPage, summary="Open-licence declarations")
+async def list_declarations(ctx: Ctx) -> DeclarationPage:
+    q: DeclarationQuery = ctx.query
+    rows = await repo.list_declarations(ctx.conn, patent_id=q.patent_id, status=q.status, after=_after(q.cursor),
+                                        limit=q.limit)
+    items, cursor = page_of(rows, q.limit, _declared_position)
+    return DeclarationPage(items=[handlers.declaration_view(r) for r in items], next_cursor=cursor)
+
+
+@api.get("/v1/open-licences/{id}", response=Declaration, errors=(404,), summary="One declaration and its terms")
+async def get_declaration(ctx: Ctx) -> Declaration:
+    return handlers.declaration_view(await handlers.load_declaration(ctx.conn, ctx.path["id"]))
+
+
+@api.post("/v1/open-licences/{id}/withdraw", body=Withdrawal, response=Declaration, errors=(404, 409),
+          summary="Withdraw (with every co-owner's consent): no new acceptances; licences granted stay")
+async def withdraw(ctx: Ctx[Withdrawal]) -> Declaration:
+    d = await handlers.withdraw(ctx.conn, ctx.me(), ctx.path["id"], ctx.body.co_owner_consents)
+    return handlers.declaration_view(d)
+
+
+@api.post("/v1/open-licences/{id}/acceptances", body=Acceptance, response=Licence, status=201, errors=(404, 409),
+          summary="Accept: an ordinary licence on the declared terms, at once, to any organisation alike")
+async def accept(ctx: Ctx[Acceptance]) -> Reply:
+    row = await handlers.accept(ctx.conn, ctx.me(), ctx.path["id"], ctx.body.licensee_org_id)
+    return Reply(await handlers.licence_view(ctx.conn, row), 201, {"Location": f"/v1/licences/{row['id']}"})
+
+
+@api.get("/v1/open-licences/{id}/licences", query=LicenceQuery, response=LicencePage, errors=(404,),
+         summary="Licences granted under a declaration (those the caller is party to; all, for the operator)")
+async def licences_of_declaration(ctx: Ctx) -> LicencePage:
+    d = await handlers.load_declaration(ctx.conn, ctx.path["id"])
+    return await _licences(ctx, open_licence_id=d["id"])
+
+
+@api.get("/v1/licences", query=LicenceQuery, response=LicencePage,
+         summary="Licences the caller is party to (?role=licensor|licensee, ?status=filing_overdue …)")
+async def list_licences(ctx: Ctx) -> LicencePage:
+    return await _licences(ctx, open_licence_id=None)
+
+
+async def _licences(ctx: Ctx, open_licence_id: str | None) -> LicencePage:
+    q: LicenceQuery = ctx.query
+    me = ctx.me()
+    rows = await repo.list_licences(ctx.conn, viewer=None if me.is_operator else me.effective_org_id, role=q.role,
+                                    status=q.status, open_licence_id=open_licence_id, today=handlers.today(),
+                                    after=_after(q.cursor), limit=q.limit)
+    items, cursor = page_of(rows, q.limit, _created_position)
+    return LicencePage(items=[await handlers.licence_view(ctx.conn, r) for r in items], next_cursor=cursor)
+
+
+@api.get("/v1/licences/{id}", response=Licence, errors=(404,),
+         summary="One licence: terms, filing (备案) status, royalties due, paid and outstanding")
+async def get_licence(ctx: Ctx) -> Licence:
+    return await handlers.licence_view(ctx.conn, await handlers.load_licence(ctx.conn, ctx.me(), ctx.path["id"]))
+
+
+@api.post("/v1/licences/{id}/filing", body=Filing, response=Licence, errors=(404, 409),
+          summary="Record the licence's filing (备案) with CNIPA (due 3 months after it takes effect)")
+async def file_licence(ctx: Ctx[Filing]) -> Licence:
+    row = await handlers.file(ctx.conn, ctx.me(), ctx.path["id"], ctx.body.filing_no, ctx.body.filed_on)
+    return await handlers.licence_view(ctx.conn, row)
+
+
+@api.post("/v1/licences/{id}/payments", body=PaymentCreate, response=PaymentReceipt, status=201, errors=(404, 409),
+          summary="Pay royalties for a period: the amount due is computed from the declared basis")
+async def pay(ctx: Ctx[PaymentCreate]) -> Reply:
+    row, receipt = await handlers.pay(ctx.conn, ctx.me(), ctx.path["id"], ctx.body)
+    return Reply(receipt, 201, {"Location": f"/v1/licences/{row['id']}"})

@@ -1,0 +1,279 @@
+"""Open-licence use cases: load, ask the domain, save and record the event in the
+caller's transaction.
+
+Acceptances and withdrawals of one declaration are serialised on the declaration's
+row (SELECT … FOR UPDATE): each sees the status the previous one left, so two
+acceptances at the same moment both get licences, and an acceptance racing a
+withdrawal either committed before it (its licence stays, art. 52) or sees
+``withdrawn`` and is refused — never a licence granted after the withdrawal.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import asyncpg
+
+from events.outbox import Outbox
+from events.schemas.common import Money
+from events.schemas.licences import (
+    LicenceFiled, LicenceGranted, OpenLicenceDeclared, OpenLicenceTerms, OpenLicenceWithdrawn, RoyaltyPaid,
+)
+from services.access import Principal
+from services.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
+from services.http.observability import current_traceparent
+from services.licences import domain
+from services.licences import repository as repo
+from services.licences.models import (
+    Declaration, DeclarationCreate, Licence, Payment, PaymentCreate, PaymentReceipt, PeriodBalance,
+)
+
+OUTBOX = Outbox(schema="licences", source="/psm/licences")
+
+
+def new_id(prefix: str) -> str:
+    return f"{prefix}_{secrets.token_hex(8)}"
+
+
+def today() -> date:
+    return datetime.now(UTC).date()
+
+
+async def _record(conn: asyncpg.Connection, subject: str, payload) -> None:
+    await OUTBOX.record(conn, subject, payload, traceparent=current_traceparent())
+
+
+# -- views -------------------------------------------------------------------------------
+def royalty_of(d: asyncpg.Record) -> domain.Royalty:
+    return domain.Royalty(d["royalty_basis"], d["rate_percent"], d["amount"], d["currency"])
+
+
+def terms_of(d: asyncpg.Record) -> OpenLicenceTerms:
+    amount = Money(amount=d["amount"], currency=d["currency"]) if d["amount"] is not None else None
+    return OpenLicenceTerms(basis=d["royalty_basis"], rate_percent=d["rate_percent"], amount=amount,
+                            payment_method=d["payment_method"], payment_schedule=d["payment_schedule"],
+                            term_years=d["term_years"])
+
+
+def declaration_view(d: asyncpg.Record) -> Declaration:
+    return Declaration(id=d["id"], patent_id=d["patent_id"], declarer_org_id=d["declarer_org_id"], status=d["status"],
+                       terms=terms_of(d), cnipa_announcement_no=d["cnipa_announcement_no"],
+                       evaluation_report_no=d["evaluation_report_no"], co_owner_consents=list(d["co_owner_consents"]),
+                       pledgee_consents=list(d["pledgee_consents"]), patent=repo.snapshot_of(d, "patent"),
+                       declared_at=d["declared_at"], withdrawn_at=d["withdrawn_at"])
+
+
+def _balance(period: int, revenue: Decimal | None, b: domain.Balance, currency: str) -> PeriodBalance:
+    def m(x: Decimal) -> Money:
+        return Money(amount=x, currency=currency)
+
+    return PeriodBalance(period=period, reported_revenue=m(revenue) if revenue is not None else None, due=m(b.due),
+                         paid=m(b.paid), outstanding=m(b.outstanding))
+
+
+def _payment(p: asyncpg.Record, currency: str) -> Payment:
+    revenue = p["reported_revenue"]
+    return Payment(id=p["id"], licence_id=p["licence_id"], period=p["period"],
+                   amount=Money(amount=p["amount"], currency=currency),
+                   reported_revenue=Money(amount=revenue, currency=currency) if revenue is not None else None,
+                   paid_at=p["paid_at"])
+
+
+async def licence_view(conn: asyncpg.Connection, row: asyncpg.Record) -> Licence:
+    d = await repo.get_declaration(conn, row["open_licence_id"])
+    royalty, currency = royalty_of(d), d["currency"]
+    payments = await repo.payments_of(conn, row["id"])
+    revenues = await repo.revenues_of(conn, row["id"])
+    paid: dict[int, Decimal] = {}
+    for p in payments:
+        paid[p["period"]] = paid.get(p["period"], Decimal(0)) + p["amount"]
+    balances = []
+    for period in sorted(set(paid) | set(revenues)):
+        due = domain.royalty_due(royalty, period=period, first_period=row["effective_date"].year,
+                                 reported_revenue=revenues.get(period))
+        balances.append(_balance(period, revenues.get(period), domain.Balance(due, paid.get(period, Decimal(0))),
+                                 currency))
+    t = today()
+    return Licence(
+        id=row["id"], kind=row["kind"], open_licence_id=row["open_licence_id"], patent_id=row["patent_id"],
+        licensor_org_id=row["licensor_org_id"], licensee_org_id=row["licensee_org_id"], terms=terms_of(d),
+        status="active" if row["expires_on"] > t else "expired", effective_date=row["effective_date"],
+        expires_on=row["expires_on"], filing_status=domain.filing_status(row["filed_on"], row["filing_due_on"], t),
+        filing_due_on=row["filing_due_on"], filed_on=row["filed_on"], filing_no=row["filing_no"],
+        royalties=balances, paid=Money(amount=sum(paid.values(), Decimal(0)), currency=currency),
+        payments=[_payment(p, currency) for p in payments], created_at=row["created_at"],
+    )
+
+
+# -- loading -----------------------------------------------------------------------------
+async def load_declaration(conn: asyncpg.Connection, declaration_id: str, *, lock: bool = False) -> asyncpg.Record:
+    row = await repo.get_declaration(conn, declaration_id, lock=lock)
+    if row is None:
+        raise NotFound(f"no open licence {declaration_id}")
+    return row
+
+
+async def load_licence(conn: asyncpg.Connection, me: Principal, licence_id: str, *,
+                       lock: bool = False) -> asyncpg.Record:
+    """A licence, seen only by its two parties (and the operator)."""
+    row = await repo.get_licence(conn, licence_id, lock=lock)
+    if row is None or not (me.acts_as(row["licensor_org_id"]) or me.acts_as(row["licensee_org_id"])):
+        raise NotFound(f"no licence {licence_id}")
+    return row
+
+
+async def patent_facts(conn: asyncpg.Connection, patent_id: str) -> tuple[asyncpg.Record, domain.PatentFacts]:
+    row = await repo.get_patent(conn, patent_id)
+    if row is None:
+        raise NotFound(f"no patent {patent_id} (a patent just registered can take a moment to reach licences)",
+                       rule="patent-not-found", field="patent_id")
+    return row, domain.PatentFacts(
+        patent_id=patent_id, owner_org_id=row["owner_org_id"], co_owner_org_ids=tuple(row["co_owner_org_ids"]),
+        kind=row["kind"], legal_status=row["legal_status"], expires_on=row["expires_on"],
+        pledgees=tuple(await repo.pledgees_of(conn, patent_id)),
+        exclusive_licence_in_force=await repo.exclusive_licence_in_force(conn, patent_id),
+        under_auction_for_transfer=await repo.under_auction_for_transfer(conn, patent_id),
+    )
+
+
+def _acting(me: Principal, org_id: str) -> str:
+    """``org_id`` if the caller may act as it (itself, a mandated venue, the operator), else the caller."""
+    return org_id if me.acts_as(org_id) else me.effective_org_id
+
+
+# -- declarations ------------------------------------------------------------------------
+async def declare(conn: asyncpg.Connection, me: Principal, b: DeclarationCreate) -> asyncpg.Record:
+    row, facts = await patent_facts(conn, b.patent_id)
+    royalty = domain.Royalty(b.royalty.basis, b.royalty.rate_percent,
+                             b.royalty.amount.amount if b.royalty.amount else None,
+                             b.royalty.amount.currency if b.royalty.amount else "CNY")
+    domain.check_royalty(royalty)
+    declarer = _acting(me, facts.owner_org_id)
+    domain.check_declaration(facts, declarer=declarer, co_owner_consents=b.co_owner_consents,
+                             pledgee_consents=b.pledgee_consents, evaluation_report_no=b.evaluation_report_no,
+                             today=today())
+    patent = repo.snapshot_of(row)
+    d = await repo.insert_declaration(conn, {
+        "id": new_id("olc"), "patent_id": b.patent_id, "declarer_org_id": declarer,
+        "co_owner_org_ids": list(facts.co_owner_org_ids), "status": "in_force", "royalty_basis": royalty.basis,
+        "rate_percent": royalty.rate_percent, "amount": royalty.amount, "currency": royalty.currency,
+        "payment_method": b.payment.method, "payment_schedule": b.payment.schedule, "term_years": b.term_years,
+        "cnipa_announcement_no": b.cnipa_announcement_no, "evaluation_report_no": b.evaluation_report_no,
+        "co_owner_consents": list(dict.fromkeys(b.co_owner_consents)),
+        "pledgee_consents": list(dict.fromkeys(b.pledgee_consents)),
+        "acted_by_org_id": me.org_id if me.org_id != declarer else None,
+        "patent": patent.model_dump(mode="json"),
+    })
+    if d is None:
+        raise Conflict(f"patent {b.patent_id} already has an open licence in force (terms are never edited: "
+                       "withdraw it and declare again)", rule="open-licence-already-declared")
+    await _record(conn, d["id"], OpenLicenceDeclared(
+        declaration_id=d["id"], patent_id=d["patent_id"], declarer_org_id=declarer, patent=patent,
+        terms=terms_of(d), cnipa_announcement_no=d["cnipa_announcement_no"],
+        evaluation_report_no=d["evaluation_report_no"], declared_at=d["declared_at"]))
+    return d
+
+
+async def withdraw(conn: asyncpg.Connection, me: Principal, declaration_id: str,
+                   co_owner_consents: list[str]) -> asyncpg.Record:
+    d = await load_declaration(conn, declaration_id, lock=True)
+    domain.check_withdrawal(status=d["status"], declarer=d["declarer_org_id"], acting=_acting(me, d["declarer_org_id"]),
+                            co_owner_ids=d["co_owner_org_ids"], co_owner_consents=co_owner_consents)
+    d = await repo.withdraw_declaration(conn, declaration_id)
+    await _record(conn, declaration_id, OpenLicenceWithdrawn(
+        declaration_id=declaration_id, patent_id=d["patent_id"], declarer_org_id=d["declarer_org_id"],
+        patent=repo.snapshot_of(d, "patent"), terms=terms_of(d), declared_at=d["declared_at"],
+        withdrawn_at=d["withdrawn_at"]))
+    return d
+
+
+# -- licences ----------------------------------------------------------------------------
+async def accept(conn: asyncpg.Connection, me: Principal, declaration_id: str,
+                 licensee_org_id: str | None) -> asyncpg.Record:
+    licensee = licensee_org_id or me.effective_org_id
+    if licensee != me.effective_org_id:
+        if not me.is_operator:
+            raise Forbidden("an organisation accepts an open licence for itself (a venue: with its mandate, "
+                            "On-Behalf-Of)", rule="licensee-not-self")
+        if not await repo.org_exists(conn, licensee):
+            raise ValidationFailed([FieldError("licensee_org_id", f"no organisation {licensee}")])
+    elif me.is_operator:
+        raise ValidationFailed([FieldError("licensee_org_id", "the operator names the organisation it accepts for")])
+    d = await load_declaration(conn, declaration_id, lock=True)  # serialises acceptances and withdrawal
+    _, facts = await patent_facts(conn, d["patent_id"])
+    grant = domain.check_acceptance(status=d["status"], licensee=licensee,
+                                    licensor_ids=[d["declarer_org_id"], *d["co_owner_org_ids"]], patent=facts,
+                                    term_years=d["term_years"], today=today())
+    row = await repo.insert_licence(conn, {
+        "id": new_id("lic"), "open_licence_id": declaration_id, "patent_id": d["patent_id"], "kind": "ordinary",
+        "licensor_org_id": d["declarer_org_id"], "licensee_org_id": licensee,
+        "effective_date": grant.effective_date, "expires_on": grant.expires_on, "filing_due_on": grant.filing_due_on,
+        "acted_by_org_id": me.org_id if me.org_id != licensee else None,
+    })
+    if row is None:
+        raise Conflict(f"{licensee} already holds a licence under open licence {declaration_id}",
+                       rule="already-licensed")
+    await _record(conn, row["id"], LicenceGranted(
+        licence_id=row["id"], patent_id=row["patent_id"], licensor_org_id=row["licensor_org_id"],
+        licensee_org_id=licensee, kind="ordinary", effective_date=row["effective_date"],
+        open_licence_id=declaration_id, terms=terms_of(d), expires_on=row["expires_on"],
+        filing_due_on=row["filing_due_on"]))
+    return row
+
+
+async def file(conn: asyncpg.Connection, me: Principal, licence_id: str, filing_no: str,
+               filed_on: date | None) -> asyncpg.Record:
+    row = await load_licence(conn, me, licence_id, lock=True)
+    if row["filed_on"] is not None:
+        raise Conflict(f"licence {licence_id} was filed on {row['filed_on']} ({row['filing_no']})",
+                       rule="already-filed")
+    on = filed_on or today()
+    if on < row["effective_date"] or on > today():
+        raise ValidationFailed([FieldError("filed_on", f"between the licence's effective date "
+                                                       f"({row['effective_date']}) and today")])
+    row = await repo.set_filed(conn, licence_id, filing_no.strip(), on)
+    await _record(conn, licence_id, LicenceFiled(licence_id=licence_id, patent_id=row["patent_id"],
+                                                 filing_no=row["filing_no"], filed_on=on))
+    return row
+
+
+async def pay(conn: asyncpg.Connection, me: Principal, licence_id: str,
+              b: PaymentCreate) -> tuple[asyncpg.Record, PaymentReceipt]:
+    row = await load_licence(conn, me, licence_id, lock=True)  # payments to one licence, one at a time
+    if not me.acts_as(row["licensee_org_id"]):
+        raise Forbidden("royalties are paid by the licensee", rule="not-licensee")
+    d = await repo.get_declaration(conn, row["open_licence_id"])
+    royalty, currency = royalty_of(d), d["currency"]
+    errors = [FieldError(f"{name}.currency", f"this licence is paid in {currency}")
+              for name, m in (("amount", b.amount), ("reported_revenue", b.reported_revenue))
+              if m is not None and m.currency != currency]
+    last_day = row["expires_on"] - timedelta(days=1)
+    if not row["effective_date"].year <= b.period <= last_day.year:
+        errors.append(FieldError("period", f"the licence runs from {row['effective_date']} to {row['expires_on']}"))
+    if b.reported_revenue is not None and royalty.basis not in domain.RATE_BASES:
+        errors.append(FieldError("reported_revenue", f"not used by a {royalty.basis} royalty"))
+    if errors:
+        raise ValidationFailed(errors)
+    revenue = await repo.reported_revenue(conn, licence_id, b.period)
+    if b.reported_revenue is not None:
+        if revenue is None:
+            revenue = b.reported_revenue.amount
+            await repo.report_revenue(conn, licence_id, b.period, revenue)
+        elif revenue != b.reported_revenue.amount:
+            raise domain.LicencesError(f"the revenue for {b.period} was reported as {revenue:.2f}",
+                                       rule="revenue-already-reported", field="reported_revenue")
+    due = domain.royalty_due(royalty, period=b.period, first_period=row["effective_date"].year,
+                             reported_revenue=revenue)
+    balance = domain.check_payment(domain.Balance(due, await repo.paid_for(conn, licence_id, b.period)),
+                                   b.amount.amount)
+    p = await repo.insert_payment(conn, new_id("pay"), licence_id, b.period, b.amount.amount,
+                                  b.reported_revenue.amount if b.reported_revenue else None)
+    receipt = PaymentReceipt(payment=_payment(p, currency), balance=_balance(b.period, revenue, balance, currency))
+    await _record(conn, licence_id, RoyaltyPaid(
+        licence_id=licence_id, payment_id=p["id"], patent_id=row["patent_id"],
+        licensor_org_id=row["licensor_org_id"], licensee_org_id=row["licensee_org_id"], period=b.period,
+        amount=receipt.payment.amount, reported_revenue=receipt.balance.reported_revenue, due=receipt.balance.due,
+        paid=receipt.balance.paid, outstanding=receipt.balance.outstanding))
+    return row, receipt

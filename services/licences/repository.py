@@ -1,0 +1,228 @@
+"""SQL for the licences schema."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+
+import asyncpg
+
+from events.schemas.listings import PatentSnapshot
+
+RUNNING_AUCTION_LISTING_STATUSES = ("published", "reserved")
+
+
+# -- declarations ------------------------------------------------------------------------
+async def insert_declaration(conn: asyncpg.Connection, values: dict) -> asyncpg.Record | None:
+    """The new row, or None when the patent already has a declaration in force."""
+    cols = list(values)
+    placeholders = ", ".join(f"${i}" for i in range(1, len(cols) + 1))
+    return await conn.fetchrow(
+        f"INSERT INTO licences.declarations ({', '.join(cols)}) VALUES ({placeholders}) "
+        "ON CONFLICT (patent_id) WHERE status = 'in_force' DO NOTHING RETURNING *",
+        *values.values(),
+    )
+
+
+async def get_declaration(conn: asyncpg.Connection, declaration_id: str, *, lock: bool = False) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT * FROM licences.declarations WHERE id = $1" + (" FOR UPDATE" if lock else ""),
+                               declaration_id)
+
+
+async def withdraw_declaration(conn: asyncpg.Connection, declaration_id: str) -> asyncpg.Record:
+    return await conn.fetchrow(
+        # clock_timestamp(), not now(): taken once the row lock is held, so every licence
+        # granted before the withdrawal carries an earlier time (now() is when the
+        # transaction began, possibly before a racing acceptance committed).
+        "UPDATE licences.declarations SET status = 'withdrawn', withdrawn_at = clock_timestamp() WHERE id = $1 "
+        "RETURNING *",
+        declaration_id)
+
+
+async def list_declarations(conn: asyncpg.Connection, *, patent_id: str | None, status: str | None,
+                            after: tuple | None, limit: int) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        "SELECT * FROM licences.declarations WHERE ($1::text IS NULL OR patent_id = $1) "
+        "AND ($2::text IS NULL OR status = $2) "
+        "AND ($3::timestamptz IS NULL OR (declared_at, id) > ($3, $4)) ORDER BY declared_at, id LIMIT $5",
+        patent_id, status, after[0] if after else None, after[1] if after else None, limit + 1,
+    )
+
+
+# -- licences ----------------------------------------------------------------------------
+async def insert_licence(conn: asyncpg.Connection, values: dict) -> asyncpg.Record | None:
+    """The new row, or None when this licensee already holds a licence under the declaration."""
+    cols = list(values)
+    placeholders = ", ".join(f"${i}" for i in range(1, len(cols) + 1))
+    return await conn.fetchrow(
+        f"INSERT INTO licences.licences ({', '.join(cols)}) VALUES ({placeholders}) "
+        "ON CONFLICT (open_licence_id, licensee_org_id) DO NOTHING RETURNING *",
+        *values.values(),
+    )
+
+
+async def get_licence(conn: asyncpg.Connection, licence_id: str, *, lock: bool = False) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT * FROM licences.licences WHERE id = $1" + (" FOR UPDATE" if lock else ""),
+                               licence_id)
+
+
+async def set_filed(conn: asyncpg.Connection, licence_id: str, filing_no: str, filed_on: date) -> asyncpg.Record:
+    return await conn.fetchrow(
+        "UPDATE licences.licences SET filing_no = $2, filed_on = $3 WHERE id = $1 RETURNING *",
+        licence_id, filing_no, filed_on)
+
+
+# status → SQL condition on a licence row; $1 is today.
+STATUS_CONDITIONS = {
+    "active": "l.expires_on > $1::date",
+    "expired": "l.expires_on <= $1::date",
+    "filed": "l.filed_on IS NOT NULL AND $1::date IS NOT NULL",
+    "filing_due": "l.filed_on IS NULL AND l.filing_due_on >= $1::date",
+    "filing_overdue": "l.filed_on IS NULL AND l.filing_due_on < $1::date",
+}
+
+
+async def list_licences(conn: asyncpg.Connection, *, viewer: str | None, role: str | None, status: str | None,
+                        open_licence_id: str | None, today: date, after: tuple | None,
+                        limit: int) -> list[asyncpg.Record]:
+    """``viewer``: licences where it is licensor or licensee (``role`` narrows to one
+    side); None: all of them (the operator)."""
+    if role == "licensor":
+        party = "($2::text IS NULL OR l.licensor_org_id = $2)"
+    elif role == "licensee":
+        party = "($2::text IS NULL OR l.licensee_org_id = $2)"
+    else:
+        party = "($2::text IS NULL OR l.licensor_org_id = $2 OR l.licensee_org_id = $2)"
+    condition = STATUS_CONDITIONS[status] if status else "$1::date IS NOT NULL"
+    return await conn.fetch(
+        f"SELECT l.* FROM licences.licences l WHERE {party} AND {condition} "
+        "AND ($3::text IS NULL OR l.open_licence_id = $3) "
+        "AND ($4::timestamptz IS NULL OR (l.created_at, l.id) > ($4, $5)) ORDER BY l.created_at, l.id LIMIT $6",
+        today, viewer, open_licence_id, after[0] if after else None, after[1] if after else None, limit + 1,
+    )
+
+
+# -- royalties ---------------------------------------------------------------------------
+async def reported_revenue(conn: asyncpg.Connection, licence_id: str, period: int) -> Decimal | None:
+    return await conn.fetchval("SELECT revenue FROM licences.reported_revenues WHERE licence_id = $1 AND period = $2",
+                               licence_id, period)
+
+
+async def report_revenue(conn: asyncpg.Connection, licence_id: str, period: int, revenue: Decimal) -> None:
+    await conn.execute("INSERT INTO licences.reported_revenues (licence_id, period, revenue) VALUES ($1, $2, $3)",
+                       licence_id, period, revenue)
+
+
+async def paid_for(conn: asyncpg.Connection, licence_id: str, period: int) -> Decimal:
+    return await conn.fetchval(
+        "SELECT coalesce(sum(amount), 0) FROM licences.royalty_payments WHERE licence_id = $1 AND period = $2",
+        licence_id, period)
+
+
+async def insert_payment(conn: asyncpg.Connection, payment_id: str, licence_id: str, period: int, amount: Decimal,
+                         reported_revenue: Decimal | None) -> asyncpg.Record:
+    return await conn.fetchrow(
+        "INSERT INTO licences.royalty_payments (id, licence_id, period, amount, reported_revenue) "
+        "VALUES ($1, $2, $3, $4, $5) RETURNING *",
+        payment_id, licence_id, period, amount, reported_revenue)
+
+
+async def payments_of(conn: asyncpg.Connection, licence_id: str) -> list[asyncpg.Record]:
+    return await conn.fetch("SELECT * FROM licences.royalty_payments WHERE licence_id = $1 ORDER BY paid_at, id",
+                            licence_id)
+
+
+async def revenues_of(conn: asyncpg.Connection, licence_id: str) -> dict[int, Decimal]:
+    rows = await conn.fetch("SELECT period, revenue FROM licences.reported_revenues WHERE licence_id = $1",
+                            licence_id)
+    return {r["period"]: r["revenue"] for r in rows}
+
+
+# -- read models -------------------------------------------------------------------------
+async def upsert_patent(conn: asyncpg.Connection, p: PatentSnapshot) -> None:
+    await conn.execute(
+        "INSERT INTO licences.patents (id, owner_org_id, co_owner_org_ids, kind, legal_status, expires_on, snapshot) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7::text::jsonb) ON CONFLICT (id) DO UPDATE SET "
+        "owner_org_id = EXCLUDED.owner_org_id, co_owner_org_ids = EXCLUDED.co_owner_org_ids, kind = EXCLUDED.kind, "
+        "legal_status = EXCLUDED.legal_status, expires_on = EXCLUDED.expires_on, snapshot = EXCLUDED.snapshot",
+        p.patent_id, p.owner_org_id, list(p.co_owner_org_ids), p.kind, p.legal_status, p.expires_on,
+        p.model_dump_json(),
+    )
+
+
+async def get_patent(conn: asyncpg.Connection, patent_id: str, *, lock: bool = False) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT * FROM licences.patents WHERE id = $1" + (" FOR UPDATE" if lock else ""),
+                               patent_id)
+
+
+def snapshot_of(row: asyncpg.Record, column: str = "snapshot") -> PatentSnapshot:
+    raw = row[column]
+    return PatentSnapshot.model_validate_json(raw) if isinstance(raw, str) else PatentSnapshot.model_validate(raw)
+
+
+async def pledgees_of(conn: asyncpg.Connection, patent_id: str) -> list[str]:
+    rows = await conn.fetch("SELECT DISTINCT pledgee_org_id FROM licences.pledges WHERE patent_id = $1 ORDER BY 1",
+                            patent_id)
+    return [r["pledgee_org_id"] for r in rows]
+
+
+async def exclusive_licence_in_force(conn: asyncpg.Connection, patent_id: str) -> bool:
+    return await conn.fetchval("SELECT EXISTS (SELECT 1 FROM licences.exclusive_licences WHERE patent_id = $1)",
+                               patent_id)
+
+
+async def under_auction_for_transfer(conn: asyncpg.Connection, patent_id: str) -> bool:
+    return await conn.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM licences.listing_patents lp JOIN licences.listings l ON l.id = lp.listing_id "
+        "JOIN licences.running_auctions a ON a.listing_id = l.id "
+        "WHERE lp.patent_id = $1 AND 'transfer' = ANY(l.modes))",
+        patent_id)
+
+
+async def upsert_listing(conn: asyncpg.Connection, listing_id: str, status: str, modes: Sequence[str],
+                         patent_ids: Sequence[str]) -> None:
+    await conn.execute(
+        "INSERT INTO licences.listings (id, status, modes) VALUES ($1, $2, $3) "
+        "ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, modes = EXCLUDED.modes",
+        listing_id, status, list(modes))
+    await conn.execute("DELETE FROM licences.listing_patents WHERE listing_id = $1", listing_id)
+    await conn.executemany("INSERT INTO licences.listing_patents (listing_id, patent_id) VALUES ($1, $2)",
+                           [(listing_id, pid) for pid in dict.fromkeys(patent_ids)])
+
+
+async def auction_running(conn: asyncpg.Connection, auction_id: str, listing_id: str) -> None:
+    await conn.execute("INSERT INTO licences.running_auctions (id, listing_id) VALUES ($1, $2) "
+                       "ON CONFLICT (id) DO NOTHING", auction_id, listing_id)
+
+
+async def auction_ended(conn: asyncpg.Connection, auction_id: str) -> None:
+    await conn.execute("DELETE FROM licences.running_auctions WHERE id = $1", auction_id)
+
+
+async def add_pledge(conn: asyncpg.Connection, pledge_id: str, patent_id: str, pledgee: str) -> None:
+    await conn.execute("INSERT INTO licences.pledges (id, patent_id, pledgee_org_id) VALUES ($1, $2, $3) "
+                       "ON CONFLICT (id) DO NOTHING", pledge_id, patent_id, pledgee)
+
+
+async def release_pledge(conn: asyncpg.Connection, pledge_id: str) -> None:
+    await conn.execute("DELETE FROM licences.pledges WHERE id = $1", pledge_id)
+
+
+async def add_exclusive_licence(conn: asyncpg.Connection, licence_id: str, patent_id: str, kind: str) -> None:
+    await conn.execute("INSERT INTO licences.exclusive_licences (id, patent_id, kind) VALUES ($1, $2, $3) "
+                       "ON CONFLICT (id) DO NOTHING", licence_id, patent_id, kind)
+
+
+async def remove_exclusive_licence(conn: asyncpg.Connection, licence_id: str) -> None:
+    await conn.execute("DELETE FROM licences.exclusive_licences WHERE id = $1", licence_id)
+
+
+async def upsert_org(conn: asyncpg.Connection, org_id: str, kind: str, name: str) -> None:
+    await conn.execute(
+        "INSERT INTO licences.orgs (id, kind, name) VALUES ($1, $2, $3) "
+        "ON CONFLICT (id) DO UPDATE SET kind = EXCLUDED.kind, name = EXCLUDED.name", org_id, kind, name)
+
+
+async def org_exists(conn: asyncpg.Connection, org_id: str) -> bool:
+    return await conn.fetchval("SELECT EXISTS (SELECT 1 FROM licences.orgs WHERE id = $1)", org_id)
