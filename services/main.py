@@ -28,6 +28,16 @@ def all_modules() -> list[ServiceModule]:
     return [platform, listings, licences, auctions, search]
 
 
+def _event_loop() -> asyncio.AbstractEventLoop:
+    """uvloop where it is installed: the same asyncio semantics, a faster loop (the
+    services are CPU-bound in Python under load, e.g. bidding)."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.new_event_loop()
+    return uvloop.new_event_loop()
+
+
 def serve(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(prog="psm serve", description="run every service in one process")
     ap.add_argument("--host")
@@ -48,7 +58,7 @@ def serve(argv: list[str]) -> int:
             print("No PSM_OPERATOR_KEY set: operator endpoints are closed.\n", flush=True)
 
     app.on_startup.append(announce)
-    web.run_app(app, host=host, port=port, print=None, access_log=None)
+    web.run_app(app, host=host, port=port, print=None, access_log=None, loop=_event_loop())
     return 0
 
 
