@@ -11,6 +11,7 @@ from typing import Any
 
 from events.schemas.licences import OpenLicenceDeclared, OpenLicenceWithdrawn
 from events.schemas.listings import ListingSnapshot, PatentSnapshot
+from events.schemas.roadshows import RoadshowSnapshot
 from services.codes import NotAnIpcSymbol, normalize_ipc
 
 # States a listing is found in by default; drafts are never in the catalogue at all.
@@ -195,5 +196,66 @@ def open_licence_document(e: OpenLicenceDeclared | OpenLicenceWithdrawn) -> dict
         "suggest": {
             "input": _unique([p.title]),
             "contexts": {"type": ["open_licence"], "status": [status]},
+        },
+    }
+
+
+# A roadshow's own status, and the catalogue status it is found under.
+ROADSHOW_CATALOGUE_STATUS = {"published": "published", "cancelled": "withdrawn"}
+MODE_TEXT = {"online": "线上路演", "offline": "线下路演", "hybrid": "线上线下路演"}
+
+
+def roadshow_document(r: RoadshowSnapshot) -> dict[str, Any] | None:
+    """The catalogue document of a roadshow (``type=roadshow``): its title, the titles of
+    the listings it presents, when and where; a cancelled one is ``withdrawn`` (out of
+    default searches). None while it is a draft (never searchable)."""
+    if r.status not in ROADSHOW_CATALOGUE_STATUS:
+        return None
+    status = ROADSHOW_CATALOGUE_STATUS[r.status]
+    titles = _unique(s.listing_title for s in r.lineup)
+    return {
+        "type": "roadshow",
+        "id": r.roadshow_id,
+        "title": r.title,
+        "description": "；".join(p for p in (r.description, MODE_TEXT[r.mode], r.location or "") if p),
+        "abstracts": [],
+        "patent_titles": titles,
+        "field": None,
+        "tags": ["路演"],
+        "owner_name": None,
+        "applicants": [],
+        "patent_ids": [],
+        "patent_numbers": [],
+        **_ipc_fields([]),
+        "industry": None,
+        "industry_division": None,
+        "industry_levels": [],
+        "region": None,
+        "region_province": None,
+        "region_levels": [],
+        "modes": [],
+        "stage": None,
+        "status": status,
+        "owner_kind": r.organiser_kind,
+        "owner_org_id": r.organiser_org_id,
+        "price": None,
+        "price_amount": None,
+        "currency": None,
+        "price_kind": None,
+        "negotiable": False,
+        "open_licence": False,
+        "published_at": r.published_at.isoformat() if r.published_at else None,
+        "updated_at": r.updated_at.isoformat(),
+        "ends_at": r.ends_at.isoformat(),
+        "roadshow": {
+            "status": r.status, "starts_at": r.starts_at.isoformat(), "mode": r.mode, "location": r.location,
+            "capacity": r.capacity, "listing_ids": [s.listing_id for s in r.lineup],
+            "slots": [{"listing_id": s.listing_id, "listing_title": s.listing_title,
+                       "slot_starts_at": s.slot_starts_at.isoformat(), "slot_ends_at": s.slot_ends_at.isoformat()}
+                      for s in r.lineup],
+        },
+        "suggest": {
+            "input": _unique([r.title, *titles]),
+            "contexts": {"type": ["roadshow"], "status": [status]},
         },
     }

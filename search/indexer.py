@@ -1,4 +1,4 @@
-"""The indexer: listing, auction and open-licence events → catalogue documents, with external versioning.
+"""The indexer: listing, auction, open-licence and roadshow events → catalogue documents, with external versioning.
 
 Each document is written with ``version=event.sequence, version_type="external"``, so
 Elasticsearch keeps a document only if its version is higher than the one it holds:
@@ -26,8 +26,9 @@ from events.schemas.auctions import (
     ExportReviewDecided, ExportReviewRequested,
 )
 from events.schemas.licences import OpenLicenceDeclared, OpenLicenceWithdrawn
+from events.schemas.roadshows import RoadshowCancelled, RoadshowPublished, RoadshowRescheduled, RoadshowScheduled
 from events.topics import Topic
-from search.documents import auction_document, listing_document, open_licence_document
+from search.documents import auction_document, listing_document, open_licence_document, roadshow_document
 from search.indices import write_targets
 from search.mappings import read_alias
 from services.http import ops
@@ -63,6 +64,24 @@ async def index_open_licence(es: AsyncElasticsearch, indices: Iterable[str], seq
     doc = open_licence_document(payload)
     if doc is None:
         return
+    for index in indices:
+        try:
+            await es.index(index=index, id=doc["id"], document=doc, version=sequence, version_type="external")
+        except ConflictError:
+            pass  # the index already holds this version or a newer one
+
+
+# Lifecycle events carry the whole roadshow; registrations, leads and feedback (also on
+# psm.roadshows, under the same key) change nothing the catalogue shows.
+ROADSHOW_EVENTS = tuple(t.TYPE for t in (RoadshowScheduled, RoadshowPublished, RoadshowRescheduled, RoadshowCancelled))
+
+
+async def index_roadshow(es: AsyncElasticsearch, indices: Iterable[str], sequence: int, payload) -> None:
+    """Write the roadshow's document at version ``sequence`` (its sequence counts every
+    event of the roadshow, so versions grow even across registrations)."""
+    doc = roadshow_document(payload.roadshow)
+    if doc is None:
+        return  # a draft: not searchable
     for index in indices:
         try:
             await es.index(index=index, id=doc["id"], document=doc, version=sequence, version_type="external")
@@ -146,13 +165,17 @@ def catalogue_subscription(es: AsyncElasticsearch, index_prefix: str) -> Subscri
     async def on_open_licence_event(conn: asyncpg.Connection, event: CloudEvent, payload) -> None:
         await index_open_licence(es, await write_targets(conn, alias), event.sequence, payload)
 
+    async def on_roadshow_event(conn: asyncpg.Connection, event: CloudEvent, payload) -> None:
+        await index_roadshow(es, await write_targets(conn, alias), event.sequence, payload)
+
     # Elasticsearch being restarted must not send events to the DLQ: about 100 s of
     # back-off (0.1 s doubling, 10 tries) before an event is given up on.
     return Subscription(name=SUBSCRIPTION_NAME, schema="search",
-                        topics=[Topic.LISTINGS, Topic.AUCTIONS, Topic.LICENCES],
+                        topics=[Topic.LISTINGS, Topic.AUCTIONS, Topic.LICENCES, Topic.ROADSHOWS],
                         handlers={**{t: on_listing_event for t in LISTING_EVENTS},
                                   **{t: on_auction_event for t in AUCTION_EVENTS},
-                                  **{t: on_open_licence_event for t in OPEN_LICENCE_EVENTS}},
+                                  **{t: on_open_licence_event for t in OPEN_LICENCE_EVENTS},
+                                  **{t: on_roadshow_event for t in ROADSHOW_EVENTS}},
                         max_attempts=10, retry_base_s=0.1)
 
 

@@ -15,9 +15,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-# 2: auction documents; 3: open-licence terms. The mapping is strict: a deployment
+# 2: auction documents; 3: open-licence terms; 4: roadshows. The mapping is strict: a deployment
 # whose live index is older runs `psm catalogue rebuild` to move to the new one.
-MAPPING_VERSION = 3
+MAPPING_VERSION = 4
 
 # Document types (the ``type`` field and the ``?type=`` filter).
 TYPES = ("listing", "demand", "open_licence", "auction", "roadshow")
@@ -120,6 +120,15 @@ MAPPINGS: dict[str, Any] = {
             "amount": {"type": "keyword", "index": False, "doc_values": False},
             "currency": KEYWORD, "payment_method": KEYWORD, "payment_schedule": KEYWORD,
             "term_years": {"type": "integer"}, "cnipa_announcement_no": KEYWORD,
+        }},
+        # type=roadshow: when and where, and the listings presented in which slot.
+        "roadshow": {"dynamic": "strict", "properties": {
+            "status": KEYWORD, "starts_at": {"type": "date"}, "mode": KEYWORD, "location": KEYWORD,
+            "capacity": {"type": "integer"}, "listing_ids": KEYWORD,
+            "slots": {"dynamic": "strict", "properties": {
+                "listing_id": KEYWORD, "listing_title": {"type": "keyword", "index": False},
+                "slot_starts_at": {"type": "date"}, "slot_ends_at": {"type": "date"},
+            }},
         }},
         "suggest": {"type": "completion", "analyzer": "standard", "preserve_separators": False,
                     "contexts": [{"name": "type", "type": "category"},

@@ -164,6 +164,23 @@ class OpenLicenceTermsView(BaseModel):
     cnipa_announcement_no: str | None = None
 
 
+class RoadshowSlotView(BaseModel):
+    listing_id: str
+    listing_title: str
+    slot_starts_at: datetime
+    slot_ends_at: datetime
+
+
+class RoadshowView(BaseModel):
+    status: str
+    starts_at: datetime
+    mode: str
+    location: str | None = None
+    capacity: int
+    listing_ids: list[str] = []
+    slots: list[RoadshowSlotView] = []
+
+
 class CatalogueItem(BaseModel):
     type: str
     id: str
@@ -190,6 +207,7 @@ class CatalogueItem(BaseModel):
     auction: AuctionState | None = Field(default=None, description="type=auction: the live state of the lot")
     open_licence_terms: OpenLicenceTermsView | None = Field(default=None,
                                                             description="type=open_licence: the declared terms")
+    roadshow: RoadshowView | None = Field(default=None, description="type=roadshow: when, where, and the lineup")
     score: float | None = None
 
 

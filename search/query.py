@@ -61,7 +61,7 @@ TERM_FACETS: dict[str, tuple[str, int]] = {
 ITEM_SOURCE = ("type", "id", "title", "status", "description", "owner_org_id", "owner_name", "owner_kind", "industry",
                "field", "region", "modes", "stage", "price_amount", "currency", "negotiable", "ipc",
                "patent_numbers", "open_licence", "published_at", "updated_at", "ends_at", "auction",
-               "open_licence_terms")
+               "open_licence_terms", "roadshow")
 
 DESCRIPTION_CHARS = 200
 
@@ -206,7 +206,7 @@ def item_of(hit: dict[str, Any], item_type: type[CatalogueItem] = CatalogueItem,
         patent_numbers=[n for n in src.get("patent_numbers") or [] if "." in n or not n.isdigit()],
         open_licence=bool(src.get("open_licence")), published_at=src.get("published_at"),
         updated_at=src.get("updated_at"), ends_at=src.get("ends_at"), auction=src.get("auction"),
-        open_licence_terms=src.get("open_licence_terms"), score=hit.get("_score"), **extra,
+        open_licence_terms=src.get("open_licence_terms"), roadshow=src.get("roadshow"), score=hit.get("_score"), **extra,
     )
 
 

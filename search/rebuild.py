@@ -35,8 +35,10 @@ from events.envelope import CloudEvent, MalformedEvent
 from events.registry import UnknownEventType
 from events.topics import Topic, physical
 from events.clients import start_safely
-from search.documents import listing_document, open_licence_document
-from search.indexer import AUCTION_EVENTS, LISTING_EVENTS, OPEN_LICENCE_EVENTS, LotNotIndexedYet, index_auction
+from search.documents import listing_document, open_licence_document, roadshow_document
+from search.indexer import (
+    AUCTION_EVENTS, LISTING_EVENTS, OPEN_LICENCE_EVENTS, ROADSHOW_EVENTS, LotNotIndexedYet, index_auction,
+)
 from search.indices import create_index, ensure_catalogue, indices_behind, lock_key
 from search.mappings import MAPPING_VERSION, new_index_name, read_alias
 from services.settings import Settings
@@ -99,7 +101,7 @@ async def rebuild(settings: Settings, *, pool: asyncpg.Pool, es: AsyncElasticsea
 
 async def replay(settings: Settings, es: AsyncElasticsearch, index: str, *,
                  say: Callable[[str], None] = lambda _m: None, batch: int = 1000) -> int:
-    """Apply the listings topic, then the auctions topic, then the licences topic, each
+    """Apply the listings topic, then the auctions, licences and roadshows topics, each
     from its beginning to its current end, to ``index``; return the number of events read.
 
     Auctions come second and in partition (so per-auction) order: an auction's document
@@ -119,8 +121,11 @@ async def replay(settings: Settings, es: AsyncElasticsearch, index: str, *,
 
     n = await _replay_topic(settings, Topic.LISTINGS, index, lambda values: _apply(es, index, values), say, batch)
     n += await _replay_topic(settings, Topic.AUCTIONS, index, apply_auctions, say, batch)
-    return n + await _replay_topic(settings, Topic.LICENCES, index,
-                                   lambda values: _apply(es, index, values, OPEN_LICENCE_EVENTS, open_licence_document),
+    n += await _replay_topic(settings, Topic.LICENCES, index,
+                             lambda values: _apply(es, index, values, OPEN_LICENCE_EVENTS, open_licence_document),
+                             say, batch)
+    return n + await _replay_topic(settings, Topic.ROADSHOWS, index,
+                                   lambda values: _apply(es, index, values, ROADSHOW_EVENTS, _roadshow_document),
                                    say, batch)
 
 
@@ -176,6 +181,10 @@ async def _partitions(bootstrap: str, topic: str) -> list[int]:
 
 def _listing_document(payload) -> dict | None:
     return listing_document(payload.listing)
+
+
+def _roadshow_document(payload) -> dict | None:
+    return roadshow_document(payload.roadshow)
 
 
 async def _apply(es: AsyncElasticsearch, index: str, values: list[bytes | None], types=LISTING_EVENTS,

@@ -88,6 +88,9 @@ class RouteSpec:
     # A WebSocket endpoint: its handler takes the raw request and does its own
     # authentication; it is listed in OpenAPI as a GET answered with 101.
     websocket: bool = False
+    # What a 2xx answer is: JSON of ``response``, or (e.g. text/calendar) a file that
+    # ``response`` describes as a string.
+    media_type: str = "application/json"
 
 
 class Api:
@@ -99,10 +102,10 @@ class Api:
 
     def route(self, method: str, path: str, *, summary: str = "", body: type[BaseModel] | None = None,
               query: type[BaseModel] | None = None, response: type[BaseModel] | None = None, status: int = 200,
-              allow: Rule | None = ANY_ORG, errors: tuple[int, ...] = ()):
+              allow: Rule | None = ANY_ORG, errors: tuple[int, ...] = (), media_type: str = "application/json"):
         def register(fn: Callable[[Ctx], Awaitable[Any]]):
             self.routes.append(RouteSpec(method, path, fn, self.service, summary or (fn.__doc__ or "").strip(),
-                                         body, query, response, status, allow, errors))
+                                         body, query, response, status, allow, errors, media_type=media_type))
             return fn
 
         return register

@@ -69,7 +69,7 @@ def build_openapi(routes: list[RouteSpec], *, title: str = "Patent Supermarket (
         ok: dict[str, Any] = {"description": "Switching Protocols: a WebSocket of JSON messages"
                               if r.websocket else "OK"}
         if r.response is not None:
-            ok["content"] = {"application/json": {"schema": refs[(r.response, "validation")]}}
+            ok["content"] = {r.media_type: {"schema": refs[(r.response, "validation")]}}
         responses: dict[str, Any] = {str(r.status): ok}
         statuses = set(r.errors)
         if r.body or r.query or r.method == "POST":  # POST: a reused Idempotency-Key is a 422 too

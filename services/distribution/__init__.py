@@ -1,0 +1,23 @@
+"""Distribution (一点发布、全网通达, DESIGN §10): every catalogue change to every venue
+(signed webhooks, a change feed) and new supply to the enterprises that asked (精准推送)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from services.distribution.api import api
+from services.distribution.consumers import SUBSCRIPTIONS
+from services.distribution.delivery import DeliveryWorker
+from services.distribution.domain import DeliveryPolicy
+from services.distribution.matching import Matcher
+from services.module import ServiceModule
+
+
+def distribution_module(policy: DeliveryPolicy = DeliveryPolicy()) -> ServiceModule:
+    """The module, with the delivery workers' retry policy (tests shorten it)."""
+    return ServiceModule(name="distribution", schema="distribution", migrations=Path(__file__).parent / "migrations",
+                         api=api, subscriptions=SUBSCRIPTIONS,
+                         workers=(lambda app: DeliveryWorker(app, policy), lambda app: Matcher(app)))
+
+
+MODULE = distribution_module()

@@ -1,0 +1,176 @@
+"""Distribution routes (DESIGN §10): venues and their deliveries, the change feed,
+subscriptions, the inbox and feedback to listing owners.
+
+Webhook payloads (every venue delivery): Standard Webhooks headers ``webhook-id``
+(the same on every retry), ``webhook-timestamp``, ``webhook-signature`` (``v1,`` +
+base64 HMAC-SHA256 of ``{id}.{timestamp}.{body}`` keyed with the secret's base64 part);
+body ``{"type": <event type>, "timestamp": <when it happened>, "data": Change}``.
+Pushes to a subscription webhook: the same headers, ``type`` ``psm.push.delivered.v1``,
+``data`` ``{push_id, listing_id, subscription_ids, listing}``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from services.access import ANY_ORG, kinds
+from services.distribution import domain, handlers
+from services.distribution import repository as repo
+from services.distribution.models import (
+    Delivery, DeliveryPage, DeliveryQuery, FeedbackCreate, FeedPage, FeedQuery, InboxPage, InboxQuery, Push,
+    PushFeedback, PushFeedbackPage, Replay, Replayed, SecretRotated, Subscription, SubscriptionCreate,
+    SubscriptionPage, Venue, VenueCreate, VenueCreated,
+)
+from services.errors import FieldError, NotFound, ValidationFailed
+from services.http.api import Api, Ctx, Reply
+from services.http.pagination import Page, PageQuery, decode_cursor, encode_cursor, page_of
+
+api = Api("distribution")
+
+VENUES = kinds("venue")
+ENTERPRISES = kinds("enterprise")
+
+
+def _after(cursor: str | None) -> tuple | None:
+    pos = decode_cursor(cursor)
+    return (datetime.fromisoformat(pos[0]), pos[1]) if pos else None
+
+
+def _created(key: str = "id"):
+    return lambda r: [r["created_at"].isoformat(), r[key]]
+
+
+# -- venues ------------------------------------------------------------------------------
+@api.post("/v1/venues", body=VenueCreate, response=VenueCreated, status=201, allow=VENUES, errors=(403,),
+          summary="Register a venue: its filter and webhook; the signing secret is shown once")
+async def register_venue(ctx: Ctx[VenueCreate]) -> Reply:
+    row, secret = await handlers.register_venue(ctx.conn, ctx.me(), ctx.body)
+    v = handlers.venue_view(row)
+    return Reply(VenueCreated(**v.model_dump(), secret=secret), 201, {"Location": f"/v1/venues/{v.id}"})
+
+
+@api.get("/v1/venues", query=PageQuery, response=Page[Venue], allow=VENUES, summary="Your venues (all, for the operator)")
+async def list_venues(ctx: Ctx) -> Page[Venue]:
+    q: PageQuery = ctx.query
+    me = ctx.me()
+    rows = await repo.list_venues(ctx.conn, None if me.is_operator else me.org_id, _after(q.cursor), q.limit)
+    items, cursor = page_of(rows, q.limit, _created())
+    return Page[Venue](items=[handlers.venue_view(r) for r in items], next_cursor=cursor)
+
+
+@api.get("/v1/venues/{id}", response=Venue, allow=VENUES, errors=(404,), summary="One venue")
+async def get_venue(ctx: Ctx) -> Venue:
+    return handlers.venue_view(await handlers.load_venue(ctx.conn, ctx.me(), ctx.path["id"]))
+
+
+@api.post("/v1/venues/{id}/secret", response=SecretRotated, allow=VENUES, errors=(404,),
+          summary="Rotate the signing secret (the new one is shown once; pending deliveries use it)")
+async def rotate_secret(ctx: Ctx) -> SecretRotated:
+    return SecretRotated(id=ctx.path["id"], secret=await handlers.rotate_secret(ctx.conn, ctx.me(), ctx.path["id"]))
+
+
+@api.post("/v1/venues/{id}/resume", response=Venue, allow=VENUES, errors=(404,),
+          summary="Resume a paused venue now (it also resumes by itself after the pause)")
+async def resume_venue(ctx: Ctx) -> Venue:
+    await handlers.load_venue(ctx.conn, ctx.me(), ctx.path["id"])
+    await repo.resume(ctx.conn, ctx.path["id"])
+    return handlers.venue_view(await repo.get_venue(ctx.conn, ctx.path["id"]))
+
+
+@api.get("/v1/venues/{id}/deliveries", query=DeliveryQuery, response=DeliveryPage, allow=VENUES, errors=(404,),
+         summary="The delivery log: status, attempts, last error, latency (?status=dead for the dead letters)")
+async def list_deliveries(ctx: Ctx) -> DeliveryPage:
+    q: DeliveryQuery = ctx.query
+    await handlers.load_venue(ctx.conn, ctx.me(), ctx.path["id"])
+    rows = await repo.list_deliveries(ctx.conn, ctx.path["id"], q.status, _after(q.cursor), q.limit)
+    items, cursor = page_of(rows, q.limit, _created())
+    return DeliveryPage(items=[handlers.delivery_view(r) for r in items], next_cursor=cursor)
+
+
+@api.post("/v1/venues/{id}/deliveries/{did}/retry", response=Delivery, allow=VENUES, errors=(404, 409),
+          summary="Send a delivered or dead-lettered delivery again (same webhook-id)")
+async def retry_delivery(ctx: Ctx) -> Delivery:
+    return handlers.delivery_view(await handlers.retry_delivery(ctx.conn, ctx.me(), ctx.path["id"], ctx.path["did"]))
+
+
+@api.post("/v1/venues/{id}/replay", body=Replay, response=Replayed, allow=VENUES, errors=(404,),
+          summary="Bulk replay: send again every delivery created since a time (same webhook-ids, in order)")
+async def replay(ctx: Ctx[Replay]) -> Replayed:
+    n = await handlers.replay(ctx.conn, ctx.me(), ctx.path["id"], ctx.body.since, list(ctx.body.status))
+    return Replayed(requeued=n)
+
+
+# -- the change feed -------------------------------------------------------------------------
+@api.get("/v1/feed", query=FeedQuery, response=FeedPage, allow=VENUES, errors=(404, 409),
+         summary="The change feed: every catalogue change matching your venue's filter, ordered, gap-free, "
+                 "resumable from any cursor")
+async def feed(ctx: Ctx) -> FeedPage:
+    q: FeedQuery = ctx.query
+    me = ctx.me()
+    flt = None
+    if q.venue_id is not None:
+        flt = domain.Filter.of((await handlers.load_venue(ctx.conn, me, q.venue_id))["filter"])
+    elif not me.is_operator:
+        venues = await repo.venues_of(ctx.conn, me.org_id)
+        if not venues:
+            raise NotFound("register a venue first (POST /v1/venues): its filter selects your feed",
+                           rule="no-venue")
+        if len(venues) > 1:
+            raise ValidationFailed([FieldError("query.venue_id", "you run several venues: say whose filter applies")])
+        flt = domain.Filter.of(venues[0]["filter"])
+    after = decode_cursor(q.after, lambda v: int(v[0])) if q.after else 0
+    rows, position = await handlers.feed(ctx.conn, flt, after, q.limit)
+    return FeedPage(items=[handlers.change_view(r) for r in rows],
+                    next_cursor=encode_cursor([position]))
+
+
+# -- subscriptions, inbox, feedback ----------------------------------------------------------
+@api.post("/v1/subscriptions", body=SubscriptionCreate, response=Subscription, status=201, allow=ENTERPRISES,
+          summary="Subscribe to new supply (精准推送): a structured filter and/or a free-text query; "
+                  "pushed to your inbox or webhook, once per listing")
+async def subscribe(ctx: Ctx[SubscriptionCreate]) -> Reply:
+    row, secret = await handlers.subscribe(ctx.conn, ctx.me(), ctx.body)
+    return Reply(handlers.subscription_view(row, secret), 201, {"Location": f"/v1/subscriptions/{row['id']}"})
+
+
+@api.get("/v1/subscriptions", query=PageQuery, response=SubscriptionPage, allow=ENTERPRISES,
+         summary="Your subscriptions")
+async def list_subscriptions(ctx: Ctx) -> SubscriptionPage:
+    q: PageQuery = ctx.query
+    me = ctx.me()
+    rows = await repo.list_subscriptions(ctx.conn, None if me.is_operator else me.effective_org_id, _after(q.cursor),
+                                         q.limit)
+    items, cursor = page_of(rows, q.limit, _created())
+    return SubscriptionPage(items=[handlers.subscription_view(r) for r in items], next_cursor=cursor)
+
+
+@api.get("/v1/inbox", query=InboxQuery, response=InboxPage, allow=ANY_ORG,
+         summary="Listings pushed to you, newest first (?unread=true)")
+async def inbox(ctx: Ctx) -> InboxPage:
+    q: InboxQuery = ctx.query
+    rows = await repo.inbox(ctx.conn, ctx.me().effective_org_id, q.unread, _after(q.cursor), q.limit)
+    items, cursor = page_of(rows, q.limit, _created())
+    return InboxPage(items=[handlers.push_view(r) for r in items], next_cursor=cursor)
+
+
+@api.post("/v1/inbox/{id}/read", response=Push, allow=ANY_ORG, errors=(404,), summary="Mark an inbox item read")
+async def mark_read(ctx: Ctx) -> Push:
+    push = await handlers.load_push(ctx.conn, ctx.me(), ctx.path["id"])
+    return handlers.push_view(await repo.mark_read(ctx.conn, push["id"]))
+
+
+@api.post("/v1/inbox/{id}/feedback", body=FeedbackCreate, response=PushFeedback, status=201, allow=ANY_ORG,
+          errors=(404, 409), summary="Tell the listing's owner how interested you are (计划第八条); once per item")
+async def give_feedback(ctx: Ctx[FeedbackCreate]) -> Reply:
+    row = await handlers.give_feedback(ctx.conn, ctx.me(), ctx.path["id"], ctx.body)
+    return Reply(handlers.feedback_view(row), 201)
+
+
+@api.get("/v1/listings/{id}/push-feedback", query=PageQuery, response=PushFeedbackPage, allow=ANY_ORG,
+         errors=(403, 404), summary="Feedback of enterprises the listing was pushed to (for its owner)")
+async def push_feedback(ctx: Ctx) -> PushFeedbackPage:
+    q: PageQuery = ctx.query
+    await handlers.feedback_for_owner(ctx.conn, ctx.me(), ctx.path["id"])
+    rows = await repo.feedback_of(ctx.conn, ctx.path["id"], _after(q.cursor), q.limit)
+    items, cursor = page_of(rows, q.limit, _created("push_id"))
+    return PushFeedbackPage(items=[handlers.feedback_view(r) for r in items], next_cursor=cursor)

@@ -1,0 +1,167 @@
+"""Distribution rules, pure: what a catalogue change is, which filters it matches, how
+deliveries are retried and when an endpoint is paused, how a webhook is signed.
+
+No I/O here. Filters are shared by venues (which changes reach them) and enterprise
+subscriptions (which new supply is pushed to them).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import random
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from services.errors import DomainError
+
+CATALOGUE_TYPES = ("listing", "demand", "open_licence", "auction", "roadshow")
+
+
+class DistributionError(DomainError):
+    pass
+
+
+# -- what changed ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Attributes:
+    """What a filter can select a change by. Codes are kept as given (GB/T 4754 industry,
+    GB/T 2260 region, IPC symbol); filters compare them by prefix (see ``Filter``)."""
+
+    type: str
+    industry: str | None = None
+    region: str | None = None
+    stage: str | None = None
+    modes: tuple[str, ...] = ()
+    ipc: tuple[str, ...] = ()
+
+
+def normalise_ipc(symbol: str) -> str:
+    return symbol.replace(" ", "").upper()
+
+
+def normalise_region(code: str) -> str:
+    """``310000`` (a province) selects every ``31xxxx``; ``310100`` every ``3101xx``."""
+    code = code.strip()
+    while len(code) > 2 and code.endswith("00"):
+        code = code[:-2]
+    return code
+
+
+def prefixes(value: str) -> list[str]:
+    return [value[:i] for i in range(1, len(value) + 1)]
+
+
+@dataclass(frozen=True)
+class Filter:
+    """A conjunction over dimensions; an empty dimension selects everything.
+
+    ``industries``, ``regions`` and ``ipc`` are prefixes (``C38`` selects ``C3841``;
+    ``310000`` selects ``310115``; ``H01M`` selects ``H01M 4/525``); ``types``,
+    ``stages`` and ``modes`` are exact (``modes``: any of them).
+    """
+
+    types: tuple[str, ...] = ()
+    industries: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+    stages: tuple[str, ...] = ()
+    modes: tuple[str, ...] = ()
+    ipc: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, raw: dict | None) -> Filter:
+        raw = raw or {}
+        return cls(types=tuple(raw.get("types") or ()), industries=tuple(x.upper() for x in raw.get("industries") or ()),
+                   regions=tuple(normalise_region(x) for x in raw.get("regions") or ()),
+                   stages=tuple(raw.get("stages") or ()), modes=tuple(raw.get("modes") or ()),
+                   ipc=tuple(normalise_ipc(x) for x in raw.get("ipc") or ()))
+
+    def as_dict(self) -> dict[str, list[str]]:
+        return {"types": list(self.types), "industries": list(self.industries), "regions": list(self.regions),
+                "stages": list(self.stages), "modes": list(self.modes), "ipc": list(self.ipc)}
+
+    def matches(self, a: Attributes) -> bool:
+        def prefixed(wanted: Sequence[str], value: str | None) -> bool:
+            return not wanted or (value is not None and any(value.startswith(w) for w in wanted))
+
+        return ((not self.types or a.type in self.types)
+                and prefixed(self.industries, a.industry.upper() if a.industry else None)
+                and prefixed(self.regions, a.region)
+                and (not self.stages or a.stage in self.stages)
+                and (not self.modes or bool(set(self.modes) & set(a.modes)))
+                and (not self.ipc or any(prefixed(self.ipc, normalise_ipc(s)) for s in a.ipc)))
+
+
+@dataclass(frozen=True)
+class Change:
+    """One entry of the change log: ``subject`` is the entity (listing, declaration,
+    auction, roadshow) whose order is kept; ``snapshot`` its full state after the change."""
+
+    subject: str
+    change_type: str
+    attributes: Attributes
+    snapshot: dict
+    occurred_at: datetime
+
+
+def webhook_body(change_type: str, occurred_at: datetime, data: dict) -> dict:
+    """The Standard Webhooks payload shape: ``{type, timestamp, data}``."""
+    return {"type": change_type, "timestamp": occurred_at.isoformat().replace("+00:00", "Z"), "data": data}
+
+
+# -- retries -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class DeliveryPolicy:
+    """How hard and how fast the delivery workers try.
+
+    The defaults suit production (about 40 minutes of retries); tests make them short.
+    """
+
+    max_attempts: int = 12
+    backoff_base_s: float = 0.5
+    backoff_cap_s: float = 600.0
+    request_timeout_s: float = 10.0
+    # An endpoint whose every try fails this many rounds in a row is paused for
+    # ``pause_s``; then one batch probes it, and it resumes on the first success.
+    pause_after_failures: int = 10
+    pause_s: float = 60.0
+    max_endpoints_in_flight: int = 64  # endpoints served at once by one process
+    batch: int = 50  # deliveries claimed per endpoint per round (each entity's head only)
+    poll_s: float = 0.1
+
+    def next_attempt_in(self, attempts: int, rng: random.Random | None = None) -> timedelta | None:
+        """Exponential back-off with full jitter after ``attempts`` failed tries, or None: dead-letter."""
+        if attempts >= self.max_attempts:
+            return None
+        ceiling = min(self.backoff_cap_s, self.backoff_base_s * (2 ** (attempts - 1)))
+        r = rng or random
+        return timedelta(seconds=ceiling / 2 + r.uniform(0, ceiling / 2))
+
+    def pause_due(self, consecutive_failures: int) -> bool:
+        return consecutive_failures >= self.pause_after_failures
+
+
+# -- signing (Standard Webhooks) -----------------------------------------------------------
+SECRET_PREFIX = "whsec_"
+
+
+def new_secret() -> str:
+    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(24)).decode()
+
+
+def secret_key(secret: str) -> bytes:
+    return base64.b64decode(secret.removeprefix(SECRET_PREFIX))
+
+
+def sign(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
+    """``v1,<base64 HMAC-SHA256 of "{id}.{timestamp}.{body}">`` with the secret's key."""
+    mac = hmac.new(secret_key(secret), f"{msg_id}.{timestamp}.".encode() + body, hashlib.sha256).digest()
+    return "v1," + base64.b64encode(mac).decode()
+
+
+def unique(values: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(values))
+

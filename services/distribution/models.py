@@ -1,0 +1,174 @@
+"""Request and response bodies of the distribution API (the webhook payloads are
+documented on ``Change``: each delivery's body is ``{type, timestamp, data: Change}``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl
+
+from events.schemas.distribution import Cooperation
+from events.schemas.listings import Mode, Stage
+from services.distribution.domain import CATALOGUE_TYPES
+from services.http.pagination import PageQuery
+
+CatalogueType = Literal[CATALOGUE_TYPES]  # type: ignore[valid-type]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class FilterIn(Strict):
+    types: list[CatalogueType] = Field(default=[], max_length=5)
+    industries: list[str] = Field(default=[], max_length=100, description="GB/T 4754 code prefixes, e.g. C38")
+    regions: list[str] = Field(default=[], max_length=100, description="GB/T 2260 codes; 310000 = all of Shanghai")
+    stages: list[Stage] = Field(default=[], max_length=4)
+    modes: list[Mode] = Field(default=[], max_length=5)
+    ipc: list[str] = Field(default=[], max_length=100, description="IPC prefixes, e.g. H01M")
+
+
+class VenueCreate(Strict):
+    org_id: str
+    webhook_url: HttpUrl | None = Field(default=None, description="none: the venue polls GET /v1/feed")
+    filter: FilterIn = FilterIn()
+
+
+class Venue(BaseModel):
+    id: str
+    org_id: str
+    webhook_url: str | None
+    filter: dict[str, list[str]]
+    paused_until: datetime | None
+    consecutive_failures: int
+    created_at: datetime
+
+
+class VenueCreated(Venue):
+    secret: str = Field(description="Standard Webhooks signing secret (whsec_…); shown once")
+
+
+class SecretRotated(BaseModel):
+    id: str
+    secret: str
+
+
+class Delivery(BaseModel):
+    id: str = Field(description="the webhook-id header: the same on every try and replay")
+    endpoint_id: str
+    subject: str
+    change_type: str
+    status: Literal["pending", "delivered", "dead"]
+    attempts: int
+    next_attempt_at: datetime | None
+    last_error: str | None
+    last_status: int | None
+    latency_ms: int | None = Field(description="from the change being recorded to the receiver's 2xx")
+    created_at: datetime
+    delivered_at: datetime | None
+
+
+class DeliveryPage(BaseModel):
+    items: list[Delivery]
+    next_cursor: str | None = None
+
+
+class DeliveryQuery(PageQuery):
+    status: Literal["pending", "delivered", "dead"] | None = None
+
+
+class Replay(Strict):
+    since: datetime = Field(description="every delivery created at or after this time is sent again")
+    status: list[Literal["delivered", "dead"]] = ["delivered", "dead"]
+
+
+class Replayed(BaseModel):
+    requeued: int
+
+
+class Change(BaseModel):
+    """One entry of the change feed, and the ``data`` of every venue webhook."""
+
+    cursor: str = Field(description="resume the feed after this change: GET /v1/feed?after=<cursor>")
+    seq: int = Field(description="the change's place in the network-wide log (gap-free)")
+    subject: str = Field(description="the entity: listing, open-licence declaration, auction or roadshow id")
+    type: str = Field(description="the event type, e.g. psm.listing.published.v1")
+    entity_type: str = Field(description="listing | demand | open_licence | auction | roadshow")
+    snapshot: dict[str, Any] = Field(description="the entity's full state after the change")
+    occurred_at: datetime
+
+
+class FeedQuery(Strict):
+    after: str | None = None
+    limit: int = Field(default=100, ge=1, le=1000)
+    venue_id: str | None = Field(default=None, description="whose filter applies (if the org has several venues)")
+
+
+class FeedPage(BaseModel):
+    items: list[Change]
+    next_cursor: str = Field(description="always set: poll again with after=next_cursor")
+
+
+class SubscriptionCreate(Strict):
+    filter: FilterIn = FilterIn()
+    query: str | None = Field(default=None, min_length=1, max_length=200,
+                              description="free text: every term must appear in the listing's texts")
+    channel: Literal["webhook", "inbox"] = "inbox"
+    webhook_url: HttpUrl | None = None
+
+
+class Subscription(BaseModel):
+    id: str
+    org_id: str
+    filter: dict[str, list[str]]
+    query: str | None
+    channel: str
+    active: bool
+    created_at: datetime
+    secret: str | None = Field(default=None, description="for channel=webhook: the signing secret, shown once")
+
+
+class SubscriptionPage(BaseModel):
+    items: list[Subscription]
+    next_cursor: str | None = None
+
+
+class InboxQuery(PageQuery):
+    unread: bool | None = None
+
+
+class Push(BaseModel):
+    id: str
+    listing_id: str
+    listing: dict[str, Any]
+    subscription_ids: list[str]
+    channel: str
+    read_at: datetime | None
+    created_at: datetime
+
+
+class InboxPage(BaseModel):
+    items: list[Push]
+    next_cursor: str | None = None
+
+
+class FeedbackCreate(Strict):
+    interest_level: int = Field(ge=1, le=5)
+    cooperation: Cooperation
+    comment: str = Field(default="", max_length=2000)
+
+
+class PushFeedback(BaseModel):
+    push_id: str
+    listing_id: str
+    from_org_id: str
+    interest_level: int
+    cooperation: str
+    comment: str
+    created_at: datetime
+
+
+class PushFeedbackPage(BaseModel):
+    items: list[PushFeedback]
+    next_cursor: str | None = None

@@ -1,0 +1,195 @@
+"""SQL for the distribution schema."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+import asyncpg
+
+S = "distribution"
+
+
+# -- endpoints and venues ------------------------------------------------------------------
+async def insert_endpoint(conn: asyncpg.Connection, id: str, kind: str, owner_org_id: str, url: str | None,
+                          secret: str) -> None:
+    await conn.execute(f"INSERT INTO {S}.endpoints (id, kind, owner_org_id, url, secret) VALUES ($1, $2, $3, $4, $5)",
+                       id, kind, owner_org_id, url, secret)
+
+
+async def insert_venue(conn: asyncpg.Connection, id: str, org_id: str, filter: dict) -> None:
+    await conn.execute(f"INSERT INTO {S}.venues (id, org_id, filter) VALUES ($1, $2, $3)", id, org_id, filter)
+
+
+VENUE = (f"SELECT v.*, e.url AS webhook_url, e.secret, e.paused_until, e.consecutive_failures "
+         f"FROM {S}.venues v JOIN {S}.endpoints e ON e.id = v.id")
+
+
+async def get_venue(conn: asyncpg.Connection, venue_id: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(VENUE + " WHERE v.id = $1", venue_id)
+
+
+async def venues_of(conn: asyncpg.Connection, org_id: str) -> list[asyncpg.Record]:
+    return await conn.fetch(VENUE + " WHERE v.org_id = $1 ORDER BY v.created_at, v.id", org_id)
+
+
+async def list_venues(conn: asyncpg.Connection, org_id: str | None, after: tuple | None,
+                      limit: int) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        VENUE + " WHERE ($1::text IS NULL OR v.org_id = $1) AND ($2::timestamptz IS NULL OR (v.created_at, v.id) > ($2, $3))"
+        " ORDER BY v.created_at, v.id LIMIT $4", org_id, after[0] if after else None, after[1] if after else None,
+        limit + 1)
+
+
+async def webhook_venues(conn: asyncpg.Connection) -> list[asyncpg.Record]:
+    """Venues that receive webhooks. Read inside the appending transaction: a venue
+    registered after a change was appended starts with the next change (and can read
+    the earlier ones from the feed)."""
+    return await conn.fetch(f"SELECT v.id, v.filter FROM {S}.venues v JOIN {S}.endpoints e ON e.id = v.id "
+                            "WHERE e.url IS NOT NULL")
+
+
+async def set_secret(conn: asyncpg.Connection, endpoint_id: str, secret: str) -> None:
+    await conn.execute(f"UPDATE {S}.endpoints SET secret = $2 WHERE id = $1", endpoint_id, secret)
+
+
+async def resume(conn: asyncpg.Connection, endpoint_id: str) -> None:
+    await conn.execute(f"UPDATE {S}.endpoints SET paused_until = NULL, consecutive_failures = 0 WHERE id = $1",
+                       endpoint_id)
+
+
+# -- read models ---------------------------------------------------------------------------
+async def upsert_org(conn: asyncpg.Connection, org_id: str, kind: str, name: str) -> None:
+    await conn.execute(f"INSERT INTO {S}.orgs (id, kind, name) VALUES ($1, $2, $3) "
+                       "ON CONFLICT (id) DO UPDATE SET kind = EXCLUDED.kind, name = EXCLUDED.name", org_id, kind, name)
+
+
+async def org_kind(conn: asyncpg.Connection, org_id: str) -> str | None:
+    return await conn.fetchval(f"SELECT kind FROM {S}.orgs WHERE id = $1", org_id)
+
+
+async def upsert_listing(conn: asyncpg.Connection, listing_id: str, owner_org_id: str, snapshot: dict) -> None:
+    await conn.execute(f"INSERT INTO {S}.listings (id, owner_org_id, snapshot) VALUES ($1, $2, $3) "
+                       "ON CONFLICT (id) DO UPDATE SET owner_org_id = EXCLUDED.owner_org_id, snapshot = EXCLUDED.snapshot",
+                       listing_id, owner_org_id, snapshot)
+
+
+async def get_listing(conn: asyncpg.Connection, listing_id: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(f"SELECT * FROM {S}.listings WHERE id = $1", listing_id)
+
+
+# -- the change log ------------------------------------------------------------------------
+async def append_change(conn: asyncpg.Connection, *, subject: str, change_type: str, event_id: str,
+                        attributes: dict, snapshot: dict, occurred_at: datetime) -> asyncpg.Record:
+    # The counter's row lock is held until this transaction commits: appenders are
+    # serialised, so sequence numbers become visible in order and without holes, and a
+    # reader that has seen seq N has seen everything before it (the feed's guarantee).
+    return await conn.fetchrow(
+        f"""WITH n AS (UPDATE {S}.change_log_counter SET last_seq = last_seq + 1 RETURNING last_seq)
+            INSERT INTO {S}.changes (seq, subject, change_type, event_id, attributes, snapshot, occurred_at)
+            SELECT n.last_seq, $1, $2, $3, $4, $5, $6 FROM n RETURNING *""",
+        subject, change_type, event_id, attributes, snapshot, occurred_at)
+
+
+async def changes_after(conn: asyncpg.Connection, after: int, limit: int) -> list[asyncpg.Record]:
+    return await conn.fetch(f"SELECT * FROM {S}.changes WHERE seq > $1 ORDER BY seq LIMIT $2", after, limit)
+
+
+async def last_seq(conn: asyncpg.Connection) -> int:
+    return await conn.fetchval(f"SELECT coalesce(max(seq), 0) FROM {S}.changes")
+
+
+# -- deliveries ----------------------------------------------------------------------------
+async def insert_deliveries(conn: asyncpg.Connection, rows: Sequence[tuple[str, str, str, int, str, dict]]) -> None:
+    """``(id, endpoint_id, subject, position, change_type, body)`` each; a position
+    already queued for the endpoint and subject is kept as it was (a replayed event)."""
+    if not rows:
+        return
+    await conn.execute(
+        f"INSERT INTO {S}.deliveries (id, endpoint_id, subject, position, change_type, body) "
+        "SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::jsonb[]) "
+        "ON CONFLICT (endpoint_id, subject, position) DO NOTHING",
+        [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows], [r[3] for r in rows],
+        [r[4] for r in rows], [r[5] for r in rows])
+
+
+async def list_deliveries(conn: asyncpg.Connection, endpoint_id: str, status: str | None, after: tuple | None,
+                          limit: int) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        f"SELECT * FROM {S}.deliveries WHERE endpoint_id = $1 AND ($2::text IS NULL OR status = $2) "
+        "AND ($3::timestamptz IS NULL OR (created_at, id) > ($3, $4)) ORDER BY created_at, id LIMIT $5",
+        endpoint_id, status, after[0] if after else None, after[1] if after else None, limit + 1)
+
+
+async def get_delivery(conn: asyncpg.Connection, endpoint_id: str, delivery_id: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(f"SELECT * FROM {S}.deliveries WHERE endpoint_id = $1 AND id = $2",
+                               endpoint_id, delivery_id)
+
+
+async def requeue(conn: asyncpg.Connection, endpoint_id: str, delivery_id: str) -> asyncpg.Record:
+    return await conn.fetchrow(
+        f"UPDATE {S}.deliveries SET status = 'pending', attempts = 0, next_attempt_at = now() "
+        "WHERE endpoint_id = $1 AND id = $2 RETURNING *", endpoint_id, delivery_id)
+
+
+async def requeue_since(conn: asyncpg.Connection, endpoint_id: str, since: datetime, statuses: list[str]) -> int:
+    r = await conn.execute(
+        f"UPDATE {S}.deliveries SET status = 'pending', attempts = 0, next_attempt_at = now() "
+        "WHERE endpoint_id = $1 AND created_at >= $2 AND status = ANY($3::text[])", endpoint_id, since, statuses)
+    return int(r.split()[-1])
+
+
+# -- subscriptions, pushes, feedback -------------------------------------------------------
+async def insert_subscription(conn: asyncpg.Connection, id: str, org_id: str, filter: dict, query: str | None,
+                              channel: str) -> asyncpg.Record:
+    return await conn.fetchrow(
+        f"INSERT INTO {S}.subscriptions (id, org_id, filter, query, channel) VALUES ($1, $2, $3, $4, $5) RETURNING *",
+        id, org_id, filter, query, channel)
+
+
+async def list_subscriptions(conn: asyncpg.Connection, org_id: str | None, after: tuple | None,
+                             limit: int) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        f"SELECT * FROM {S}.subscriptions WHERE ($1::text IS NULL OR org_id = $1) "
+        "AND ($2::timestamptz IS NULL OR (created_at, id) > ($2, $3)) ORDER BY created_at, id LIMIT $4",
+        org_id, after[0] if after else None, after[1] if after else None, limit + 1)
+
+
+async def insert_match_job(conn: asyncpg.Connection, listing_id: str, position: int, snapshot: dict) -> None:
+    # A listing is matched once, when first published: a re-publication is not new supply.
+    await conn.execute(f"INSERT INTO {S}.match_jobs (listing_id, position, snapshot) VALUES ($1, $2, $3) "
+                       "ON CONFLICT (listing_id) DO NOTHING", listing_id, position, snapshot)
+
+
+async def inbox(conn: asyncpg.Connection, org_id: str, unread: bool | None, after: tuple | None,
+                limit: int) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        f"SELECT * FROM {S}.pushes WHERE org_id = $1 "
+        "AND ($2::boolean IS NULL OR (read_at IS NULL) = $2) "
+        "AND ($3::timestamptz IS NULL OR (created_at, id) < ($3, $4)) ORDER BY created_at DESC, id DESC LIMIT $5",
+        org_id, unread, after[0] if after else None, after[1] if after else None, limit + 1)
+
+
+async def get_push(conn: asyncpg.Connection, push_id: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(f"SELECT * FROM {S}.pushes WHERE id = $1", push_id)
+
+
+async def mark_read(conn: asyncpg.Connection, push_id: str) -> asyncpg.Record:
+    return await conn.fetchrow(f"UPDATE {S}.pushes SET read_at = coalesce(read_at, now()) WHERE id = $1 RETURNING *",
+                               push_id)
+
+
+async def insert_feedback(conn: asyncpg.Connection, push_id: str, listing_id: str, owner: str, from_org: str,
+                          interest_level: int, cooperation: str, comment: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        f"INSERT INTO {S}.push_feedback (push_id, listing_id, listing_owner_org_id, from_org_id, interest_level, "
+        "cooperation, comment) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (push_id) DO NOTHING RETURNING *",
+        push_id, listing_id, owner, from_org, interest_level, cooperation, comment)
+
+
+async def feedback_of(conn: asyncpg.Connection, listing_id: str, after: tuple | None,
+                      limit: int) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        f"SELECT * FROM {S}.push_feedback WHERE listing_id = $1 "
+        "AND ($2::timestamptz IS NULL OR (created_at, push_id) > ($2, $3)) ORDER BY created_at, push_id LIMIT $4",
+        listing_id, after[0] if after else None, after[1] if after else None, limit + 1)
