@@ -44,6 +44,12 @@ def number_spellings(number: str) -> list[str]:
     return list(dict.fromkeys([number, plain]))
 
 
+# Documents that are about a patent or an event rather than a listing carry no codes.
+def _no_industry_or_region() -> dict[str, Any]:
+    return {"industry": None, "industry_division": None, "industry_levels": [],
+            "region": None, "region_province": None, "region_levels": []}
+
+
 def _unique(values) -> list:
     return list(dict.fromkeys(v for v in values if v))
 
@@ -167,12 +173,7 @@ def open_licence_document(e: OpenLicenceDeclared | OpenLicenceWithdrawn) -> dict
         "patent_ids": [p.patent_id],
         "patent_numbers": number_spellings(p.number),
         **_ipc_fields([p]),
-        "industry": None,
-        "industry_division": None,
-        "industry_levels": [],
-        "region": None,
-        "region_province": None,
-        "region_levels": [],
+        **_no_industry_or_region(),
         "modes": ["ordinary_licence"],
         "stage": None,
         "status": status,
@@ -227,12 +228,7 @@ def roadshow_document(r: RoadshowSnapshot) -> dict[str, Any] | None:
         "patent_ids": [],
         "patent_numbers": [],
         **_ipc_fields([]),
-        "industry": None,
-        "industry_division": None,
-        "industry_levels": [],
-        "region": None,
-        "region_province": None,
-        "region_levels": [],
+        **_no_industry_or_region(),
         "modes": [],
         "stage": None,
         "status": status,
