@@ -90,6 +90,24 @@ def build_openapi(routes: list[RouteSpec], *, title: str = "Patent Supermarket (
         "tags": ["ops"], "summary": "This OpenAPI document", "operationId": "ops_openapi",
         "responses": {"200": {"description": "OK", "content": {"application/json": {
             "schema": {"$ref": "#/components/schemas/OpenApiDocument"}}}}}}}
+    schemas["Health"] = {"type": "object", "properties": {"status": {"type": "string", "const": "alive"}}}
+    schemas["Readiness"] = {"type": "object", "required": ["status", "checks"], "properties": {
+        "status": {"type": "string", "enum": ["ready", "unavailable"]},
+        "checks": {"type": "object", "additionalProperties": {"type": "string"},
+                   "description": "postgresql, kafka, elasticsearch: ok or down: <why>"},
+        "detail": {"type": "string", "description": "which dependency is not reachable"}}}
+    schemas["PrometheusText"] = {"type": "string", "description": "Prometheus text exposition format"}
+
+    def op(name: str, summary: str, responses: dict[int, tuple[str, str, str]]) -> dict:
+        return {"get": {"tags": ["ops"], "summary": summary, "operationId": f"ops_{name}", "responses": {
+            str(code): {"description": text, "content": {media: {"schema": {"$ref": f"#/components/schemas/{ref}"}}}}
+            for code, (text, media, ref) in responses.items()}}}
+
+    paths["/healthz"] = op("healthz", "The process is alive", {200: ("alive", "application/json", "Health")})
+    paths["/readyz"] = op("readyz", "PostgreSQL, Kafka and Elasticsearch all answer", {
+        200: ("ready", "application/json", "Readiness"),
+        503: ("a dependency is down; detail names it", "application/json", "Readiness")})
+    paths["/metrics"] = op("metrics", "Prometheus metrics", {200: ("metrics", "text/plain", "PrometheusText")})
     return {
         "openapi": "3.1.0",
         "info": {"title": title, "version": version},
