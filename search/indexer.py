@@ -139,6 +139,8 @@ async def index_auction(es: AsyncElasticsearch, indices: Iterable[str], alias: s
             state = {**a, "ends_at": doc["ends_at"], "price": doc["price_amount"], "currency": doc["currency"]}
         state = _next_state(state, event, p)
         lot = doc
+        if lot is None and isinstance(p, AuctionScheduled) and p.lot is not None:
+            lot = listing_document(p.lot.model_copy(update={"status": "published"}))
         if lot is None:
             found = await es.options(ignore_status=404).get(index=alias, id=state["listing_id"])
             if not found.get("found"):

@@ -34,3 +34,13 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1 << 20, ge=1024)  # a JSON body
     max_upload_bytes: int = Field(default=256 << 20, ge=1024)  # an NDJSON import
     log_level: str = "INFO"
+
+    # Webhook delivery (distribution's DeliveryPolicy). Unset: the policy's production
+    # defaults. A deployment (or a crash drill) may shorten them; the lease is how long
+    # a killed process's endpoints wait before another process takes them over, and
+    # must outlast one request (``delivery_request_timeout_s``).
+    delivery_max_attempts: int | None = Field(default=None, ge=1)
+    delivery_backoff_base_s: float | None = Field(default=None, gt=0)
+    delivery_backoff_cap_s: float | None = Field(default=None, gt=0)
+    delivery_request_timeout_s: float | None = Field(default=None, gt=0)
+    delivery_lease_s: float | None = Field(default=None, gt=0)

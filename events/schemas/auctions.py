@@ -12,6 +12,7 @@ from typing import Literal
 
 from events.registry import EventPayload, event_type
 from events.schemas.common import Money
+from events.schemas.listings import ListingSnapshot
 from events.topics import Topic
 
 
@@ -26,6 +27,7 @@ class AuctionScheduled(EventPayload):
     increment: Money | None = None
     deposit: Money | None = None
     relisted_from: str | None = None
+    lot: ListingSnapshot | None = None  # the listing as the auction found it
 
 
 @event_type("psm.auction.opened.v1", Topic.AUCTIONS)

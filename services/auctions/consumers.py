@@ -16,7 +16,7 @@ from services.auctions import repository as repo
 async def on_listing_changed(conn: asyncpg.Connection, event: CloudEvent, e) -> None:
     s = e.listing
     await repo.upsert_listing(conn, s.listing_id, s.owner_org_id, s.kind, s.status, s.title, list(s.modes),
-                              event.sequence)
+                              event.sequence, s.model_dump(mode="json"))
 
 
 async def on_org_registered(conn: asyncpg.Connection, event: CloudEvent, e: OrgRegistered) -> None:

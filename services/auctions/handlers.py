@@ -18,6 +18,7 @@ from events.schemas.auctions import (
     BidderRegistered, DepositConfirmed, DepositsSettled, ExportReviewDecided, ExportReviewRequested,
 )
 from events.schemas.common import Money
+from events.schemas.listings import ListingSnapshot
 from services.access import Principal
 from services.auctions import domain
 from services.auctions import repository as repo
@@ -71,7 +72,8 @@ async def create(conn: asyncpg.Connection, me: Principal, listing_id: str, curre
     await _record(conn, auction_id, AuctionScheduled(
         auction_id=auction_id, listing_id=listing_id, starts_at=terms.starts_at, ends_at=terms.ends_at,
         start_price=money(row, terms.start_price), seller_org_id=listing["owner_org_id"],
-        increment=money(row, terms.increment), deposit=money(row, terms.deposit), relisted_from=relisted_from))
+        increment=money(row, terms.increment), deposit=money(row, terms.deposit), relisted_from=relisted_from,
+        lot=ListingSnapshot.model_validate(listing["snapshot"]) if listing["snapshot"] else None))
     return row
 
 

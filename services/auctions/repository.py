@@ -110,13 +110,13 @@ async def listing(conn: asyncpg.Connection, listing_id: str) -> asyncpg.Record |
 
 
 async def upsert_listing(conn: asyncpg.Connection, listing_id: str, owner: str, kind: str, status: str, title: str,
-                         modes: list[str], version: int) -> None:
+                         modes: list[str], version: int, snapshot: dict) -> None:
     await conn.execute(
-        "INSERT INTO auctions.listings (id, owner_org_id, kind, status, title, modes, version) "
-        "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO UPDATE SET owner_org_id = EXCLUDED.owner_org_id, "
+        "INSERT INTO auctions.listings (id, owner_org_id, kind, status, title, modes, version, snapshot) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO UPDATE SET owner_org_id = EXCLUDED.owner_org_id, "
         "kind = EXCLUDED.kind, status = EXCLUDED.status, title = EXCLUDED.title, modes = EXCLUDED.modes, "
-        "version = EXCLUDED.version WHERE auctions.listings.version < EXCLUDED.version",
-        listing_id, owner, kind, status, title, modes, version,
+        "version = EXCLUDED.version, snapshot = EXCLUDED.snapshot WHERE auctions.listings.version < EXCLUDED.version",
+        listing_id, owner, kind, status, title, modes, version, snapshot,
     )
 
 

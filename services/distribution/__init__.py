@@ -13,8 +13,9 @@ from services.distribution.matching import Matcher
 from services.module import ServiceModule
 
 
-def distribution_module(policy: DeliveryPolicy = DeliveryPolicy()) -> ServiceModule:
-    """The module, with the delivery workers' retry policy (tests shorten it)."""
+def distribution_module(policy: DeliveryPolicy | None = None) -> ServiceModule:
+    """The module. Its delivery workers' retry policy is ``policy`` if given (tests
+    shorten it), else the ``PSM_DELIVERY_*`` settings over ``DeliveryPolicy``'s defaults."""
     return ServiceModule(name="distribution", schema="distribution", migrations=Path(__file__).parent / "migrations",
                          api=api, subscriptions=SUBSCRIPTIONS,
                          workers=(lambda app: DeliveryWorker(app, policy), lambda app: Matcher(app)))

@@ -18,6 +18,10 @@ Guarantees, and how they are kept:
   with jitter; after the last one the delivery is ``dead`` (event
   ``psm.delivery.dead_lettered.v1``); an endpoint whose every try fails ``pause_after_failures``
   rounds in a row is paused for ``pause_s``, then probed, and resumes on a success.
+* **Woken, not only polled.** The transactions that queue deliveries ``NOTIFY``
+  ``NOTIFY_CHANNEL``; the worker ``LISTEN``s on its own connection and dispatches at
+  once. Polling every ``poll_s`` stays as the fallback (a lost listener connection,
+  a back-off coming due, an endpoint released by a crashed process's lease).
 """
 
 from __future__ import annotations
@@ -36,40 +40,78 @@ from aiohttp import web
 
 from events.schemas.distribution import DeliveryDeadLettered, VenuePaused
 from services.distribution import domain
-from services.distribution.handlers import OUTBOX
-from services.http.state import DB
+from services.distribution.handlers import NOTIFY_CHANNEL, OUTBOX
+from services.http.state import DB, SETTINGS
+from services.settings import Settings
 
 log = logging.getLogger("psm.distribution.delivery")
 
 S = "distribution"
-LEASE_S = 30
+
+
+def policy_of(settings: Settings) -> domain.DeliveryPolicy:
+    """The ``PSM_DELIVERY_*`` settings that are set, over the policy's defaults."""
+    given = {"max_attempts": settings.delivery_max_attempts, "backoff_base_s": settings.delivery_backoff_base_s,
+             "backoff_cap_s": settings.delivery_backoff_cap_s,
+             "request_timeout_s": settings.delivery_request_timeout_s, "lease_s": settings.delivery_lease_s}
+    return domain.DeliveryPolicy(**{k: v for k, v in given.items() if v is not None})
 
 
 class DeliveryWorker:
-    def __init__(self, app: web.Application, policy: domain.DeliveryPolicy) -> None:
+    """Serves every endpoint's queue (see the module doc). ``policy`` None: from the app's settings."""
+
+    def __init__(self, app: web.Application, policy: domain.DeliveryPolicy | None = None) -> None:
         self.app = app
-        self.policy = policy
+        self.policy = policy or policy_of(app[SETTINGS])
         self.me = f"w_{secrets.token_hex(6)}"
         self.running: dict[str, asyncio.Task] = {}
+        self._wake = asyncio.Event()
 
     async def run(self) -> None:
         pool: asyncpg.Pool = self.app[DB]
         timeout = aiohttp.ClientTimeout(total=self.policy.request_timeout_s)
         connector = aiohttp.TCPConnector(limit=0, limit_per_host=8)
+        listener = asyncio.create_task(self._listen(), name="deliveries-listen")
         async with aiohttp.ClientSession(timeout=timeout, connector=connector) as http:
             try:
                 while True:
+                    self._wake.clear()
                     try:
                         await self._dispatch(pool, http)
                     except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as e:
                         log.warning("delivery dispatcher: %s: %s", type(e).__name__, e)
-                    await asyncio.sleep(self.policy.poll_s)
+                    with contextlib.suppress(TimeoutError):
+                        async with asyncio.timeout(self.policy.poll_s):
+                            await self._wake.wait()
             finally:
+                listener.cancel()
                 for t in self.running.values():
                     t.cancel()
-                for t in list(self.running.values()):
+                for t in [listener, *self.running.values()]:
                     with contextlib.suppress(asyncio.CancelledError, Exception):
                         await t
+
+    async def _listen(self) -> None:
+        """LISTEN on a connection of its own (a pooled one would be reset on release);
+        reconnect after a loss, meanwhile the dispatcher polls."""
+        url = self.app[SETTINGS].database_url
+        while True:
+            conn = None
+            try:
+                conn = await asyncpg.connect(url, server_settings={"application_name": "psm-deliveries-listen"})
+                await conn.add_listener(NOTIFY_CHANNEL, self._on_notify)
+                while not conn.is_closed():
+                    await asyncio.sleep(1.0)
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as e:
+                log.warning("delivery listener: %s: %s", type(e).__name__, e)
+            finally:
+                if conn is not None:
+                    with contextlib.suppress(Exception):
+                        await conn.close(timeout=2)
+            await asyncio.sleep(1.0)
+
+    def _on_notify(self, *_args) -> None:
+        self._wake.set()
 
     async def _dispatch(self, pool: asyncpg.Pool, http: aiohttp.ClientSession) -> None:
         free = self.policy.max_endpoints_in_flight - len(self.running)
@@ -88,7 +130,7 @@ class DeliveryWorker:
                 claimed = await conn.fetchval(
                     f"UPDATE {S}.endpoints SET lease_owner = $1, lease_until = now() + make_interval(secs => $3) "
                     "WHERE id = $2 AND (lease_until IS NULL OR lease_until < now() OR lease_owner = $1) RETURNING id",
-                    self.me, r["id"], LEASE_S)
+                    self.me, r["id"], self.policy.lease_s)
                 if claimed:
                     task = asyncio.create_task(self._serve(pool, http, claimed), name=f"deliver-{claimed}")
                     self.running[claimed] = task
@@ -101,7 +143,7 @@ class DeliveryWorker:
                     endpoint = await conn.fetchrow(
                         f"UPDATE {S}.endpoints SET lease_until = now() + make_interval(secs => $3) "
                         "WHERE id = $1 AND lease_owner = $2 AND (paused_until IS NULL OR paused_until <= now()) "
-                        "RETURNING *", endpoint_id, self.me, LEASE_S)
+                        "RETURNING *", endpoint_id, self.me, self.policy.lease_s)
                     if endpoint is None:
                         return
                     # The head of each entity's queue, if due: never a later change of an

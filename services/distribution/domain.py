@@ -130,7 +130,17 @@ class DeliveryPolicy:
     pause_s: float = 60.0
     max_endpoints_in_flight: int = 64  # endpoints served at once by one process
     batch: int = 50  # deliveries claimed per endpoint per round (each entity's head only)
-    poll_s: float = 0.1
+    poll_s: float = 0.1  # a fallback: committed deliveries wake the workers (NOTIFY)
+    # How long an endpoint stays leased to the process serving it without renewal: after
+    # a crash, its endpoints wait this long for another process. Renewed every round, so
+    # it must outlast one round's requests, or two processes could serve one endpoint
+    # at once and break its order.
+    lease_s: float = 30.0
+
+    def __post_init__(self) -> None:
+        if self.lease_s <= self.request_timeout_s:
+            raise ValueError(f"the endpoint lease ({self.lease_s}s) must outlast a request "
+                                    f"({self.request_timeout_s}s)")
 
     def next_attempt_in(self, attempts: int, rng: random.Random | None = None) -> timedelta | None:
         """Exponential back-off with full jitter after ``attempts`` failed tries, or None: dead-letter."""

@@ -65,7 +65,7 @@ class Org:
     async def search(self, **params) -> dict:
         return await self.call("GET", "/v1/catalogue/search", params={k: str(v) for k, v in params.items()})
 
-    async def search_until(self, check: Callable[[dict], bool], timeout: float = 10.0, **params) -> dict:
+    async def search_until(self, check: Callable[[dict], bool], timeout: float = 20.0, **params) -> dict:
         """Search until ``check(result)`` holds (the indexer is asynchronous); fail after ``timeout``."""
         deadline = time.monotonic() + timeout
         while True:
