@@ -24,7 +24,7 @@ async def test_live_auctions_show_their_price_and_sort_by_ending_soon(auction_ho
         ids = [i["id"] for i in found["items"]]
         return found if {later["id"], sooner["id"]} <= set(ids) else None
 
-    found = await eventually(both_listed, timeout=5)
+    found = await eventually(both_listed, timeout=15)
     ids = [i["id"] for i in found["items"]]
     assert ids.index(sooner["id"]) < ids.index(later["id"])
 
@@ -33,7 +33,7 @@ async def test_live_auctions_show_their_price_and_sort_by_ending_soon(auction_ho
         item = items.get(later["id"])
         return item if item and item["auction"]["bid_count"] == 1 else None
 
-    item = await eventually(price_shown, timeout=5)
+    item = await eventually(price_shown, timeout=15)
     assert item["price"] == {"amount": "1000.00", "currency": "CNY"}
     assert item["auction"]["status"] == "open" and item["ends_at"]
     assert item["title"] and item["status"] == "published"

