@@ -143,7 +143,8 @@ class DeliveryPolicy:
                                     f"({self.request_timeout_s}s)")
 
     def next_attempt_in(self, attempts: int, rng: random.Random | None = None) -> timedelta | None:
-        """Exponential back-off with full jitter after ``attempts`` failed tries, or None: dead-letter."""
+        """Exponential back-off after ``attempts`` failed tries — half the step fixed, half random
+        (so retries spread out but never bunch up) — or None: dead-letter."""
         if attempts >= self.max_attempts:
             return None
         ceiling = min(self.backoff_cap_s, self.backoff_base_s * (2 ** (attempts - 1)))

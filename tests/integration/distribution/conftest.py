@@ -20,7 +20,9 @@ from services.http.app import create_app
 from services.main import all_modules
 from tests.integration.listings.conftest import Org, eventually, patent_body  # noqa: F401
 
-FAST = DeliveryPolicy(max_attempts=6, backoff_base_s=0.2, backoff_cap_s=1.0, request_timeout_s=2.0,
+# Enough tries that a venue failing for a few seconds recovers (the minimum back-off over
+# 11 retries is 4.7 s); the dead-letter test waits for all of them.
+FAST = DeliveryPolicy(max_attempts=12, backoff_base_s=0.2, backoff_cap_s=1.0, request_timeout_s=2.0,
                       pause_after_failures=1000, poll_s=0.05)
 
 

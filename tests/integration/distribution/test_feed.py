@@ -27,7 +27,9 @@ async def test_paging_from_every_cursor_reproduces_the_ordered_history(client, r
     async def complete():
         items, _ = await _all(client, operator)
         published = [c["subject"] for c in items if c["type"] == "psm.listing.published.v1"]
-        return items if published == ids else None
+        # Different listings may land on different partitions: the feed orders changes as
+        # they were consumed (per listing, in its own order), not by creation across listings.
+        return items if sorted(published) == sorted(ids) else None
 
     history = await eventually(complete, timeout=15)
     seqs = [c["seq"] for c in history]

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from tests.integration.distribution.conftest import eventually, published, venue
+from tests.integration.distribution.conftest import FAST, eventually, published, venue
 
 
 async def test_each_venue_gets_exactly_its_changes_in_order_and_a_failing_one_delays_no_other(
@@ -38,7 +38,11 @@ async def test_each_venue_gets_exactly_its_changes_in_order_and_a_failing_one_de
     async def core_arrived():
         return all(set(expected[r.name]) <= set(r.changes()) for r in (shanghai, jiangsu, pilot))
 
-    await eventually(core_arrived, timeout=20)
+    try:
+        await eventually(core_arrived, timeout=20)
+    except AssertionError:
+        missing = {r.name: sorted(set(expected[r.name]) - set(r.changes())) for r in (shanghai, jiangsu, pilot)}
+        raise AssertionError(f"still missing after 20 s: {missing}") from None
     # The owner's name may reach listings after publication (an extra ``updated``):
     # the exact expectation is the whole log, filtered here by each venue's rule.
     wanted = {
@@ -57,8 +61,9 @@ async def test_each_venue_gets_exactly_its_changes_in_order_and_a_failing_one_de
     for rec in (shanghai, jiangsu, pilot):
         assert rec.bad_signatures == 0
         per_listing = [t for subject, t in rec.changes() if subject == A]
-        if per_listing:  # never overtaken: published first, withdrawn last
-            assert per_listing[0] == pub and per_listing[-1] == wd, rec.name
+        if per_listing:  # never overtaken: published first (the owner's late name may add an
+            # ``updated`` after the withdrawal, carrying status withdrawn; seq order is below)
+            assert per_listing[0] == pub and wd in per_listing, rec.name
         seqs = [x["body"]["data"]["seq"] for x in rec.accepted if x["body"]["data"]["subject"] == A]
         assert seqs == sorted(seqs)
     assert pilot.refused > 0
@@ -104,9 +109,11 @@ async def test_a_delivery_that_never_succeeds_is_dead_lettered_and_visible(clien
         items = (await r.json())["items"]
         return items if items else None
 
-    items = await eventually(dead_lettered, timeout=20)
-    assert items[0]["attempts"] == 6 and items[0]["last_error"] == "HTTP 500" and items[0]["last_status"] == 500
-    assert dead.refused == 6
+    items = await eventually(dead_lettered, timeout=40)
+    assert items[0]["attempts"] == FAST.max_attempts
+    assert items[0]["last_error"] == "HTTP 500" and items[0]["last_status"] == 500
+    # Its tries all reached the receiver (a late ``updated`` for the same listing may be trying too).
+    assert dead.refused >= FAST.max_attempts
 
 
 async def test_a_venue_with_a_mandate_publishes_for_an_institution_and_every_other_venue_gets_it(
