@@ -41,6 +41,8 @@ async def register_patent(ctx: Ctx[PatentCreate]) -> Reply:
                                    applicants=b.applicants, inventors=b.inventors, filing_date=b.filing_date,
                                    grant_date=b.grant_date, legal_status=b.legal_status, today=handlers.today(),
                                    owner_org_id=owner, co_owner_org_ids=b.co_owner_org_ids)
+    if owner == me.effective_org_id:
+        await repo.ensure_org(ctx.conn, owner, me.effective_kind)
     row = await handlers.register_patent(ctx.conn, owner, facts)
     return Reply(await handlers.patent_snapshot(ctx.conn, row), 201, {"Location": f"/v1/patents/{row['id']}"})
 
@@ -61,7 +63,9 @@ async def get_patent(ctx: Ctx) -> PatentSnapshot:
 @api.post("/v1/patents/imports", response=ImportJob, status=202, allow=OWNERS, errors=(413, 415),
           summary="Bulk import: an NDJSON body (application/x-ndjson), one patent per line, up to 100,000 lines")
 async def start_import(ctx: Ctx) -> Reply:
-    job = await imports.accept(ctx.conn, ctx.me(), ctx.request)
+    me = ctx.me()
+    await repo.ensure_org(ctx.conn, me.effective_org_id, me.effective_kind)
+    job = await imports.accept(ctx.conn, me, ctx.request)
     return Reply(job, 202, {"Location": f"/v1/patents/imports/{job.id}"})
 
 

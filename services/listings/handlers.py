@@ -46,7 +46,7 @@ def _patent_snapshot(row: asyncpg.Record, owner: asyncpg.Record | None) -> Paten
         legal_status=domain.effective_legal_status(row["legal_status"], row["expires_on"], today()),
         expires_on=row["expires_on"], owner_org_id=row["owner_org_id"],
         owner_kind=owner["kind"] if owner else None, owner_sub_kind=owner["sub_kind"] if owner else None,
-        owner_name=owner["name"] if owner else None, co_owner_org_ids=list(row["co_owner_org_ids"]),
+        owner_name=(owner["name"] or None) if owner else None, co_owner_org_ids=list(row["co_owner_org_ids"]),
     )
 
 
@@ -62,7 +62,7 @@ async def listing_snapshot(conn: asyncpg.Connection, row: asyncpg.Record) -> Lis
     return ListingSnapshot(
         listing_id=row["id"], kind=row["kind"], status=row["status"], owner_org_id=row["owner_org_id"],
         owner_kind=owner["kind"] if owner else None, owner_sub_kind=owner["sub_kind"] if owner else None,
-        owner_name=owner["name"] if owner else None, title=row["title"], description=row["description"],
+        owner_name=(owner["name"] or None) if owner else None, title=row["title"], description=row["description"],
         patents=[await patent_snapshot(conn, patents[pid]) for pid in patent_ids if pid in patents],
         modes=list(row["modes"]), price=_money(row["price_amount"], row["price_currency"]),
         negotiable=row["negotiable"], budget=_money(row["budget_amount"], row["budget_currency"]),
@@ -180,6 +180,7 @@ async def create_listing(conn: asyncpg.Connection, me: Principal, kind: str, pat
         raise ValidationFailed([FieldError("patent_ids", "each patent once")])
     if patent_ids:
         await _owned_patents(conn, owner, patent_ids)
+    await repo.ensure_org(conn, owner, me.effective_kind)
     row = await repo.insert_listing(conn, {"id": new_id("lst"), "kind": kind, "status": "draft",
                                            "owner_org_id": owner, "acted_by_org_id": me.org_id if me.acting_for else None,
                                            **values})

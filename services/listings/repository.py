@@ -166,6 +166,20 @@ async def org(conn: asyncpg.Connection, org_id: str) -> asyncpg.Record | None:
     return await conn.fetchrow("SELECT id, kind, sub_kind, name FROM listings.orgs WHERE id = $1", org_id)
 
 
+async def ensure_org(conn: asyncpg.Connection, org_id: str, kind: str) -> None:
+    """A placeholder for an organisation whose registration event has not arrived yet,
+    with the kind its API key vouches for.
+
+    Written in the request's transaction: if the platform's event is being applied at
+    the same moment, its upsert waits on this row, and so sees (and re-announces) what
+    this request wrote — instead of missing a listing committed just after its scan.
+    """
+    await conn.execute(
+        "INSERT INTO listings.orgs (id, kind, sub_kind, name) VALUES ($1, $2, NULL, '') ON CONFLICT (id) DO NOTHING",
+        org_id, kind,
+    )
+
+
 async def upsert_org(conn: asyncpg.Connection, org_id: str, kind: str, sub_kind: str | None, name: str) -> None:
     await conn.execute(
         "INSERT INTO listings.orgs (id, kind, sub_kind, name) VALUES ($1, $2, $3, $4) "
