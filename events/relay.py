@@ -38,6 +38,8 @@ from events.clients import start_safely
 
 log = logging.getLogger("psm.relay")
 
+STOP_TIMEOUT_S = 10.0
+
 
 def leader_lock_key(schema: str) -> int:
     return int.from_bytes(hashlib.sha256(f"relay:{schema}".encode()).digest()[:8], "big", signed=True)
@@ -106,7 +108,13 @@ class OutboxRelay:
                         pass
         finally:
             if producer is not None:
-                await producer.stop()
+                # stop() flushes what is buffered; while partition leadership moves it can
+                # retry for a long time. Bounded: whatever it did not confirm is still
+                # unpublished in the table and will be sent again (at least once).
+                try:
+                    await asyncio.wait_for(asyncio.shield(producer.stop()), STOP_TIMEOUT_S)
+                except asyncio.TimeoutError:
+                    log.warning("relay %s: producer did not stop within %ss", self.schema, STOP_TIMEOUT_S)
             await conn.close(timeout=2)
 
     def _on_notify(self, *_args) -> None:
