@@ -113,6 +113,9 @@ class EventConsumer:
                 # the consumer for good: a new group member resumes from the
                 # committed offsets, and the replayed tail is deduplicated.
                 log.warning("%s: %s: %s; reconnecting in %.1fs", self.sub.name, type(e).__name__, e, backoff)
+            except Exception:  # noqa: BLE001 — e.g. a client library's own assertion: a consumer
+                # that died would silently stop the service's reactions; start again instead.
+                log.exception("%s: consumer failed; restarting in %.1fs", self.sub.name, backoff)
             if time.monotonic() - started > 30:
                 backoff = 0.2
             await asyncio.sleep(backoff)
@@ -147,6 +150,11 @@ class EventConsumer:
             await consumer.stop()
 
     def _update_lag(self, consumer: AIOKafkaConsumer, tp: TopicPartition, next_offset: int) -> None:
+        if tp not in consumer.assignment():
+            # Revoked by a rebalance (another replica joined) while the batch was being
+            # processed: its lag is that replica's to report now.
+            self.stats.lag.pop(f"{tp.topic}[{tp.partition}]", None)
+            return
         end = consumer.highwater(tp)
         if end is not None:
             self.stats.lag[f"{tp.topic}[{tp.partition}]"] = max(0, end - next_offset)
