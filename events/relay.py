@@ -102,9 +102,13 @@ class OutboxRelay:
                 self._wake.clear()
                 sent = await self._publish_round(conn, producer)
                 if sent < self.batch_size:
+                    # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a
+                    # cancellation that arrives as the wake-up does (notices arrive all the
+                    # time under load), and a relay that ignores its cancellation never stops.
                     try:
-                        await asyncio.wait_for(self._wake.wait(), self.poll_interval_s)
-                    except asyncio.TimeoutError:
+                        async with asyncio.timeout(self.poll_interval_s):
+                            await self._wake.wait()
+                    except TimeoutError:
                         pass
         finally:
             if producer is not None:

@@ -142,8 +142,9 @@ async def live(request: web.Request) -> web.StreamResponse:
     await ws.prepare(request)
     queue = hub.watch(auction_id)
     try:
-        with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(hub.ready.wait(), HUB_READY_TIMEOUT_S)
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(HUB_READY_TIMEOUT_S):  # not wait_for: see events/relay.py
+                await hub.ready.wait()
         async with request.app[DB].acquire() as conn:
             row = await handlers.load(conn, auction_id)
             reg = await conn.fetchval("SELECT id FROM auctions.registrations WHERE auction_id = $1 "
