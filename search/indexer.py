@@ -40,6 +40,15 @@ LISTING_EVENTS = tuple(t.TYPE for t in (ListingDrafted, ListingUpdated, ListingP
 SUBSCRIPTION_NAME = "search.catalogue"
 
 
+async def write_versioned(es: AsyncElasticsearch, index: str, doc: dict, sequence: int) -> None:
+    """Write ``doc`` at external version ``sequence``; an index already holding this
+    version or a newer one refuses it (a conflict), which is the point: no roll-back."""
+    try:
+        await es.index(index=index, id=doc["id"], document=doc, version=sequence, version_type="external")
+    except ConflictError:
+        pass
+
+
 async def index_listing(es: AsyncElasticsearch, indices: Iterable[str], sequence: int,
                         snapshot: ListingSnapshot) -> None:
     """Write the listing's document at version ``sequence`` to every index in ``indices``."""
@@ -49,10 +58,7 @@ async def index_listing(es: AsyncElasticsearch, indices: Iterable[str], sequence
         # replace a published document (a listing never returns to draft).
         return
     for index in indices:
-        try:
-            await es.index(index=index, id=doc["id"], document=doc, version=sequence, version_type="external")
-        except ConflictError:
-            pass  # the index already holds this version or a newer one
+        await write_versioned(es, index, doc, sequence)
 
 
 OPEN_LICENCE_EVENTS = (OpenLicenceDeclared.TYPE, OpenLicenceWithdrawn.TYPE)
@@ -65,10 +71,7 @@ async def index_open_licence(es: AsyncElasticsearch, indices: Iterable[str], seq
     if doc is None:
         return
     for index in indices:
-        try:
-            await es.index(index=index, id=doc["id"], document=doc, version=sequence, version_type="external")
-        except ConflictError:
-            pass  # the index already holds this version or a newer one
+        await write_versioned(es, index, doc, sequence)
 
 
 # Lifecycle events carry the whole roadshow; registrations, leads and feedback (also on
@@ -83,10 +86,7 @@ async def index_roadshow(es: AsyncElasticsearch, indices: Iterable[str], sequenc
     if doc is None:
         return  # a draft: not searchable
     for index in indices:
-        try:
-            await es.index(index=index, id=doc["id"], document=doc, version=sequence, version_type="external")
-        except ConflictError:
-            pass  # the index already holds this version or a newer one
+        await write_versioned(es, index, doc, sequence)
 
 
 AUCTION_EVENTS = tuple(t.TYPE for t in (AuctionScheduled, AuctionOpened, BidAccepted, AuctionExtended, AuctionClosed,
@@ -146,11 +146,7 @@ async def index_auction(es: AsyncElasticsearch, indices: Iterable[str], alias: s
             if not found.get("found"):
                 raise LotNotIndexedYet(f"listing {state['listing_id']} is not in the catalogue yet")
             lot = found["_source"]
-        try:
-            await es.index(index=index, id=event.subject, document=auction_document(lot, event.subject, state),
-                           version=event.sequence, version_type="external")
-        except ConflictError:
-            pass
+        await write_versioned(es, index, auction_document(lot, event.subject, state), event.sequence)
 
 
 def catalogue_subscription(es: AsyncElasticsearch, index_prefix: str) -> Subscription:
