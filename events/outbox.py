@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import asyncpg
 
+from events.consistency import note_written
 from events.envelope import CloudEvent
 from events.registry import EventPayload
 
@@ -40,7 +41,7 @@ class Outbox:
         # 2. Insert the event with that number written into it.
         # 3. NOTIFY the relay; delivered at commit, never for a rolled-back transaction.
         draft = CloudEvent.of(payload, source=self.source, subject=subject, sequence=1, traceparent=traceparent)
-        sequence = await conn.fetchval(
+        row = await conn.fetchrow(
             f"""WITH seq AS (
                     INSERT INTO "{self.schema}".aggregate_sequences AS a (subject, last_sequence) VALUES ($2, 1)
                     ON CONFLICT (subject) DO UPDATE SET last_sequence = a.last_sequence + 1
@@ -49,11 +50,12 @@ class Outbox:
                     INSERT INTO "{self.schema}".outbox (topic, subject, sequence, event_id, event)
                     SELECT $1, $2, seq.last_sequence, $3,
                            jsonb_set($4::jsonb, '{{sequence}}', to_jsonb(seq.last_sequence)) FROM seq
-                    RETURNING sequence)
-                SELECT ins.sequence FROM ins, pg_notify($5, '')""",
+                    RETURNING id, sequence)
+                SELECT ins.id, ins.sequence FROM ins, pg_notify($5, '')""",
             payload.TOPIC.value, subject, draft.id, draft.as_dict(), notify_channel(self.schema),
         )
-        return draft.model_copy(update={"sequence": sequence})
+        note_written(self.schema, row["id"])
+        return draft.model_copy(update={"sequence": row["sequence"]})
 
     async def record_many(self, conn: asyncpg.Connection, events: Sequence[tuple[str, EventPayload]],
                           *, traceparent: str | None = None) -> list[CloudEvent]:
@@ -79,13 +81,14 @@ class Outbox:
         built = [CloudEvent.of(payload, source=self.source, subject=subject, sequence=sequences[subject],
                                traceparent=traceparent) for subject, payload in events]
         # Events travel as text and are cast in SQL: one encoding, no per-row codec call.
-        await conn.execute(
-            f'INSERT INTO "{self.schema}".outbox (topic, subject, sequence, event_id, event) '
+        last_id = await conn.fetchval(
+            f'WITH ins AS (INSERT INTO "{self.schema}".outbox (topic, subject, sequence, event_id, event) '
             "SELECT t, s, q, i, e::jsonb FROM unnest($1::text[], $2::text[], $3::int[], $4::uuid[], $5::text[]) "
-            "WITH ORDINALITY AS x(t, s, q, i, e, n) ORDER BY n",
+            "WITH ORDINALITY AS x(t, s, q, i, e, n) ORDER BY n RETURNING id) SELECT max(id) FROM ins",
             [p.TOPIC.value for _, p in events], [e.subject for e in built], [e.sequence for e in built],
             [e.id for e in built], [e.to_json().decode() for e in built],
         )
+        note_written(self.schema, last_id)
         await conn.execute("SELECT pg_notify($1, '')", notify_channel(self.schema))
         return built
 

@@ -32,6 +32,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
 from events.envelope import CONTENT_TYPE
+from events.consistency import published_channel
 from events.outbox import notify_channel
 from events.topics import physical
 from events.clients import start_safely
@@ -148,8 +149,12 @@ class OutboxRelay:
                 continue
             done.append(r["id"])
         if done:
+            # The notice wakes requests waiting for their events to be on Kafka
+            # (events.consistency.OutboxFlush): read-your-writes for the next request.
             await conn.execute(
-                f'UPDATE "{self.schema}".outbox SET published_at = now() WHERE id = ANY($1::bigint[])', done
+                f'WITH u AS (UPDATE "{self.schema}".outbox SET published_at = now() WHERE id = ANY($1::bigint[]) '
+                "RETURNING 1) SELECT pg_notify($2, '') WHERE EXISTS (SELECT 1 FROM u)",
+                done, published_channel(self.schema),
             )
             self.published_total += len(done)
         if failed_subjects:

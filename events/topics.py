@@ -12,6 +12,7 @@ class Topic(StrEnum):
     AUCTIONS = "psm.auctions"
     ROADSHOWS = "psm.roadshows"
     DISTRIBUTION = "psm.distribution"
+    FINANCING = "psm.financing"  # pledges (the financing context); the register reads it
 
 
 DLQ_SUFFIX = ".dlq"

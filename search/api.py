@@ -21,7 +21,9 @@ from services.http.state import ES
 
 log = logging.getLogger("psm.search")
 
-api = Api("search")
+# The catalogue is eventually consistent by design (publish → searchable ≤ 2 s, DESIGN §6):
+# its reads do not wait for the indexer.
+api = Api("search", fresh=False)
 
 
 class CatalogueUnavailable(DomainError):

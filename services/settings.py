@@ -35,6 +35,13 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(default=256 << 20, ge=1024)  # an NDJSON import
     log_level: str = "INFO"
 
+    # Read-your-writes (services/http/consistency.py): how long a request waits for its
+    # service's consumers to catch up, and for its own events to reach Kafka; and how
+    # long a command decided by another context waits for the decision before it
+    # answers 202 with a resource to poll.
+    consistency_wait_s: float = Field(default=5.0, ge=0)
+    saga_wait_s: float = Field(default=5.0, ge=0)
+
     # Webhook delivery (distribution's DeliveryPolicy). Unset: the policy's production
     # defaults. A deployment (or a crash drill) may shorten them; the lease is how long
     # a killed process's endpoints wait before another process takes them over, and

@@ -17,7 +17,9 @@ from events.schemas.common import Money
 from events.topics import Topic
 
 PatentKind = Literal["invention", "utility_model", "design"]
-LegalStatus = Literal["pending", "granted", "lapsed", "expired", "invalidated"]
+# fee_unpaid: the annual fee is overdue (grace period, Implementing Regulations art. 116);
+# suspended: proceedings suspended (中止, Implementing Regulations arts. 103–104).
+LegalStatus = Literal["pending", "granted", "fee_unpaid", "suspended", "lapsed", "expired", "invalidated"]
 ListingKind = Literal["supply", "demand"]
 ListingStatus = Literal["draft", "published", "reserved", "sold", "withdrawn", "expired"]
 Mode = Literal["transfer", "exclusive_licence", "sole_licence", "ordinary_licence", "equity"]

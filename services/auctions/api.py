@@ -104,7 +104,7 @@ async def confirm_deposit(ctx: Ctx) -> Registration:
     return Registration(**dict(reg))
 
 
-@api.post("/v1/auctions/{id}/bids", body=BidCreate, response=AuctionView, status=201, errors=(404, 409),
+@api.post("/v1/auctions/{id}/bids", body=BidCreate, response=AuctionView, status=201, errors=(404, 409), fresh=False,
           summary="Bid (amount, and optionally a secret max_amount for proxy bidding)")
 async def place_bid(ctx: Ctx[BidCreate]):
     row, outcome, reg = await handlers.place_bid(ctx.conn, ctx.me(), ctx.path["id"], ctx.body.amount,

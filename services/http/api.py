@@ -27,7 +27,8 @@ from services.access import ANY_ORG, Principal, Rule
 from services.errors import FieldError, NotFound, Unauthorized, ValidationFailed
 from services.http import idempotency
 from services.http.body import parse_model, parse_query, read_json, text_problem
-from services.http.state import AUTHENTICATOR, DB, SETTINGS
+from events.consistency import WRITTEN
+from services.http.state import AUTHENTICATOR, CONSISTENCY, DB, SETTINGS
 from services.settings import Settings
 
 B = TypeVar("B")
@@ -91,21 +92,34 @@ class RouteSpec:
     # What a 2xx answer is: JSON of ``response``, or (e.g. text/calendar) a file that
     # ``response`` describes as a string.
     media_type: str = "application/json"
+    # Read-your-writes (services/http/consistency.py): wait for this service's consumers
+    # before running. Off for routes that read only their own service's writes (a bid)
+    # or an index that is eventually consistent by design (the catalogue).
+    fresh: bool = True
+    # A command whose outcome another context decides: the handler answers 202 with a
+    # Location inside its transaction; after commit this turns that answer into the
+    # final one (201 / a problem naming the rule) when it is known within the saga
+    # bound. Runs on idempotent replays too, so a replayed 202 becomes the outcome.
+    settles: Callable[[web.Request, web.Response], Awaitable[web.Response]] | None = None
 
 
 class Api:
     """The routes of one service."""
 
-    def __init__(self, service: str) -> None:
+    def __init__(self, service: str, *, fresh: bool = True) -> None:
         self.service = service
+        self.fresh = fresh  # the default of its routes (see RouteSpec.fresh)
         self.routes: list[RouteSpec] = []
 
     def route(self, method: str, path: str, *, summary: str = "", body: type[BaseModel] | None = None,
               query: type[BaseModel] | None = None, response: type[BaseModel] | None = None, status: int = 200,
-              allow: Rule | None = ANY_ORG, errors: tuple[int, ...] = (), media_type: str = "application/json"):
+              allow: Rule | None = ANY_ORG, errors: tuple[int, ...] = (), media_type: str = "application/json",
+              fresh: bool | None = None,
+              settles: Callable[[web.Request, web.Response], Awaitable[web.Response]] | None = None):
         def register(fn: Callable[[Ctx], Awaitable[Any]]):
             self.routes.append(RouteSpec(method, path, fn, self.service, summary or (fn.__doc__ or "").strip(),
-                                         body, query, response, status, allow, errors, media_type=media_type))
+                                         body, query, response, status, allow, errors, media_type=media_type,
+                                         fresh=self.fresh if fresh is None else fresh, settles=settles))
             return fn
 
         return register
@@ -188,28 +202,50 @@ def _wrap(spec: RouteSpec):
         raw_body = await read_json(request) if spec.body is not None else None
         body = parse_model(spec.body, raw_body) if spec.body is not None else None
         query = parse_query(spec.query, request) if spec.query is not None else None
-        async with pool.acquire() as conn:
-
-            async def run() -> web.Response:
-                ctx = Ctx(request, conn, principal, body, query, path)
-                return _render(spec, await spec.handler(ctx))
-
-            if request.method not in MUTATING:
-                return await run()
-            key = request.headers.get("Idempotency-Key") if request.method == "POST" else None
-            for attempt in range(TRANSIENT_RETRIES + 1):
-                try:
-                    if key is None:
-                        async with conn.transaction():
-                            return await run()
-                    return await idempotency.guarded(conn, principal, key, request, raw_body, run)
-                except TRANSIENT_DB_ERRORS:
-                    # PostgreSQL chose this transaction as a deadlock victim (or could not
-                    # serialise it): it was rolled back whole, so running it again is safe.
-                    if attempt == TRANSIENT_RETRIES:
-                        raise
-                    await asyncio.sleep(random.uniform(0.005, 0.05) * (attempt + 1))
-            raise AssertionError("unreachable")
+        consistency = request.app.get(CONSISTENCY)
+        if consistency is None:
+            return await _run(spec, request, pool, principal, raw_body, body, query, path)
+        if spec.fresh:
+            await consistency.caught_up(spec.service)
+        written: dict[str, int] = {}
+        token = WRITTEN.set(written)
+        try:
+            response = await _run(spec, request, pool, principal, raw_body, body, query, path)
+        finally:
+            WRITTEN.reset(token)
+        if written:
+            await consistency.published(written)
+        if spec.settles is not None:
+            response = await spec.settles(request, response)
+        return response
 
     handle.__name__ = spec.handler.__name__
     return handle
+
+
+async def _run(spec: RouteSpec, request: web.Request, pool: asyncpg.Pool, principal: Principal | None,
+               raw_body: Any, body: Any, query: Any, path: dict[str, str]) -> web.Response:
+    """The route's handler on a pooled connection: in one transaction (retried when
+    PostgreSQL picks it as a deadlock victim) for mutating methods."""
+    async with pool.acquire() as conn:
+
+        async def run() -> web.Response:
+            ctx = Ctx(request, conn, principal, body, query, path)
+            return _render(spec, await spec.handler(ctx))
+
+        if request.method not in MUTATING:
+            return await run()
+        key = request.headers.get("Idempotency-Key") if request.method == "POST" else None
+        for attempt in range(TRANSIENT_RETRIES + 1):
+            try:
+                if key is None:
+                    async with conn.transaction():
+                        return await run()
+                return await idempotency.guarded(conn, principal, key, request, raw_body, run)
+            except TRANSIENT_DB_ERRORS:
+                # PostgreSQL chose this transaction as a deadlock victim (or could not
+                # serialise it): it was rolled back whole, so running it again is safe.
+                if attempt == TRANSIENT_RETRIES:
+                    raise
+                await asyncio.sleep(random.uniform(0.005, 0.05) * (attempt + 1))
+        raise AssertionError("unreachable")

@@ -16,14 +16,16 @@ from pathlib import Path
 from aiohttp import web
 from elasticsearch import AsyncElasticsearch
 
+from events.consistency import ConsumerBarrier, Notices, Outcomes, OutboxFlush
 from events.consumer import EventConsumer
 from events.relay import OutboxRelay, kafka_producer
-from events.topics import ensure_topics
+from events.topics import ensure_topics, physical
 from services.http import ops
 from services.http.observability import Metrics, observability_middleware
 from services.http.openapi import build_openapi
 from services.http.problems import problem_middleware
-from services.http.state import DB, ES, METRICS, PRODUCER, SETTINGS
+from services.http.consistency import Consistency
+from services.http.state import CONSISTENCY, DB, ES, METRICS, PRODUCER, SETTINGS
 from services.module import ServiceModule
 from services.settings import Settings
 from services.storage import apply_migrations, create_pool
@@ -60,6 +62,7 @@ def create_app(settings: Settings, modules: Sequence[ServiceModule], *, relays: 
     app.cleanup_ctx.append(_elasticsearch)
     app.cleanup_ctx.append(_kafka)
     app.cleanup_ctx.append(_startup_hooks)
+    app.cleanup_ctx.append(_consistency(relays=relays, consumers=consumers))
     if relays:
         app.cleanup_ctx.append(_relays)
     if consumers:
@@ -104,6 +107,34 @@ async def _kafka(app: web.Application):
         yield
     finally:
         await producer.stop()
+
+
+def _consistency(*, relays: bool, consumers: bool):
+    """Read-your-writes (events.consistency): a request waits for its service's consumers
+    (if this process runs them) before it runs, and for its events to reach Kafka (if this
+    process relays them) before it answers."""
+
+    async def ctx(app: web.Application):
+        s = app[SETTINGS]
+        groups = {m.name: [f"{s.topic_prefix}{sub.name}" for sub in m.subscriptions] for m in app[MODULES]}
+        topics = {f"{s.topic_prefix}{sub.name}": [physical(t.value, s.topic_prefix) for t in sub.topics]
+                  for m in app[MODULES] for sub in m.subscriptions}
+        notices = Notices(s.database_url)
+        barrier = ConsumerBarrier(s.kafka_bootstrap, topics) if consumers and topics else None
+        if barrier is not None:
+            await barrier.start()
+        try:
+            app[CONSISTENCY] = Consistency(
+                notices=notices, pool=app[DB], barrier=barrier,
+                flush=OutboxFlush(notices, app[DB]) if relays else None, outcomes=Outcomes(notices, app[DB]),
+                service_groups=groups, wait_s=s.consistency_wait_s, saga_wait_s=s.saga_wait_s)
+            yield
+        finally:
+            if barrier is not None:
+                await barrier.stop()
+            await notices.stop()
+
+    return ctx
 
 
 async def _startup_hooks(app: web.Application):

@@ -10,6 +10,7 @@ from aiokafka import AIOKafkaProducer
 from elasticsearch import AsyncElasticsearch
 
 from services.access import Principal
+from services.http.consistency import Consistency
 from services.http.observability import Metrics
 from services.settings import Settings
 
@@ -30,3 +31,4 @@ ES = web.AppKey("es", AsyncElasticsearch)
 PRODUCER = web.AppKey("producer", AIOKafkaProducer)
 AUTHENTICATOR = web.AppKey("authenticator", Authenticator)
 METRICS = web.AppKey("metrics", Metrics)
+CONSISTENCY = web.AppKey("consistency", Consistency)

@@ -1,0 +1,331 @@
+"""Read-your-writes across services: after a 2xx, a dependent request on any service
+sees its effect, without the client retrying.
+
+Two halves, each bounded in time:
+
+* **A write is answered once its events are on Kafka.** After the request's
+  transaction commits, the HTTP layer waits until the relay has published every
+  outbox row up to the last one the request wrote (``OutboxFlush``). The relay
+  NOTIFYs ``psm_published_<schema>`` after each round, so the wait is the relay's
+  own latency, not a poll.
+* **A request reads only after its service has caught up.** Before a request runs,
+  ``ConsumerBarrier`` takes the end offsets of the topics its service's consumer
+  groups read, then waits until those groups have *committed* offsets at least as
+  far. Consumers commit only after their transaction has applied the events, and
+  committed offsets are the groups' own, whichever replica holds a partition; so
+  whatever was on Kafka when the request arrived (the earlier write's events among
+  it) is in the service's read models when it runs.
+
+Together: the earlier write's events were on Kafka before its 2xx, so they are below
+the end offsets the later request takes, and its service has applied them.
+
+``Outcomes`` lets a request wait for a decision another context makes (a reservation
+asked of the register): the consumer that applies the decision NOTIFYs
+``psm_outcome_<schema>`` with the aggregate's id.
+
+Everything here is a wait with a deadline: past it the request goes on (a write is
+still durable; a saga answers 202 with a resource to poll), and a Kafka or database
+outage makes the waits time out rather than fail requests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import contextvars
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Generic, TypeVar
+
+import asyncpg
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import KafkaError
+
+from events.clients import start_safely
+
+log = logging.getLogger("psm.consistency")
+
+T = TypeVar("T")
+
+
+def published_channel(schema: str) -> str:
+    return f"psm_published_{schema}"
+
+
+def outcome_channel(schema: str) -> str:
+    return f"psm_outcome_{schema}"
+
+
+async def announce_outcome(conn: asyncpg.Connection, schema: str, key: str) -> None:
+    """Wake whoever waits for ``key``'s outcome (delivered at commit, never for a rollback)."""
+    await conn.execute("SELECT pg_notify($1, $2)", outcome_channel(schema), key)
+
+
+# -- what a request wrote ----------------------------------------------------------------
+# The outbox notes here the last id it wrote per schema, for the request that runs in
+# this task (the HTTP layer sets a fresh dict per request; other tasks have none).
+WRITTEN: contextvars.ContextVar[dict[str, int] | None] = contextvars.ContextVar("psm_written", default=None)
+
+
+def note_written(schema: str, outbox_id: int) -> None:
+    written = WRITTEN.get()
+    if written is not None and outbox_id > written.get(schema, 0):
+        written[schema] = outbox_id
+
+
+# -- LISTEN ------------------------------------------------------------------------------
+class Notices:
+    """One LISTEN connection per process, shared by every waiter: a notice on a channel
+    wakes that channel's waiters (all of them, or those of its payload's key)."""
+
+    def __init__(self, database_url: str) -> None:
+        self.database_url = database_url
+        self._conn: asyncpg.Connection | None = None
+        self._channels: set[str] = set()
+        self._events: dict[tuple[str, str], set[asyncio.Event]] = defaultdict(set)
+        self._lock = asyncio.Lock()
+
+    async def start(self) -> None:
+        self._conn = await asyncpg.connect(self.database_url,
+                                           server_settings={"application_name": "psm-notices"})
+
+    async def stop(self) -> None:
+        if self._conn is not None:
+            with contextlib.suppress(Exception):
+                await self._conn.close(timeout=2)
+            self._conn = None
+
+    async def _listen(self, channel: str) -> bool:
+        if channel in self._channels:
+            return True
+        async with self._lock:
+            if channel in self._channels:
+                return True
+            if self._conn is None or self._conn.is_closed():
+                try:
+                    await self.start()
+                except (OSError, asyncpg.PostgresError) as e:
+                    log.debug("notices: cannot connect: %s", e)
+                    return False
+                self._channels.clear()
+            try:
+                await self._conn.add_listener(channel, self._on_notice)
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as e:
+                log.debug("notices: cannot listen on %s: %s", channel, e)
+                return False
+            self._channels.add(channel)
+            return True
+
+    def _on_notice(self, _conn, _pid, channel: str, payload: str) -> None:
+        for key in ("", payload) if payload else ("",):
+            for event in self._events.get((channel, key), ()):
+                event.set()
+
+    @contextlib.asynccontextmanager
+    async def watching(self, channel: str, key: str = ""):
+        """An ``asyncio.Event`` set by each notice on ``channel`` (with payload ``key``,
+        if given). Listening starts before the body runs, so nothing falls between a
+        check and the wait that follows it."""
+        event = asyncio.Event()
+        self._events[(channel, key)].add(event)
+        try:
+            await self._listen(channel)
+            yield event
+        finally:
+            waiters = self._events[(channel, key)]
+            waiters.discard(event)
+            if not waiters:
+                del self._events[(channel, key)]
+
+
+async def _wait_until(event: asyncio.Event, check: Callable[[], Awaitable[T | None]], deadline: float,
+                      poll_s: float) -> T | None:
+    """Run ``check`` until it returns a value or the deadline passes, re-checking on each
+    notice (and every ``poll_s``, in case a notice was missed)."""
+    while True:
+        event.clear()
+        result = await check()
+        if result is not None:
+            return result
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return None
+        try:
+            async with asyncio.timeout(min(left, poll_s)):
+                await event.wait()
+        except TimeoutError:
+            pass
+
+
+# -- a write's events on Kafka -----------------------------------------------------------
+class OutboxFlush:
+    """Waits until a schema's outbox has been published up to a given id."""
+
+    def __init__(self, notices: Notices, pool: asyncpg.Pool, *, poll_s: float = 0.25) -> None:
+        self.notices = notices
+        self.pool = pool
+        self.poll_s = poll_s
+
+    async def wait(self, schema: str, upto: int, timeout: float) -> bool:
+        """True once no row with an id ≤ ``upto`` is unpublished (False after ``timeout``)."""
+        async def flushed() -> bool | None:
+            try:
+                async with self.pool.acquire() as conn:
+                    pending = await conn.fetchval(
+                        f'SELECT EXISTS (SELECT 1 FROM "{schema}".outbox WHERE published_at IS NULL AND id <= $1)',
+                        upto)
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+                return None
+            return True if not pending else None
+
+        deadline = time.monotonic() + timeout
+        async with self.notices.watching(published_channel(schema)) as event:
+            return bool(await _wait_until(event, flushed, deadline, self.poll_s))
+
+
+# -- a service caught up -----------------------------------------------------------------
+class _Shared(Generic[T]):
+    """One fetch in flight, shared by every caller: a caller gets the result of a fetch
+    that started after it asked (so it is at least as fresh as the caller needs)."""
+
+    def __init__(self, fetch: Callable[[], Awaitable[T]]) -> None:
+        self._fetch = fetch
+        self._task: asyncio.Future[T] | None = None
+        self._started = 0.0
+
+    async def fresh(self, since: float) -> T:
+        while True:
+            if self._task is None or self._task.done():
+                self._started = time.monotonic()
+                self._task = asyncio.ensure_future(self._fetch())
+            started, task = self._started, self._task
+            result = await asyncio.shield(task)
+            if started >= since:
+                return result
+
+    async def close(self) -> None:
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+            with contextlib.suppress(BaseException):
+                await self._task
+
+
+class ConsumerBarrier:
+    """Waits until consumer groups have committed what their topics held when asked.
+
+    ``groups`` maps each group id (of every consumer this process runs) to the
+    physical topics it reads; ``wait`` takes the groups of one service. One client pair
+    per process; concurrent requests share each fetch.
+    """
+
+    def __init__(self, bootstrap: str, groups: dict[str, Sequence[str]], *, poll_s: float = 0.005) -> None:
+        self.bootstrap = bootstrap
+        self.groups = {g: list(ts) for g, ts in groups.items()}
+        self.poll_s = poll_s
+        self._consumer: AIOKafkaConsumer | None = None
+        self._admin: AIOKafkaAdminClient | None = None
+        self._partitions: dict[str, list[TopicPartition]] = {}
+        self._ends = _Shared(self._end_offsets)
+        self._committed = {g: _Shared(self._committed_fetch(g)) for g in self.groups}
+        self._outage_logged = False
+
+    async def start(self) -> None:
+        consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False)
+        admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap)
+        await start_safely(consumer)
+        try:
+            await admin.start()
+        except BaseException:
+            await consumer.stop()
+            raise
+        self._consumer, self._admin = consumer, admin
+
+    async def stop(self) -> None:
+        await self._ends.close()
+        for shared in self._committed.values():
+            await shared.close()
+        if self._admin is not None:
+            with contextlib.suppress(Exception):
+                await self._admin.close()
+        if self._consumer is not None:
+            with contextlib.suppress(Exception):
+                await self._consumer.stop()
+
+    async def _topic_partitions(self, topic: str) -> list[TopicPartition]:
+        if topic not in self._partitions:
+            assert self._consumer is not None
+            parts = self._consumer.partitions_for_topic(topic)
+            if not parts:
+                await self._consumer._client.force_metadata_update()  # noqa: SLF001 — a topic first seen
+                parts = self._consumer.partitions_for_topic(topic) or set()
+            if not parts:
+                return []
+            self._partitions[topic] = [TopicPartition(topic, p) for p in sorted(parts)]
+        return self._partitions[topic]
+
+    async def _end_offsets(self) -> dict[TopicPartition, int]:
+        assert self._consumer is not None
+        tps = [tp for t in sorted({t for ts in self.groups.values() for t in ts})
+               for tp in await self._topic_partitions(t)]
+        return await self._consumer.end_offsets(tps) if tps else {}
+
+    def _committed_fetch(self, group: str) -> Callable[[], Awaitable[dict[TopicPartition, int]]]:
+        async def fetch() -> dict[TopicPartition, int]:
+            assert self._admin is not None
+            answer = await self._admin.list_consumer_group_offsets(group)
+            return {tp: meta.offset for tp, meta in answer.items() if meta is not None and meta.offset >= 0}
+        return fetch
+
+    async def wait(self, groups: Sequence[str], timeout: float) -> bool:
+        """True once each of ``groups`` has committed past what its topics held at the call."""
+        groups = [g for g in groups if g in self.groups]
+        if self._consumer is None or not groups:
+            return True
+        asked = time.monotonic()
+        try:
+            async with asyncio.timeout(timeout):
+                ends = await self._ends.fresh(asked)
+                targets = {g: {tp: ends[tp] for t in self.groups[g] for tp in self._partitions.get(t, ())
+                               if ends.get(tp, 0) > 0} for g in groups}
+                while targets := {g: t for g, t in targets.items() if t}:
+                    answers = await asyncio.gather(*(self._committed[g].fresh(time.monotonic()) for g in targets))
+                    targets = {g: {tp: end for tp, end in t.items() if committed.get(tp, 0) < end}
+                               for (g, t), committed in zip(targets.items(), answers)}
+                    if any(targets.values()):
+                        await asyncio.sleep(self.poll_s)
+            if self._outage_logged:
+                log.info("consumer barrier: Kafka answers again")
+                self._outage_logged = False
+            return True
+        except TimeoutError:
+            return False
+        except KafkaError as e:
+            if not self._outage_logged:
+                log.warning("consumer barrier: Kafka does not answer (%s); requests go on without waiting", e)
+                self._outage_logged = True
+            return False
+
+
+# -- a decision made elsewhere -----------------------------------------------------------
+class Outcomes:
+    """Waits for the outcome of an aggregate whose fate another context decides."""
+
+    def __init__(self, notices: Notices, pool: asyncpg.Pool, *, poll_s: float = 0.25) -> None:
+        self.notices = notices
+        self.pool = pool
+        self.poll_s = poll_s
+
+    async def wait(self, schema: str, key: str, check: Callable[[asyncpg.Connection], Awaitable[T | None]],
+                   timeout: float) -> T | None:
+        """``check(conn)``'s first non-None answer, re-asked on each outcome notice for
+        ``key``; None if there is none within ``timeout``."""
+        async def ask() -> T | None:
+            async with self.pool.acquire() as conn:
+                return await check(conn)
+
+        deadline = time.monotonic() + timeout
+        async with self.notices.watching(outcome_channel(schema), key) as event:
+            return await _wait_until(event, ask, deadline, self.poll_s)

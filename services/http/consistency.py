@@ -1,0 +1,57 @@
+"""Read-your-writes for requests (see events.consistency for the mechanism and why it
+holds): what the HTTP layer waits for before and after running a route."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TypeVar
+
+import asyncpg
+
+from events.consistency import ConsumerBarrier, Notices, Outcomes, OutboxFlush
+
+log = logging.getLogger("psm.consistency")
+
+T = TypeVar("T")
+
+
+@dataclass
+class Consistency:
+    """The waits of one process. ``barrier`` is None when this process runs no consumers
+    (nothing of its own to catch up), ``flush`` None when it runs no relays."""
+
+    notices: Notices
+    pool: asyncpg.Pool
+    barrier: ConsumerBarrier | None
+    flush: OutboxFlush | None
+    outcomes: Outcomes
+    service_groups: Mapping[str, Sequence[str]]  # service name → its consumer groups
+    wait_s: float
+    saga_wait_s: float
+
+    async def caught_up(self, service: str) -> None:
+        """Before a request of ``service`` runs: its consumers have applied what was on Kafka."""
+        if self.barrier is not None and not await self.barrier.wait(self.service_groups.get(service, ()), self.wait_s):
+            log.info("%s: consumers still behind after %.1fs; the request goes on", service, self.wait_s)
+
+    async def published(self, written: Mapping[str, int]) -> None:
+        """After a request committed: the events it wrote are on Kafka."""
+        if self.flush is None:
+            return
+        for schema, upto in written.items():
+            if not await self.flush.wait(schema, upto, self.wait_s):
+                log.info("%s: outbox not published up to %d after %.1fs", schema, upto, self.wait_s)
+
+    async def published_all(self, schema: str) -> None:
+        """Everything ``schema``'s outbox holds now is on Kafka (e.g. what a consumer wrote
+        for the aggregate a request waited on)."""
+        async with self.pool.acquire() as conn:
+            upto = await conn.fetchval(f'SELECT max(id) FROM "{schema}".outbox')
+        if upto is not None:
+            await self.published({schema: upto})
+
+    async def outcome(self, schema: str, key: str, check: Callable[[asyncpg.Connection], Awaitable[T | None]]) -> T | None:
+        """Wait (up to the saga bound) for ``check`` to see the decision on ``key``."""
+        return await self.outcomes.wait(schema, key, check, self.saga_wait_s)
