@@ -55,6 +55,18 @@ class Forbidden(DomainError):
     default_rule = "forbidden"
 
 
+class Refused(DomainError):
+    """A rule decided by another context (the patent register refusing a reservation),
+    told to the client as that context stated it."""
+
+    TITLES = {403: "Forbidden", 404: "Not found", 409: "Conflict"}
+
+    def __init__(self, *, rule: str, detail: str, status: int, field: str | None = None) -> None:
+        super().__init__(detail, rule=rule, field=field)
+        self.status = status
+        self.title = self.TITLES.get(status, DomainError.title)
+
+
 class Unauthorized(DomainError):
     status = 401
     title = "Unauthorized"

@@ -1,3 +1,3 @@
 """Every event payload schema, one module per bounded context (importing registers them)."""
 
-from events.schemas import auctions, distribution, licences, listings, platform, pledges, register, roadshows  # noqa: F401
+from events.schemas import auctions, distribution, licences, listings, platform, register, roadshows  # noqa: F401

@@ -118,3 +118,13 @@ class AuctionSettled(EventPayload):
 class AuctionDefaulted(EventPayload):
     auction_id: str
     listing_id: str
+
+
+@event_type("psm.auction.cancelled.v1", Topic.AUCTIONS)
+class AuctionCancelled(EventPayload):
+    """An auction not yet decided ended without a sale: its patent stopped being in force
+    (or the register refused to reserve its lot). Every deposit is released."""
+
+    auction_id: str
+    listing_id: str
+    reason: str

@@ -106,3 +106,29 @@ class RoyaltyPaid(EventPayload):
     due: Money
     paid: Money
     outstanding: Money
+
+
+@event_type("psm.open_licence.suspended.v1", Topic.LICENCES)
+class OpenLicenceSuspended(EventPayload):
+    """No new acceptances while the patent's annual fee is unpaid or its proceedings are
+    suspended (Implementing Regulations art. 86); licences granted stay."""
+
+    declaration_id: str
+    patent_id: str
+    reason: str
+
+
+@event_type("psm.open_licence.resumed.v1", Topic.LICENCES)
+class OpenLicenceResumed(EventPayload):
+    declaration_id: str
+    patent_id: str
+
+
+@event_type("psm.open_licence.ended.v1", Topic.LICENCES)
+class OpenLicenceEnded(EventPayload):
+    """The declaration ended without a withdrawal: the patent changed hands or stopped
+    being in force. Licences granted under it stay (see services/listings/reservations.py)."""
+
+    declaration_id: str
+    patent_id: str
+    reason: str

@@ -12,8 +12,11 @@ from services.auctions.models import (
     AuctionCreate, AuctionTerms, AuctionView, BidCreate, BidPage, BidView, ExportDecision, Extension,
     MyRegistration, Registration, Relist,
 )
-from services.errors import FieldError, ValidationFailed
-from services.http.api import Api, Ctx, Reply
+from aiohttp import web
+
+from services.errors import FieldError, Refused, ValidationFailed
+from services.http.api import Api, Ctx, Reply, json_reply
+from services.http.state import CONSISTENCY, DB
 from services.http.pagination import PageQuery, decode_cursor, encode_cursor
 from services.http.problems import from_domain_error
 from events.schemas.common import Money
@@ -53,16 +56,37 @@ async def view(ctx: Ctx, row, reg=None) -> AuctionView:
     )
 
 
+async def settle_auction(request: web.Request, response: web.Response) -> web.Response:
+    """The patent register's decision on the lot, when it comes within the saga bound:
+    201 with the scheduled auction, or the refusal naming its rule; else the 202."""
+    if response.status != 202:
+        return response
+    auction_id = response.headers["Location"].rsplit("/", 1)[-1]
+    consistency = request.app[CONSISTENCY]
+    row = await consistency.outcome("auctions", auction_id, lambda conn: handlers.decided(conn, auction_id))
+    if row is None:
+        return response
+    if row["status"] == domain.REFUSED:
+        raise Refused(**row["refusal"])
+    await consistency.published_all("auctions")  # its AuctionScheduled is on Kafka too
+    async with request.app[DB].acquire() as conn:
+        body = await view(Ctx(request, conn, None, None, None, {}), row)
+    return json_reply(body, 201, {"Location": f"/v1/auctions/{auction_id}"})
+
+
 @api.post("/v1/auctions", body=AuctionCreate, response=AuctionView, status=201, allow=SELLERS, errors=(404, 409),
-          summary="Put a published supply listing up for auction (the listing becomes reserved)")
+          settles=settle_auction,
+          summary="Put a published supply listing up for auction: the patent register reserves the lot (the "
+                  "listing becomes reserved) — 201 scheduled, a 4xx naming the refusing rule, or 202 (pending)")
 async def create_auction(ctx: Ctx[AuctionCreate]) -> Reply:
     currency, terms = terms_of(ctx.body)
     row = await handlers.create(ctx.conn, ctx.me(), ctx.body.listing_id, currency, terms)
-    return Reply(await view(ctx, row), 201, {"Location": f"/v1/auctions/{row['id']}"})
+    return Reply(await view(ctx, row), 202, {"Location": f"/v1/auctions/{row['id']}"})
 
 
 @api.post("/v1/auctions/{id}/relist", body=Relist, response=AuctionView, status=201, allow=SELLERS,
-          errors=(404, 409), summary="Relist an unsold lot (流拍) as a new auction, by default 15 % lower")
+          errors=(404, 409), settles=settle_auction,
+          summary="Relist an unsold lot (流拍) as a new auction, by default 15 % lower")
 async def relist(ctx: Ctx[Relist]) -> Reply:
     old = await handlers.load(ctx.conn, ctx.path["id"])
     if old["status"] != domain.CLOSED_UNSOLD:
@@ -82,7 +106,7 @@ async def relist(ctx: Ctx[Relist]) -> Reply:
                          extension=b.extension or Extension(window_s=old["window_s"], extend_s=old["extend_s"]))
     currency, t = terms_of(terms)
     row = await handlers.create(ctx.conn, ctx.me(), old["listing_id"], currency, t, relisted_from=old["id"])
-    return Reply(await view(ctx, row), 201, {"Location": f"/v1/auctions/{row['id']}"})
+    return Reply(await view(ctx, row), 202, {"Location": f"/v1/auctions/{row['id']}"})
 
 
 @api.get("/v1/auctions/{id}", response=AuctionView, errors=(404,), summary="An auction's public state")

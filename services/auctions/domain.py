@@ -35,7 +35,9 @@ CLOSED_WON, CLOSED_UNSOLD = "closed_won", "closed_unsold"
 SETTLED, DEFAULTED = "settled", "defaulted"
 PENDING_EXPORT_REVIEW, EXPORT_REFUSED = "pending_export_review", "export_refused"
 CANCELLED = "cancelled"
-FINAL = frozenset({CLOSED_UNSOLD, SETTLED, DEFAULTED, EXPORT_REFUSED, CANCELLED})
+# Before it is scheduled, the patent register decides whether its lot may be reserved.
+PENDING, REFUSED = "pending", "refused"
+FINAL = frozenset({CLOSED_UNSOLD, SETTLED, DEFAULTED, EXPORT_REFUSED, CANCELLED, REFUSED})
 
 
 @dataclass(frozen=True)

@@ -13,12 +13,16 @@ from decimal import Decimal
 import asyncpg
 
 from events.outbox import Outbox
+from events.consistency import announce_outcome
 from events.schemas.auctions import (
-    AuctionClosed, AuctionDefaulted, AuctionExtended, AuctionOpened, AuctionScheduled, AuctionSettled, BidAccepted,
+    AuctionCancelled, AuctionClosed, AuctionDefaulted, AuctionExtended, AuctionOpened, AuctionScheduled, AuctionSettled, BidAccepted,
     BidderRegistered, DepositConfirmed, DepositsSettled, ExportReviewDecided, ExportReviewRequested,
 )
 from events.schemas.common import Money
 from events.schemas.listings import ListingSnapshot
+from events.schemas.register import (
+    AuctionReservationRequested, ReservationGranted, ReservationRefused, ReservationRequest,
+)
 from services.access import Principal
 from services.auctions import domain
 from services.auctions import repository as repo
@@ -53,28 +57,63 @@ async def load(conn: asyncpg.Connection, auction_id: str, *, lock: bool = False)
 
 async def create(conn: asyncpg.Connection, me: Principal, listing_id: str, currency: str, terms: domain.Terms,
                  relisted_from: str | None = None) -> asyncpg.Record:
+    """A new auction, ``pending`` until the patent register reserves its lot (a reservation
+    in a saga): the register decides, against its own state, whether the listing is
+    still published and its patents free to be sold."""
     listing = await repo.listing(conn, listing_id)
     if listing is None:
-        raise NotFound(f"no listing {listing_id} (a listing just published can take a moment to reach auctions)",
-                       rule="listing-not-found", field="listing_id")
+        raise NotFound(f"no listing {listing_id}", rule="listing-not-found", field="listing_id")
     me.require_acting_as(listing["owner_org_id"], "this listing")
-    if listing["kind"] != "supply" or listing["status"] != "published":
-        raise Conflict(f"only a published supply listing is auctioned (this one is {listing['status']})",
-                       rule="listing-not-published")
     domain.validate_terms(terms, now())
-    auction_id = new_id("auc")
+    auction_id, reservation_id = new_id("auc"), new_id("rsv")
     try:
         async with conn.transaction():
             row = await repo.insert_auction(conn, auction_id, listing_id, listing["owner_org_id"], currency, terms,
-                                            relisted_from)
+                                            relisted_from, reservation_id)
     except asyncpg.UniqueViolationError:
         raise Conflict("this listing already has a running auction", rule="auction-already-running") from None
-    await _record(conn, auction_id, AuctionScheduled(
-        auction_id=auction_id, listing_id=listing_id, starts_at=terms.starts_at, ends_at=terms.ends_at,
-        start_price=money(row, terms.start_price), seller_org_id=listing["owner_org_id"],
-        increment=money(row, terms.increment), deposit=money(row, terms.deposit), relisted_from=relisted_from,
-        lot=ListingSnapshot.model_validate(listing["snapshot"]) if listing["snapshot"] else None))
+    await _record(conn, auction_id, AuctionReservationRequested(reservation=ReservationRequest(
+        reservation_id=reservation_id, kind="auction", reference_id=auction_id,
+        requester_org_id=listing["owner_org_id"], listing_id=listing_id)))
     return row
+
+
+async def decided(conn: asyncpg.Connection, auction_id: str) -> asyncpg.Record | None:
+    row = await repo.get(conn, auction_id)
+    return row if row is not None and row["status"] != domain.PENDING else None
+
+
+async def on_reservation_decided(conn: asyncpg.Connection, e: ReservationGranted | ReservationRefused) -> None:
+    row = await repo.get(conn, e.reference_id, lock=True)
+    if row is None or row["status"] != domain.PENDING:
+        return
+    if isinstance(e, ReservationRefused):
+        await repo.set_status(conn, row["id"], domain.REFUSED, {"rule": e.rule, "detail": e.detail,
+                                                                "status": e.status, "field": e.field})
+    else:
+        row = await repo.set_status(conn, row["id"], domain.SCHEDULED)
+        listing = await repo.listing(conn, row["listing_id"])
+        await _record(conn, row["id"], AuctionScheduled(
+            auction_id=row["id"], listing_id=row["listing_id"], starts_at=row["starts_at"], ends_at=row["ends_at"],
+            start_price=money(row, row["start_price"]), seller_org_id=row["seller_org_id"],
+            increment=money(row, row["increment"]), deposit=money(row, row["deposit"]),
+            relisted_from=row["relisted_from"],
+            lot=ListingSnapshot.model_validate(listing["snapshot"]) if listing and listing["snapshot"] else None))
+    await announce_outcome(conn, "auctions", row["id"])
+
+
+async def cancel_for_patent(conn: asyncpg.Connection, patent_id: str, legal_status: str) -> None:
+    """The patent left force: every auction of it not yet decided is cancelled and every
+    deposit released (a patent that is not in force cannot be sold)."""
+    for row in await repo.undecided_with_patent(conn, patent_id):
+        await repo.set_status(conn, row["id"], domain.CANCELLED)
+        await _record(conn, row["id"], AuctionCancelled(auction_id=row["id"], listing_id=row["listing_id"],
+                                                        reason=f"patent-{legal_status}"))
+        released = await repo.release_deposits(conn, row["id"], keep=None)
+        if released:
+            await _record(conn, row["id"], DepositsSettled(auction_id=row["id"], released=released))
+        if row["status"] == domain.PENDING:
+            await announce_outcome(conn, "auctions", row["id"])
 
 
 async def register(conn: asyncpg.Connection, me: Principal, auction_id: str) -> tuple[asyncpg.Record, bool]:

@@ -18,14 +18,31 @@ def to_domain(row: asyncpg.Record) -> Auction:
 
 
 async def insert_auction(conn: asyncpg.Connection, auction_id: str, listing_id: str, seller: str, currency: str,
-                         t: Terms, relisted_from: str | None) -> asyncpg.Record:
+                         t: Terms, relisted_from: str | None, reservation_id: str) -> asyncpg.Record:
+    """A new auction, ``pending`` until the patent register reserves its lot."""
     return await conn.fetchrow(
         "INSERT INTO auctions.auctions (id, listing_id, seller_org_id, status, starts_at, ends_at, planned_end, "
-        "currency, start_price, reserve_price, increment, deposit, window_s, extend_s, relisted_from) "
-        "VALUES ($1, $2, $3, 'scheduled', $4, $5, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING *",
+        "currency, start_price, reserve_price, increment, deposit, window_s, extend_s, relisted_from, reservation_id) "
+        "VALUES ($1, $2, $3, 'pending', $4, $5, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING *",
         auction_id, listing_id, seller, t.starts_at, t.ends_at, currency, t.start_price, t.reserve_price,
-        t.increment, t.deposit, t.window_s, t.extend_s, relisted_from,
+        t.increment, t.deposit, t.window_s, t.extend_s, relisted_from, reservation_id,
     )
+
+
+async def set_status(conn: asyncpg.Connection, auction_id: str, status: str, refusal: dict | None = None) -> asyncpg.Record:
+    return await conn.fetchrow(
+        "UPDATE auctions.auctions SET status = $2, refusal = $3, "
+        "closed_at = CASE WHEN $2 IN ('refused', 'cancelled') THEN now() END WHERE id = $1 RETURNING *",
+        auction_id, status, refusal)
+
+
+async def undecided_with_patent(conn: asyncpg.Connection, patent_id: str) -> list[asyncpg.Record]:
+    """Auctions not yet decided (pending, scheduled, open) whose lot holds ``patent_id``, locked."""
+    return await conn.fetch(
+        "SELECT a.* FROM auctions.auctions a JOIN auctions.listings l ON l.id = a.listing_id "
+        "WHERE a.status IN ('pending', 'scheduled', 'open') "
+        "AND l.snapshot -> 'patents' @> jsonb_build_array(jsonb_build_object('patent_id', $1::text)) "
+        "ORDER BY a.id FOR UPDATE OF a", patent_id)
 
 
 async def get(conn: asyncpg.Connection, auction_id: str, *, lock: bool = False) -> asyncpg.Record | None:

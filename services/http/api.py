@@ -174,6 +174,11 @@ async def _principal(spec: RouteSpec, request: web.Request, conn: asyncpg.Connec
     return principal
 
 
+def json_reply(body: BaseModel, status: int, headers: dict[str, str] | None = None) -> web.Response:
+    return web.Response(status=status, body=body.model_dump_json(exclude_none=False).encode(),
+                        content_type="application/json", headers=headers or {})
+
+
 def _render(spec: RouteSpec, result: Any) -> web.Response:
     if isinstance(result, web.Response):
         # A handler that must commit what it did and still answer with a problem
@@ -182,8 +187,7 @@ def _render(spec: RouteSpec, result: Any) -> web.Response:
     reply = result if isinstance(result, Reply) else Reply(result, spec.status)
     if reply.body is None:
         return web.Response(status=reply.status if reply.status != 200 else 204, headers=reply.headers)
-    return web.Response(status=reply.status, body=reply.body.model_dump_json(exclude_none=False).encode(),
-                        content_type="application/json", headers=reply.headers)
+    return json_reply(reply.body, reply.status, reply.headers)
 
 
 def _wrap(spec: RouteSpec):

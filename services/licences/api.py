@@ -5,7 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from services.access import ANY_ORG
-from services.http.api import Api, Ctx, Reply
+from aiohttp import web
+
+from services.errors import Refused
+from services.http.api import Api, Ctx, Reply, json_reply
+from services.http.state import CONSISTENCY
 from services.http.pagination import decode_cursor, page_of
 from services.licences import handlers
 from services.licences import repository as repo
@@ -30,11 +34,29 @@ def _created_position(row) -> list:
     return [row["created_at"].isoformat(), row["id"]]
 
 
+async def settle_declaration(request: web.Request, response: web.Response) -> web.Response:
+    """The patent register's decision, when it comes within the saga bound: 201 with the
+    declaration in force, or the refusal as a problem naming its rule; else the 202."""
+    if response.status != 202:
+        return response
+    declaration_id = response.headers["Location"].rsplit("/", 1)[-1]
+    consistency = request.app[CONSISTENCY]
+    d = await consistency.outcome("licences", declaration_id, lambda conn: handlers.decided(conn, declaration_id))
+    if d is None:
+        return response
+    if d["status"] == "refused":
+        raise Refused(**d["refusal"])
+    await consistency.published_all("licences")  # its OpenLicenceDeclared is on Kafka too
+    return json_reply(handlers.declaration_view(d), 201, {"Location": f"/v1/open-licences/{d['id']}"})
+
+
 @api.post("/v1/open-licences", body=DeclarationCreate, response=Declaration, status=201, allow=ANY_ORG,
-          errors=(404, 409), summary="Declare an open licence (专利开放许可声明); each refusal names its rule")
+          errors=(404, 409), settles=settle_declaration,
+          summary="Declare an open licence (专利开放许可声明): the patent register decides it; 201 in force, "
+                  "a 4xx naming the refusing rule, or 202 (pending) with the declaration to poll")
 async def declare(ctx: Ctx[DeclarationCreate]) -> Reply:
     d = await handlers.declare(ctx.conn, ctx.me(), ctx.body)
-    return Reply(handlers.declaration_view(d), 201, {"Location": f"/v1/open-licences/{d['id']}"})
+    return Reply(handlers.declaration_view(d), 202, {"Location": f"/v1/open-licences/{d['id']}"})
 
 
 @api.get("/v1/open-licences", query=DeclarationQuery, response=DeclarationPage, summary="Open-licence declarations")

@@ -106,7 +106,7 @@ def check_payment(balance_before: Balance, amount: Decimal) -> Balance:
     return Balance(balance_before.due, balance_before.paid + amount)
 
 
-# -- the patent, as the pre-checks see it ------------------------------------------------
+# -- the patent, as an acceptance sees it ------------------------------------------------
 @dataclass(frozen=True)
 class PatentFacts:
     patent_id: str
@@ -115,65 +115,26 @@ class PatentFacts:
     kind: str
     legal_status: str
     expires_on: date
-    pledgees: tuple[str, ...]  # of every unreleased pledge
-    exclusive_licence_in_force: bool
-    under_auction_for_transfer: bool
 
 
-NOT_IN_FORCE = {
-    "pending": ("patent-not-granted", "is an application not yet granted"),
-    "lapsed": ("patent-lapsed", "has lapsed (annual fee unpaid)"),
-    "expired": ("patent-expired", "has expired"),
-    "invalidated": ("patent-invalidated", "was declared invalid"),
+# A declaration that takes no acceptances, by status: the rule a refusal names.
+NOT_ACCEPTING = {
+    "pending": ("open-licence-pending", "this open licence is still before the patent register"),
+    "refused": ("open-licence-refused", "this open licence was refused by the patent register"),
+    # Art. 52: a withdrawal stops new acceptances (licences granted before stay).
+    "withdrawn": ("open-licence-withdrawn", "this open licence was withdrawn: it takes no new licensees"),
+    "ended": ("open-licence-ended", "this open licence has ended (the patent changed hands or left force)"),
+    # Implementing Regulations art. 86 (2)(3): while the fee is unpaid or proceedings suspended.
+    "suspended": ("open-licence-suspended", "this open licence is suspended while the patent's annual fee is unpaid "
+                                            "or its proceedings are suspended"),
 }
-
-
-def in_force_problem(p: PatentFacts, today: date) -> tuple[str, str] | None:
-    """Why the patent is not granted and in force, or None. The term is derived, so a
-    register entry still saying ``granted`` past its term has expired all the same."""
-    status = "expired" if p.legal_status == "granted" and p.expires_on <= today else p.legal_status
-    return NOT_IN_FORCE.get(status)
-
-
-def check_declaration(p: PatentFacts, *, declarer: str, co_owner_consents: Collection[str],
-                      pledgee_consents: Collection[str], evaluation_report_no: str | None, today: date) -> None:
-    """Every refusal of DESIGN §7, in the order a technology-transfer office would
-    check them; each names its rule."""
-    if declarer != p.owner_org_id:
-        # Art. 50: the patentee declares. A co-owner alone cannot.
-        raise LicencesError(f"only the patent's owner ({p.owner_org_id}) may declare an open licence",
-                            rule="declarer-not-owner", field="patent_id")
-    missing = [c for c in p.co_owner_org_ids if c not in set(co_owner_consents)]
-    if missing:
-        # Art. 14: a right held in common is exercised with every co-owner's agreement.
-        raise LicencesError(f"co-owner(s) {', '.join(missing)} have not consented",
-                            rule="co-owner-not-consented", field="co_owner_consents")
-    problem = in_force_problem(p, today)
-    if problem:
-        rule, why = problem
-        # Implementing Regulations art. 86: no declaration for a patent not in force.
-        raise LicencesError(f"patent {p.patent_id} {why}: only a granted patent in force may be openly licensed",
-                            rule=rule, field="patent_id")
-    if p.exclusive_licence_in_force:
-        raise LicencesError(f"patent {p.patent_id} has an exclusive or sole licence in force",
-                            rule="exclusive-licence-in-force", field="patent_id")
-    unconsented = [x for x in p.pledgees if x not in set(pledgee_consents)]
-    if unconsented:
-        raise LicencesError(f"patent {p.patent_id} is pledged to {', '.join(unconsented)}, who has not consented",
-                            rule="pledged-without-pledgee-consent", field="pledgee_consents")
-    if p.under_auction_for_transfer:
-        raise LicencesError(f"patent {p.patent_id} is being auctioned for transfer",
-                            rule="under-auction-for-transfer", field="patent_id")
-    if p.kind in ("utility_model", "design") and not (evaluation_report_no or "").strip():
-        # Art. 50: a utility model or design declaration comes with its evaluation report (专利权评价报告).
-        raise LicencesError(f"a {p.kind.replace('_', ' ')} needs its patent evaluation report (evaluation_report_no)",
-                            rule="evaluation-report-missing", field="evaluation_report_no")
 
 
 def check_withdrawal(*, status: str, declarer: str, acting: str, co_owner_ids: Collection[str],
                      co_owner_consents: Collection[str]) -> None:
-    if status != "in_force":
-        raise Conflict("this open licence is already withdrawn", rule="open-licence-withdrawn")
+    if status not in ("in_force", "suspended"):
+        rule, why = NOT_ACCEPTING[status]
+        raise Conflict("this open licence is already withdrawn" if status == "withdrawn" else why, rule=rule)
     if acting != declarer:
         raise LicencesError("only the declarer may withdraw its open licence", rule="not-declarer")
     missing = [c for c in co_owner_ids if c not in set(co_owner_consents)]
@@ -194,14 +155,15 @@ def check_acceptance(*, status: str, licensee: str, licensor_ids: Collection[str
     """An ordinary licence, at once, on the declared terms, to any organisation alike
     (art. 51); effective today, for the declared term but never beyond the patent's."""
     if status != "in_force":
-        # Art. 52: a withdrawal stops new acceptances (licences granted before stay).
-        raise Conflict("this open licence was withdrawn: it takes no new licensees", rule="open-licence-withdrawn")
+        rule, why = NOT_ACCEPTING[status]
+        raise Conflict(why, rule=rule)
     if licensee in set(licensor_ids):
         raise LicencesError("the patent's owners cannot take a licence of their own patent",
                             rule="licensor-cannot-accept", field="licensee_org_id")
-    problem = in_force_problem(patent, today)
-    if problem:
-        raise Conflict(f"patent {patent.patent_id} is no longer in force", rule=problem[0])
+    # Legal status is the register's to decide: its events suspend or end the declaration
+    # (above). The term's end is a date fixed at filing, not a late copy of anything.
+    if patent.expires_on <= today:
+        raise Conflict(f"patent {patent.patent_id} is no longer in force", rule="patent-expired")
     end = add_months(today, 12 * term_years)
     return Grant(today, min(end, patent.expires_on), add_months(today, FILING_MONTHS))
 

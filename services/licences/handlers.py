@@ -18,8 +18,13 @@ import asyncpg
 
 from events.outbox import Outbox
 from events.schemas.common import Money
+from events.consistency import announce_outcome
 from events.schemas.licences import (
-    LicenceFiled, LicenceGranted, OpenLicenceDeclared, OpenLicenceTerms, OpenLicenceWithdrawn, RoyaltyPaid,
+    LicenceFiled, LicenceGranted, OpenLicenceDeclared, OpenLicenceEnded, OpenLicenceResumed, OpenLicenceSuspended,
+    OpenLicenceTerms, OpenLicenceWithdrawn, RoyaltyPaid,
+)
+from events.schemas.register import (
+    OpenLicenceReservationRequested, ReservationGranted, ReservationRefused, ReservationRequest,
 )
 from services.access import Principal
 from services.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
@@ -27,7 +32,7 @@ from services.http.observability import current_traceparent
 from services.licences import domain
 from services.licences import repository as repo
 from services.licences.models import (
-    Declaration, DeclarationCreate, Licence, Payment, PaymentCreate, PaymentReceipt, PeriodBalance,
+    Declaration, DeclarationCreate, Licence, Payment, PaymentCreate, PaymentReceipt, PeriodBalance, Refusal,
 )
 
 OUTBOX = Outbox(schema="licences", source="/psm/licences")
@@ -62,7 +67,8 @@ def declaration_view(d: asyncpg.Record) -> Declaration:
                        terms=terms_of(d), cnipa_announcement_no=d["cnipa_announcement_no"],
                        evaluation_report_no=d["evaluation_report_no"], co_owner_consents=list(d["co_owner_consents"]),
                        pledgee_consents=list(d["pledgee_consents"]), patent=repo.snapshot_of(d, "patent"),
-                       declared_at=d["declared_at"], withdrawn_at=d["withdrawn_at"])
+                       declared_at=d["declared_at"], withdrawn_at=d["withdrawn_at"],
+                       refusal=Refusal(**d["refusal"]) if d["refusal"] else None, ended_reason=d["ended_reason"])
 
 
 def _balance(period: int, revenue: Decimal | None, b: domain.Balance, currency: str) -> PeriodBalance:
@@ -127,15 +133,10 @@ async def load_licence(conn: asyncpg.Connection, me: Principal, licence_id: str,
 async def patent_facts(conn: asyncpg.Connection, patent_id: str) -> tuple[asyncpg.Record, domain.PatentFacts]:
     row = await repo.get_patent(conn, patent_id)
     if row is None:
-        raise NotFound(f"no patent {patent_id} (a patent just registered can take a moment to reach licences)",
-                       rule="patent-not-found", field="patent_id")
+        raise NotFound(f"no patent {patent_id}", rule="patent-not-found", field="patent_id")
     return row, domain.PatentFacts(
         patent_id=patent_id, owner_org_id=row["owner_org_id"], co_owner_org_ids=tuple(row["co_owner_org_ids"]),
-        kind=row["kind"], legal_status=row["legal_status"], expires_on=row["expires_on"],
-        pledgees=tuple(await repo.pledgees_of(conn, patent_id)),
-        exclusive_licence_in_force=await repo.exclusive_licence_in_force(conn, patent_id),
-        under_auction_for_transfer=await repo.under_auction_for_transfer(conn, patent_id),
-    )
+        kind=row["kind"], legal_status=row["legal_status"], expires_on=row["expires_on"])
 
 
 def _acting(me: Principal, org_id: str) -> str:
@@ -145,35 +146,82 @@ def _acting(me: Principal, org_id: str) -> str:
 
 # -- declarations ------------------------------------------------------------------------
 async def declare(conn: asyncpg.Connection, me: Principal, b: DeclarationCreate) -> asyncpg.Record:
-    row, facts = await patent_facts(conn, b.patent_id)
+    """A declaration, ``pending`` until the patent register decides it (a reservation:
+    the register checks ownership, consents, legal status and every encumbrance against
+    its own state, DESIGN §7). Only the terms are this context's to check."""
+    row, facts = await patent_facts(conn, b.patent_id)  # an unknown patent is a 404 at once
     royalty = domain.Royalty(b.royalty.basis, b.royalty.rate_percent,
                              b.royalty.amount.amount if b.royalty.amount else None,
                              b.royalty.amount.currency if b.royalty.amount else "CNY")
     domain.check_royalty(royalty)
     declarer = _acting(me, facts.owner_org_id)
-    domain.check_declaration(facts, declarer=declarer, co_owner_consents=b.co_owner_consents,
-                             pledgee_consents=b.pledgee_consents, evaluation_report_no=b.evaluation_report_no,
-                             today=today())
-    patent = repo.snapshot_of(row)
     d = await repo.insert_declaration(conn, {
         "id": new_id("olc"), "patent_id": b.patent_id, "declarer_org_id": declarer,
-        "co_owner_org_ids": list(facts.co_owner_org_ids), "status": "in_force", "royalty_basis": royalty.basis,
+        "co_owner_org_ids": list(facts.co_owner_org_ids), "status": "pending", "royalty_basis": royalty.basis,
         "rate_percent": royalty.rate_percent, "amount": royalty.amount, "currency": royalty.currency,
         "payment_method": b.payment.method, "payment_schedule": b.payment.schedule, "term_years": b.term_years,
         "cnipa_announcement_no": b.cnipa_announcement_no, "evaluation_report_no": b.evaluation_report_no,
         "co_owner_consents": list(dict.fromkeys(b.co_owner_consents)),
         "pledgee_consents": list(dict.fromkeys(b.pledgee_consents)),
         "acted_by_org_id": me.org_id if me.org_id != declarer else None,
-        "patent": patent.model_dump(mode="json"),
+        "patent": repo.snapshot_of(row).model_dump(mode="json"), "reservation_id": new_id("rsv"),
     })
     if d is None:
         raise Conflict(f"patent {b.patent_id} already has an open licence in force (terms are never edited: "
                        "withdraw it and declare again)", rule="open-licence-already-declared")
-    await _record(conn, d["id"], OpenLicenceDeclared(
-        declaration_id=d["id"], patent_id=d["patent_id"], declarer_org_id=declarer, patent=patent,
-        terms=terms_of(d), cnipa_announcement_no=d["cnipa_announcement_no"],
-        evaluation_report_no=d["evaluation_report_no"], declared_at=d["declared_at"]))
+    await _record(conn, d["id"], OpenLicenceReservationRequested(reservation=ReservationRequest(
+        reservation_id=d["reservation_id"], kind="open_licence", reference_id=d["id"], requester_org_id=declarer,
+        patent_ids=[b.patent_id], co_owner_consents=list(d["co_owner_consents"]),
+        pledgee_consents=list(d["pledgee_consents"]), evaluation_report_no=b.evaluation_report_no)))
     return d
+
+
+async def decided(conn: asyncpg.Connection, declaration_id: str) -> asyncpg.Record | None:
+    """The declaration once the register has decided it, else None."""
+    d = await repo.get_declaration(conn, declaration_id)
+    return d if d is not None and d["status"] != "pending" else None
+
+
+async def on_reservation_decided(conn: asyncpg.Connection, e: ReservationGranted | ReservationRefused) -> None:
+    d = await repo.get_declaration(conn, e.reference_id, lock=True)
+    if d is None or d["status"] != "pending":
+        return
+    if isinstance(e, ReservationRefused):
+        await repo.set_declaration(conn, d["id"], {"status": "refused", "refusal": {
+            "rule": e.rule, "detail": e.detail, "status": e.status, "field": e.field}})
+    else:
+        patent = e.patents[0]
+        d = await repo.set_declaration(conn, d["id"], {"status": "in_force", "patent": patent.model_dump(mode="json"),
+                                                       "declared_at": datetime.now(UTC)})
+        await _record(conn, d["id"], OpenLicenceDeclared(
+            declaration_id=d["id"], patent_id=d["patent_id"], declarer_org_id=d["declarer_org_id"], patent=patent,
+            terms=terms_of(d), cnipa_announcement_no=d["cnipa_announcement_no"],
+            evaluation_report_no=d["evaluation_report_no"], declared_at=d["declared_at"]))
+    await announce_outcome(conn, "licences", d["id"])
+
+
+async def on_patent_changed(conn: asyncpg.Connection, patent_id: str, legal_status: str, *,
+                            transferred: bool) -> None:
+    """The register changed the patent's owner or legal status: declarations follow.
+
+    * a transfer ends a declaration (it was the former patentee's, Patent Law art. 50);
+    * annual fee unpaid or proceedings suspended suspend it, a restoration resumes it
+      (Implementing Regulations art. 86 (2)(3));
+    * lapsed, expired or invalidated end it.
+    Licences already granted stay in force in every case.
+    """
+    for d in await repo.declarations_of_patent(conn, patent_id, ("in_force", "suspended")):
+        if transferred or legal_status in ("lapsed", "expired", "invalidated"):
+            reason = "patent-transferred" if transferred else f"patent-{legal_status}"
+            await repo.set_declaration(conn, d["id"], {"status": "ended", "ended_reason": reason})
+            await _record(conn, d["id"], OpenLicenceEnded(declaration_id=d["id"], patent_id=patent_id, reason=reason))
+        elif legal_status in ("fee_unpaid", "suspended") and d["status"] == "in_force":
+            await repo.set_declaration(conn, d["id"], {"status": "suspended"})
+            await _record(conn, d["id"], OpenLicenceSuspended(declaration_id=d["id"], patent_id=patent_id,
+                                                              reason=f"patent-{legal_status.replace('_', '-')}"))
+        elif legal_status == "granted" and d["status"] == "suspended":
+            await repo.set_declaration(conn, d["id"], {"status": "in_force"})
+            await _record(conn, d["id"], OpenLicenceResumed(declaration_id=d["id"], patent_id=patent_id))
 
 
 async def withdraw(conn: asyncpg.Connection, me: Principal, declaration_id: str,

@@ -62,11 +62,26 @@ class PaymentCreate(Strict):
     amount: Money
 
 
+DeclarationStatus = Literal["pending", "in_force", "suspended", "withdrawn", "ended", "refused"]
+
+
+class Refusal(BaseModel):
+    """Why the patent register refused the declaration (its rule, as in a 4xx problem)."""
+
+    rule: str
+    detail: str
+    status: int
+    field: str | None = None
+
+
 class Declaration(BaseModel):
     id: str
     patent_id: str
     declarer_org_id: str
-    status: Literal["in_force", "withdrawn"]
+    # pending: the patent register has not decided yet (a 202 answer); refused: see
+    # ``refusal``; suspended: no acceptances while the patent's fee is unpaid or its
+    # proceedings are suspended; ended: the patent changed hands or left force.
+    status: DeclarationStatus
     terms: OpenLicenceTerms
     cnipa_announcement_no: str | None
     evaluation_report_no: str | None
@@ -75,11 +90,13 @@ class Declaration(BaseModel):
     patent: PatentSnapshot
     declared_at: datetime
     withdrawn_at: datetime | None
+    refusal: Refusal | None = None
+    ended_reason: str | None = None
 
 
 class DeclarationQuery(PageQuery):
     patent_id: str | None = None
-    status: Literal["in_force", "withdrawn"] | None = None
+    status: DeclarationStatus | None = None
 
 
 class DeclarationPage(BaseModel):

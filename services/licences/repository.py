@@ -10,17 +10,14 @@ import asyncpg
 
 from events.schemas.listings import PatentSnapshot
 
-RUNNING_AUCTION_LISTING_STATUSES = ("published", "reserved")
-
-
 # -- declarations ------------------------------------------------------------------------
 async def insert_declaration(conn: asyncpg.Connection, values: dict) -> asyncpg.Record | None:
-    """The new row, or None when the patent already has a declaration in force."""
+    """The new row, or None when the patent already has a declaration pending or in force."""
     cols = list(values)
     placeholders = ", ".join(f"${i}" for i in range(1, len(cols) + 1))
     return await conn.fetchrow(
         f"INSERT INTO licences.declarations ({', '.join(cols)}) VALUES ({placeholders}) "
-        "ON CONFLICT (patent_id) WHERE status = 'in_force' DO NOTHING RETURNING *",
+        "ON CONFLICT (patent_id) WHERE status IN ('pending', 'in_force', 'suspended') DO NOTHING RETURNING *",
         *values.values(),
     )
 
@@ -42,9 +39,10 @@ async def withdraw_declaration(conn: asyncpg.Connection, declaration_id: str) ->
 
 async def list_declarations(conn: asyncpg.Connection, *, patent_id: str | None, status: str | None,
                             after: tuple | None, limit: int) -> list[asyncpg.Record]:
+    """Refused declarations are listed only when asked for (``status=refused``)."""
     return await conn.fetch(
         "SELECT * FROM licences.declarations WHERE ($1::text IS NULL OR patent_id = $1) "
-        "AND ($2::text IS NULL OR status = $2) "
+        "AND (status = $2 OR ($2::text IS NULL AND status <> 'refused')) "
         "AND ($3::timestamptz IS NULL OR (declared_at, id) > ($3, $4)) ORDER BY declared_at, id LIMIT $5",
         patent_id, status, after[0] if after else None, after[1] if after else None, limit + 1,
     )
@@ -161,61 +159,16 @@ def snapshot_of(row: asyncpg.Record, column: str = "snapshot") -> PatentSnapshot
     return PatentSnapshot.model_validate_json(raw) if isinstance(raw, str) else PatentSnapshot.model_validate(raw)
 
 
-async def pledgees_of(conn: asyncpg.Connection, patent_id: str) -> list[str]:
-    rows = await conn.fetch("SELECT DISTINCT pledgee_org_id FROM licences.pledges WHERE patent_id = $1 ORDER BY 1",
-                            patent_id)
-    return [r["pledgee_org_id"] for r in rows]
+async def set_declaration(conn: asyncpg.Connection, declaration_id: str, values: dict) -> asyncpg.Record:
+    sets = ", ".join(f"{c} = ${i}" for i, c in enumerate(values, start=2))
+    return await conn.fetchrow(f"UPDATE licences.declarations SET {sets} WHERE id = $1 RETURNING *",
+                               declaration_id, *values.values())
 
 
-async def exclusive_licence_in_force(conn: asyncpg.Connection, patent_id: str) -> bool:
-    return await conn.fetchval("SELECT EXISTS (SELECT 1 FROM licences.exclusive_licences WHERE patent_id = $1)",
-                               patent_id)
-
-
-async def under_auction_for_transfer(conn: asyncpg.Connection, patent_id: str) -> bool:
-    return await conn.fetchval(
-        "SELECT EXISTS (SELECT 1 FROM licences.listing_patents lp JOIN licences.listings l ON l.id = lp.listing_id "
-        "JOIN licences.running_auctions a ON a.listing_id = l.id "
-        "WHERE lp.patent_id = $1 AND 'transfer' = ANY(l.modes))",
-        patent_id)
-
-
-async def upsert_listing(conn: asyncpg.Connection, listing_id: str, status: str, modes: Sequence[str],
-                         patent_ids: Sequence[str]) -> None:
-    await conn.execute(
-        "INSERT INTO licences.listings (id, status, modes) VALUES ($1, $2, $3) "
-        "ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, modes = EXCLUDED.modes",
-        listing_id, status, list(modes))
-    await conn.execute("DELETE FROM licences.listing_patents WHERE listing_id = $1", listing_id)
-    await conn.executemany("INSERT INTO licences.listing_patents (listing_id, patent_id) VALUES ($1, $2)",
-                           [(listing_id, pid) for pid in dict.fromkeys(patent_ids)])
-
-
-async def auction_running(conn: asyncpg.Connection, auction_id: str, listing_id: str) -> None:
-    await conn.execute("INSERT INTO licences.running_auctions (id, listing_id) VALUES ($1, $2) "
-                       "ON CONFLICT (id) DO NOTHING", auction_id, listing_id)
-
-
-async def auction_ended(conn: asyncpg.Connection, auction_id: str) -> None:
-    await conn.execute("DELETE FROM licences.running_auctions WHERE id = $1", auction_id)
-
-
-async def add_pledge(conn: asyncpg.Connection, pledge_id: str, patent_id: str, pledgee: str) -> None:
-    await conn.execute("INSERT INTO licences.pledges (id, patent_id, pledgee_org_id) VALUES ($1, $2, $3) "
-                       "ON CONFLICT (id) DO NOTHING", pledge_id, patent_id, pledgee)
-
-
-async def release_pledge(conn: asyncpg.Connection, pledge_id: str) -> None:
-    await conn.execute("DELETE FROM licences.pledges WHERE id = $1", pledge_id)
-
-
-async def add_exclusive_licence(conn: asyncpg.Connection, licence_id: str, patent_id: str, kind: str) -> None:
-    await conn.execute("INSERT INTO licences.exclusive_licences (id, patent_id, kind) VALUES ($1, $2, $3) "
-                       "ON CONFLICT (id) DO NOTHING", licence_id, patent_id, kind)
-
-
-async def remove_exclusive_licence(conn: asyncpg.Connection, licence_id: str) -> None:
-    await conn.execute("DELETE FROM licences.exclusive_licences WHERE id = $1", licence_id)
+async def declarations_of_patent(conn: asyncpg.Connection, patent_id: str, statuses: Sequence[str]) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        "SELECT * FROM licences.declarations WHERE patent_id = $1 AND status = ANY($2::text[]) ORDER BY id FOR UPDATE",
+        patent_id, list(statuses))
 
 
 async def upsert_org(conn: asyncpg.Connection, org_id: str, kind: str, name: str) -> None:

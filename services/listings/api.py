@@ -8,17 +8,17 @@ from services.access import ANY_ORG, kinds
 from services.errors import Forbidden, NotFound
 from services.http.api import Api, Ctx, Reply
 from services.http.pagination import decode_cursor, page_of
-from services.listings import domain, handlers, imports
+from services.listings import domain, handlers, imports, reservations
 from services.listings import repository as repo
 from services.listings.models import (
     ImportJob, ImportQuery, ListingCreate, ListingPage, ListingPatch, ListingQuery, PatentCreate, PatentPage,
-    PatentQuery,
+    PatentPatch, PatentQuery, PatentRightsView, Recording,
 )
 from events.schemas.listings import ListingSnapshot, PatentSnapshot
 
 api = Api("listings")
 
-OWNERS = kinds("institution", "enterprise")
+OWNERS = kinds("institution", "enterprise")  # the operator always passes
 
 
 def _after(cursor: str | None) -> tuple | None:
@@ -55,9 +55,26 @@ async def list_patents(ctx: Ctx) -> PatentPage:
     return PatentPage(items=[await handlers.patent_snapshot(ctx.conn, r) for r in items], next_cursor=cursor)
 
 
-@api.get("/v1/patents/{id}", response=PatentSnapshot, errors=(404,), summary="One patent")
-async def get_patent(ctx: Ctx) -> PatentSnapshot:
-    return await handlers.patent_snapshot(ctx.conn, await handlers.load_patent(ctx.conn, ctx.path["id"]))
+@api.get("/v1/patents/{id}", response=PatentRightsView, errors=(404,),
+         summary="A patent's rights at a glance: owner, co-owners, legal status, encumbrances in force, transfers")
+async def get_patent(ctx: Ctx) -> PatentRightsView:
+    return await handlers.rights_view(ctx.conn, await handlers.load_patent(ctx.conn, ctx.path["id"]))
+
+
+@api.patch("/v1/patents/{id}", body=PatentPatch, response=PatentRightsView, allow=OWNERS,
+           errors=(404, 409), summary="Record a legal-status change (fee unpaid, lapsed, invalidated, proceedings "
+                                      "suspended, restored) or correct the entry; the market follows through events")
+async def patch_patent(ctx: Ctx[PatentPatch]) -> PatentRightsView:
+    row = await reservations.patch_patent(ctx.conn, ctx.me(), ctx.path["id"], ctx.body)
+    return await handlers.rights_view(ctx.conn, row)
+
+
+@api.post("/v1/patents/{id}/transfers/{tid}/recording", body=Recording, response=PatentRightsView,
+          allow=OWNERS, errors=(404, 409),
+          summary="Record that CNIPA registered the transfer (著录项目变更; Patent Law art. 10)")
+async def record_transfer(ctx: Ctx[Recording]) -> PatentRightsView:
+    row = await handlers.record_transfer(ctx.conn, ctx.me(), ctx.path["id"], ctx.path["tid"], ctx.body)
+    return await handlers.rights_view(ctx.conn, row)
 
 
 @api.post("/v1/patents/imports", response=ImportJob, status=202, allow=OWNERS, errors=(413, 415),

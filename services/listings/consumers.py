@@ -1,4 +1,5 @@
-"""Listings' reactions to other contexts' events (read models and reservations)."""
+"""The register's (and listings') reactions to other contexts' events: organisations'
+names, reservations asked of the register, and the lifecycle facts that end them."""
 
 from __future__ import annotations
 
@@ -7,12 +8,16 @@ import asyncpg
 from events.consumer import Subscription
 from events.envelope import CloudEvent
 from events.schemas.auctions import (
-    AuctionClosed, AuctionDefaulted, AuctionScheduled, AuctionSettled, ExportReviewDecided,
+    AuctionCancelled, AuctionClosed, AuctionDefaulted, AuctionSettled, ExportReviewDecided,
 )
-from events.schemas.licences import LicenceGranted, LicenceTerminated, OpenLicenceDeclared, OpenLicenceWithdrawn
+from events.schemas.licences import LicenceGranted, LicenceTerminated, OpenLicenceEnded, OpenLicenceWithdrawn
 from events.schemas.platform import OrgRegistered
+from events.schemas.register import (
+    AuctionReservationRequested, OpenLicenceReservationRequested, PledgeReleased, PledgeReservationRequested,
+    TransferReference,
+)
 from events.topics import Topic
-from services.listings import handlers
+from services.listings import handlers, reservations, rights
 from services.listings import repository as repo
 
 
@@ -23,61 +28,71 @@ async def on_org_registered(conn: asyncpg.Connection, event: CloudEvent, e: OrgR
     await handlers.refresh_owner(conn, e.org_id)
 
 
-async def on_open_licence_declared(conn: asyncpg.Connection, event: CloudEvent, e: OpenLicenceDeclared) -> None:
-    await repo.add_encumbrance(conn, e.patent_id, "open_licence", e.declaration_id, event.time)
-    await handlers.refresh_listings_of_patent(conn, e.patent_id)
+async def on_reservation_requested(conn: asyncpg.Connection, event: CloudEvent, e) -> None:
+    await reservations.decide(conn, e.reservation, event.time)
 
 
-async def on_open_licence_withdrawn(conn: asyncpg.Connection, event: CloudEvent, e: OpenLicenceWithdrawn) -> None:
-    await repo.remove_encumbrance(conn, e.patent_id, e.declaration_id)
-    await handlers.refresh_listings_of_patent(conn, e.patent_id)
+async def on_open_licence_ended(conn: asyncpg.Connection, event: CloudEvent,
+                                e: OpenLicenceWithdrawn | OpenLicenceEnded) -> None:
+    await reservations.end(conn, e.declaration_id, rights.OPEN_LICENCE)
 
 
 async def on_licence_granted(conn: asyncpg.Connection, event: CloudEvent, e: LicenceGranted) -> None:
-    if e.kind in ("exclusive", "sole"):
-        await repo.add_encumbrance(conn, e.patent_id, f"{e.kind}_licence", e.licence_id, event.time)
+    # Granted under a declaration or a deal the register reserved: a fact to hold (an
+    # exclusive or sole licence then bars an open licence, art. 86 (1)).
+    await repo.hold(conn, e.patent_id, f"{e.kind}_licence", e.licence_id, since=event.time,
+                    holder_org_id=e.licensee_org_id)
 
 
 async def on_licence_terminated(conn: asyncpg.Connection, event: CloudEvent, e: LicenceTerminated) -> None:
-    await repo.remove_encumbrance(conn, e.patent_id, e.licence_id)
-
-
-async def on_auction_scheduled(conn: asyncpg.Connection, event: CloudEvent, e: AuctionScheduled) -> None:
-    await handlers.reserve_for(conn, e.listing_id, "auction", e.auction_id)
+    await repo.release(conn, e.licence_id)
 
 
 async def on_auction_closed(conn: asyncpg.Connection, event: CloudEvent, e: AuctionClosed) -> None:
     if e.outcome == "closed_unsold":
-        await handlers.release_from(conn, e.listing_id, e.auction_id)
+        await reservations.auction_ended(conn, e.listing_id, e.auction_id)
 
 
 async def on_auction_settled(conn: asyncpg.Connection, event: CloudEvent, e: AuctionSettled) -> None:
+    if e.winner_org_id is not None:
+        await reservations.transfer(conn, listing_id=e.listing_id, reference=TransferReference(kind="auction",
+                                    id=e.auction_id), to_org_id=e.winner_org_id, price=e.price, at=event.time)
     await handlers.sell_through(conn, e.listing_id, e.auction_id, e.price)
+    await repo.release(conn, e.auction_id, rights.AUCTION)
 
 
-async def on_auction_defaulted(conn: asyncpg.Connection, event: CloudEvent, e: AuctionDefaulted) -> None:
-    await handlers.release_from(conn, e.listing_id, e.auction_id)
+async def on_auction_unsold(conn: asyncpg.Connection, event: CloudEvent, e: AuctionDefaulted | AuctionCancelled) -> None:
+    await reservations.auction_ended(conn, e.listing_id, e.auction_id)
 
 
 async def on_export_review_decided(conn: asyncpg.Connection, event: CloudEvent, e: ExportReviewDecided) -> None:
     if not e.approved:  # the transfer abroad was refused: the lot is back on the market
-        await handlers.release_from(conn, e.listing_id, e.auction_id)
+        await reservations.auction_ended(conn, e.listing_id, e.auction_id)
+
+
+async def on_pledge_released(conn: asyncpg.Connection, event: CloudEvent, e: PledgeReleased) -> None:
+    await reservations.end(conn, e.pledge_id, rights.PLEDGE)
 
 
 SUBSCRIPTIONS = [
     Subscription(name="listings.orgs", schema="listings", topics=[Topic.PLATFORM],
                  handlers={OrgRegistered.TYPE: on_org_registered}),
-    Subscription(name="listings.encumbrances", schema="listings", topics=[Topic.LICENCES], handlers={
-        OpenLicenceDeclared.TYPE: on_open_licence_declared,
-        OpenLicenceWithdrawn.TYPE: on_open_licence_withdrawn,
-        LicenceGranted.TYPE: on_licence_granted,
-        LicenceTerminated.TYPE: on_licence_terminated,
-    }),
-    Subscription(name="listings.auctions", schema="listings", topics=[Topic.AUCTIONS], handlers={
-        AuctionScheduled.TYPE: on_auction_scheduled,
-        AuctionClosed.TYPE: on_auction_closed,
-        AuctionSettled.TYPE: on_auction_settled,
-        AuctionDefaulted.TYPE: on_auction_defaulted,
-        ExportReviewDecided.TYPE: on_export_review_decided,
-    }),
+    # One consumer for everything the register decides or ends, so that a request and
+    # the facts that end it are applied in their aggregate's order.
+    Subscription(name="listings.register", schema="listings",
+                 topics=[Topic.LICENCES, Topic.AUCTIONS, Topic.FINANCING], handlers={
+                     OpenLicenceReservationRequested.TYPE: on_reservation_requested,
+                     AuctionReservationRequested.TYPE: on_reservation_requested,
+                     PledgeReservationRequested.TYPE: on_reservation_requested,
+                     OpenLicenceWithdrawn.TYPE: on_open_licence_ended,
+                     OpenLicenceEnded.TYPE: on_open_licence_ended,
+                     LicenceGranted.TYPE: on_licence_granted,
+                     LicenceTerminated.TYPE: on_licence_terminated,
+                     AuctionClosed.TYPE: on_auction_closed,
+                     AuctionSettled.TYPE: on_auction_settled,
+                     AuctionDefaulted.TYPE: on_auction_unsold,
+                     AuctionCancelled.TYPE: on_auction_unsold,
+                     ExportReviewDecided.TYPE: on_export_review_decided,
+                     PledgeReleased.TYPE: on_pledge_released,
+                 }),
 ]

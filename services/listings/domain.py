@@ -144,7 +144,7 @@ def validate_patent(*, number: str, title: str, abstract: str, kind: str, ipc: l
             errors.append(FieldError("grant_date", "is in the future"))
     if legal_status == "pending" and grant_date is not None:
         errors.append(FieldError("grant_date", "a pending application has no grant date"))
-    if legal_status in ("granted", "lapsed", "expired") and grant_date is None:
+    if legal_status in ("granted", "fee_unpaid", "suspended", "lapsed", "expired") and grant_date is None:
         errors.append(FieldError("grant_date", f"required when legal_status is {legal_status}"))
     expires_on = expiry_of(kind, filing_date) if kind in ("invention", "utility_model", "design") else filing_date
     if legal_status == "granted" and expires_on <= today:
@@ -167,13 +167,12 @@ def effective_legal_status(legal_status: str, expires_on: date, today: date) -> 
 
 # -- Listings ----------------------------------------------------------------------------
 MODES = ("transfer", "exclusive_licence", "sole_licence", "ordinary_licence", "equity")
-EXCLUSIVE_MODES = frozenset({"exclusive_licence", "sole_licence"})
-ACTIVE = frozenset({"published", "reserved"})
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     "draft": frozenset({"published", "withdrawn"}),
     "published": frozenset({"reserved", "withdrawn", "expired", "sold"}),
-    "reserved": frozenset({"published", "sold"}),
+    # reserved → expired: the patent stopped being in force while an auction or deal ran.
+    "reserved": frozenset({"published", "sold", "expired"}),
     "sold": frozenset(),
     "withdrawn": frozenset(),
     "expired": frozenset(),
@@ -215,38 +214,3 @@ def check_terms(*, kind: str, modes: list[str], price: Decimal | None, negotiabl
     elif patent_count:
         errors.append(FieldError("patent_ids", "a demand names no patents"))
     return errors
-
-
-@dataclass(frozen=True)
-class PatentState:
-    """What the publish rules need to know of one patent."""
-
-    patent_id: str
-    legal_status: str
-    expires_on: date
-    open_licence: bool
-    exclusive_licence_granted: bool
-    other_transfer_listing: str | None  # another active supply listing offering transfer
-
-
-def check_publishable(modes: list[str], patents: list[PatentState], today: date) -> None:
-    """Rules of DESIGN §5 for putting a supply listing on the market (publish, or edit while published)."""
-    for p in patents:
-        status = effective_legal_status(p.legal_status, p.expires_on, today)
-        if status in DEAD_STATUSES:
-            raise ListingsError(f"patent {p.patent_id} is {status} and cannot be offered",
-                                rule="patent-not-in-force", field="patent_ids")
-        offered_exclusive = EXCLUSIVE_MODES & set(modes)
-        if offered_exclusive and p.open_licence:
-            # Patent Law art. 51 / Implementing Regulations art. 88: while an open
-            # licence declaration is in force, no exclusive or sole licence.
-            raise ListingsError(f"patent {p.patent_id} is under an open licence: "
-                                f"{', '.join(sorted(offered_exclusive))} cannot be offered",
-                                rule="open-licence-in-force", field="modes")
-        if offered_exclusive and p.exclusive_licence_granted:
-            raise ListingsError(f"patent {p.patent_id} already has an exclusive or sole licence in force",
-                                rule="exclusive-licence-in-force", field="modes")
-        if "transfer" in modes and p.other_transfer_listing:
-            raise ListingsError(f"patent {p.patent_id} is already offered for transfer in listing "
-                                f"{p.other_transfer_listing}", rule="patent-already-offered-for-transfer",
-                                field="patent_ids")

@@ -19,8 +19,10 @@ from events.schemas.listings import (
 from services.access import Principal
 from services.errors import Conflict, FieldError, NotFound, ValidationFailed
 from services.http.observability import current_traceparent
-from services.listings import domain
+from services.codes import normalize_ipc
+from services.listings import domain, rights
 from services.listings import repository as repo
+from services.listings.models import EncumbranceView, PatentRightsView, Recording, TransferView
 
 OUTBOX = Outbox(schema="listings", source="/psm/listings")
 
@@ -73,7 +75,7 @@ async def listing_snapshot(conn: asyncpg.Connection, row: asyncpg.Record) -> Lis
     )
 
 
-async def _record(conn: asyncpg.Connection, subject: str, payload) -> None:
+async def record(conn: asyncpg.Connection, subject: str, payload) -> None:
     await OUTBOX.record(conn, subject, payload, traceparent=current_traceparent())
 
 
@@ -83,7 +85,7 @@ async def register_patent(conn: asyncpg.Connection, owner_org_id: str, facts: do
     if row is None:
         raise Conflict(f"patent {facts.number} is already in the register", rule="patent-already-registered",
                        field="number")
-    await _record(conn, row["id"], PatentRegistered(patent=await patent_snapshot(conn, row)))
+    await record(conn, row["id"], PatentRegistered(patent=await patent_snapshot(conn, row)))
     return row
 
 
@@ -113,6 +115,55 @@ async def load_patent(conn: asyncpg.Connection, patent_id: str) -> asyncpg.Recor
     return row
 
 
+async def rights_view(conn: asyncpg.Connection, row: asyncpg.Record) -> PatentRightsView:
+    """The register entry, every encumbrance in force (the register's own and the
+    listings' offers) and the transfers, with their CNIPA recording status."""
+    snapshot = await patent_snapshot(conn, row)
+    held = [EncumbranceView(kind=e["kind"], reference_id=e["reference_id"], holder_org_id=e["holder_org_id"],
+                            since=e["since"]) for e in await repo.encumbrance_rows(conn, row["id"])]
+    (rights_now,) = await repo.rights_of(conn, [row["id"]])
+    offers = [EncumbranceView(kind=e.kind, reference_id=e.reference_id) for e in rights_now.encumbrances
+              if e.kind in (rights.TRANSFER_OFFER, rights.EXCLUSIVE_OFFER)]
+    t = today()
+    transfers = [TransferView(
+        id=x["id"], from_org_id=x["from_org_id"], to_org_id=x["to_org_id"], reference_kind=x["reference_kind"],
+        reference_id=x["reference_id"], price=_money(x["price_amount"], x["price_currency"]),
+        transferred_at=x["transferred_at"], recording_due_on=x["recording_due_on"],
+        recording_status="recorded" if x["recorded_on"] else ("overdue" if t > x["recording_due_on"] else "due"),
+        recorded_on=x["recorded_on"], recording_no=x["recording_no"]) for x in await repo.transfers_of(conn, row["id"])]
+    return PatentRightsView(**snapshot.model_dump(), encumbrances=held + offers, transfers=transfers)
+
+
+def normalised_ipc(symbols: list[str]) -> list[str]:
+    errors, out = [], []
+    for i, raw in enumerate(symbols):
+        try:
+            out.append(normalize_ipc(raw))
+        except ValueError as e:
+            errors.append(FieldError(f"ipc.{i}", str(e)))
+    if errors:
+        raise ValidationFailed(errors)
+    return list(dict.fromkeys(out))
+
+
+async def record_transfer(conn: asyncpg.Connection, me: Principal, patent_id: str, transfer_id: str,
+                          b: Recording) -> asyncpg.Record:
+    """The buyer (the owner now), its venue or the operator records CNIPA's registration."""
+    row = await load_patent(conn, patent_id)
+    t = await repo.transfer(conn, transfer_id, lock=True)
+    if t is None or t["patent_id"] != patent_id:
+        raise NotFound(f"no transfer {transfer_id} of patent {patent_id}")
+    me.require_acting_as(t["to_org_id"], "this transfer")
+    if t["recorded_on"] is not None:
+        raise Conflict(f"transfer {transfer_id} was recorded on {t['recorded_on']} ({t['recording_no']})",
+                       rule="transfer-already-recorded")
+    on = b.recorded_on or today()
+    if on < t["transferred_at"].date() or on > today():
+        raise ValidationFailed([FieldError("recorded_on", "between the transfer and today")])
+    await repo.set_recorded(conn, transfer_id, b.recording_no.strip(), on)
+    return row
+
+
 # -- listings ----------------------------------------------------------------------------
 async def load_listing(conn: asyncpg.Connection, listing_id: str, *, lock: bool = False) -> asyncpg.Record:
     row = await repo.get_listing(conn, listing_id, lock=lock)
@@ -129,24 +180,23 @@ async def _owned_patents(conn: asyncpg.Connection, owner: str, patent_ids: Seque
         if pid not in found:
             errors.append(FieldError(f"patent_ids.{i}", f"no patent {pid} in the register"))
         elif found[pid]["owner_org_id"] != owner:
+            # The register's owner is the one who may offer it: a former owner (after a
+            # transfer) no longer may.
             errors.append(FieldError(f"patent_ids.{i}", f"patent {pid} is not owned by {owner}"))
     if errors:
-        raise ValidationFailed(errors)
+        problem = ValidationFailed(errors)
+        if all(e.message.startswith("patent ") for e in errors):
+            problem.rule = "patent-not-owned"
+        raise problem
     return rows
 
 
 async def _check_market_rules(conn: asyncpg.Connection, listing_id: str, modes: list[str],
                               patent_ids: Sequence[str]) -> None:
-    rows = await repo.get_patents(conn, patent_ids, lock=True)
-    encumbrances = await repo.encumbrances_of(conn, patent_ids)
-    transfer = await repo.transfer_listings_of(conn, patent_ids, exclude=listing_id)
-    states = [domain.PatentState(
-        patent_id=r["id"], legal_status=r["legal_status"], expires_on=r["expires_on"],
-        open_licence="open_licence" in encumbrances.get(r["id"], ()),
-        exclusive_licence_granted=bool({"exclusive_licence", "sole_licence"} & encumbrances.get(r["id"], set())),
-        other_transfer_listing=transfer.get(r["id"]),
-    ) for r in rows]
-    domain.check_publishable(modes, states, today())
+    """The register decides a listing's own offers in the listing's transaction, under the
+    patents' row locks, against every encumbrance in force (services/listings/rights.py)."""
+    patents = await repo.rights_of(conn, patent_ids, lock=True)
+    rights.check_offer(modes, patents, today(), listing_id=listing_id)
 
 
 def listing_values(b, *, fields: set[str]) -> dict:
@@ -186,7 +236,7 @@ async def create_listing(conn: asyncpg.Connection, me: Principal, kind: str, pat
                                            **values})
     await repo.set_listing_patents(conn, row["id"], patent_ids)
     snapshot = await listing_snapshot(conn, row)
-    await _record(conn, row["id"], ListingDrafted(listing=snapshot))
+    await record(conn, row["id"], ListingDrafted(listing=snapshot))
     return snapshot
 
 
@@ -198,7 +248,7 @@ async def publish_listing(conn: asyncpg.Connection, me: Principal, listing_id: s
         await _check_market_rules(conn, listing_id, list(row["modes"]), await repo.listing_patent_ids(conn, listing_id))
     row = await repo.update_listing(conn, listing_id, {"status": "published", "published_at": datetime.now(UTC)})
     snapshot = await listing_snapshot(conn, row)
-    await _record(conn, listing_id, ListingPublished(listing=snapshot))
+    await record(conn, listing_id, ListingPublished(listing=snapshot))
     return snapshot
 
 
@@ -208,7 +258,7 @@ async def withdraw_listing(conn: asyncpg.Connection, me: Principal, listing_id: 
     domain.transition(row["status"], "withdrawn")
     row = await repo.update_listing(conn, listing_id, {"status": "withdrawn"})
     snapshot = await listing_snapshot(conn, row)
-    await _record(conn, listing_id, ListingWithdrawn(listing=snapshot))
+    await record(conn, listing_id, ListingWithdrawn(listing=snapshot))
     return snapshot
 
 
@@ -235,7 +285,7 @@ async def update_listing(conn: asyncpg.Connection, me: Principal, listing_id: st
     if patent_ids is not None:
         await repo.set_listing_patents(conn, listing_id, ids)
     snapshot = await listing_snapshot(conn, row)
-    await _record(conn, listing_id, ListingUpdated(listing=snapshot))
+    await record(conn, listing_id, ListingUpdated(listing=snapshot))
     return snapshot
 
 
@@ -244,7 +294,7 @@ async def refresh_listings_of_patent(conn: asyncpg.Connection, patent_id: str) -
     """A fact about a patent changed (e.g. an open licence): re-announce its listings."""
     for listing_id in await repo.listings_with_patent(conn, patent_id):
         row = await load_listing(conn, listing_id, lock=True)
-        await _record(conn, listing_id, ListingUpdated(listing=await listing_snapshot(conn, row)))
+        await record(conn, listing_id, ListingUpdated(listing=await listing_snapshot(conn, row)))
 
 
 async def refresh_owner(conn: asyncpg.Connection, org_id: str) -> None:
@@ -252,10 +302,10 @@ async def refresh_owner(conn: asyncpg.Connection, org_id: str) -> None:
     # patents, so taking them in the other order would deadlock with it.
     for row in await conn.fetch("SELECT id FROM listings.patents WHERE owner_org_id = $1 ORDER BY id", org_id):
         patent = await repo.get_patent(conn, row["id"])
-        await _record(conn, patent["id"], PatentUpdated(patent=await patent_snapshot(conn, patent)))
+        await record(conn, patent["id"], PatentUpdated(patent=await patent_snapshot(conn, patent)))
     for row in await conn.fetch("SELECT id FROM listings.listings WHERE owner_org_id = $1 ORDER BY id", org_id):
         listing = await load_listing(conn, row["id"], lock=True)
-        await _record(conn, listing["id"], ListingUpdated(listing=await listing_snapshot(conn, listing)))
+        await record(conn, listing["id"], ListingUpdated(listing=await listing_snapshot(conn, listing)))
 
 
 async def reserve_for(conn: asyncpg.Connection, listing_id: str, reason: str, reference_id: str) -> bool:
@@ -263,7 +313,7 @@ async def reserve_for(conn: asyncpg.Connection, listing_id: str, reason: str, re
     if row is None or row["status"] != "published":
         return False
     row = await repo.update_listing(conn, listing_id, {"status": "reserved", "reserved_ref": reference_id})
-    await _record(conn, listing_id, ListingReserved(listing=await listing_snapshot(conn, row), reason=reason,
+    await record(conn, listing_id, ListingReserved(listing=await listing_snapshot(conn, row), reason=reason,
                                                     reference_id=reference_id))
     return True
 
@@ -273,7 +323,7 @@ async def release_from(conn: asyncpg.Connection, listing_id: str, reference_id: 
     if row is None or row["status"] != "reserved" or row["reserved_ref"] != reference_id:
         return False
     row = await repo.update_listing(conn, listing_id, {"status": "published", "reserved_ref": None})
-    await _record(conn, listing_id, ListingReleased(listing=await listing_snapshot(conn, row),
+    await record(conn, listing_id, ListingReleased(listing=await listing_snapshot(conn, row),
                                                     reference_id=reference_id))
     return True
 
@@ -283,6 +333,6 @@ async def sell_through(conn: asyncpg.Connection, listing_id: str, reference_id: 
     if row is None or row["status"] != "reserved" or row["reserved_ref"] != reference_id:
         return False
     row = await repo.update_listing(conn, listing_id, {"status": "sold"})
-    await _record(conn, listing_id, ListingSold(listing=await listing_snapshot(conn, row), reference_id=reference_id,
+    await record(conn, listing_id, ListingSold(listing=await listing_snapshot(conn, row), reference_id=reference_id,
                                                 price=price))
     return True

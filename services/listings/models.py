@@ -30,10 +30,60 @@ class PatentCreate(Strict):
     inventors: list[str] = []
     filing_date: date
     grant_date: date | None = None
-    legal_status: Literal["pending", "granted", "lapsed", "expired", "invalidated"]
+    legal_status: Literal["pending", "granted", "fee_unpaid", "suspended", "lapsed", "expired", "invalidated"]
     owner_org_id: str | None = Field(default=None, description="Defaults to the organisation acted for")
     co_owner_org_ids: list[str] = Field(default=[], max_length=20,
                                         description="Co-owners (共有人): each must consent to an open licence")
+
+
+class PatentPatch(Strict):
+    """A legal-status change (annual fee unpaid, lapsed, invalidated, proceedings
+    suspended, restored) and/or corrections of the register entry."""
+
+    legal_status: Literal["granted", "fee_unpaid", "suspended", "lapsed", "expired", "invalidated"] | None = None
+    reason: str | None = Field(default=None, max_length=500,
+                               description="why the status changed, e.g. a CNIPA notice number")
+    grant_date: date | None = None
+    title: str | None = Field(default=None, min_length=1, max_length=500)
+    abstract: str | None = Field(default=None, max_length=20000)
+    ipc: list[str] | None = Field(default=None, max_length=50)
+    applicants: list[str] | None = None
+    inventors: list[str] | None = None
+
+
+class EncumbranceView(BaseModel):
+    kind: Literal["open_licence", "auction", "pledge", "exclusive_licence", "sole_licence", "ordinary_licence",
+                  "transfer_offer", "exclusive_offer"]
+    reference_id: str = Field(description="the declaration, auction, pledge, licence or listing it comes from")
+    holder_org_id: str | None = None
+    since: datetime | None = None
+
+
+class TransferView(BaseModel):
+    id: str
+    from_org_id: str
+    to_org_id: str
+    reference_kind: Literal["auction", "deal"]
+    reference_id: str
+    price: Money | None = None
+    transferred_at: datetime
+    recording_due_on: date
+    recording_status: Literal["due", "overdue", "recorded"]
+    recorded_on: date | None = None
+    recording_no: str | None = None
+
+
+class PatentRightsView(PatentSnapshot):
+    """A patent's rights at a glance: the register entry, every encumbrance in force and
+    the history of transfers."""
+
+    encumbrances: list[EncumbranceView] = []
+    transfers: list[TransferView] = []
+
+
+class Recording(Strict):
+    recording_no: str = Field(min_length=1, max_length=100, description="CNIPA's notice of the recorded change")
+    recorded_on: date | None = Field(default=None, description="defaults to today")
 
 
 class ListingCreate(Strict):

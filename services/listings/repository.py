@@ -8,7 +8,9 @@ from datetime import datetime
 
 import asyncpg
 
+from services.listings import rights
 from services.listings.domain import PatentFacts
+from services.listings.rights import Encumbrance, PatentRights
 
 PATENT_COLUMNS = ("id, number, title, abstract, kind, ipc, applicants, inventors, filing_date, grant_date, "
                   "legal_status, expires_on, owner_org_id, co_owner_org_ids, created_at, updated_at")
@@ -89,16 +91,6 @@ async def encumbrances_of(conn: asyncpg.Connection, patent_ids: Sequence[str]) -
     for r in rows:
         out.setdefault(r["patent_id"], set()).add(r["kind"])
     return out
-
-
-async def transfer_listings_of(conn: asyncpg.Connection, patent_ids: Sequence[str], exclude: str) -> dict[str, str]:
-    rows = await conn.fetch(
-        "SELECT lp.patent_id, l.id FROM listings.listing_patents lp JOIN listings.listings l ON l.id = lp.listing_id "
-        "WHERE lp.patent_id = ANY($1::text[]) AND l.id <> $2 AND l.kind = 'supply' "
-        "AND l.status IN ('published', 'reserved') AND 'transfer' = ANY(l.modes)",
-        list(patent_ids), exclude,
-    )
-    return {r["patent_id"]: r["id"] for r in rows}
 
 
 async def insert_listing(conn: asyncpg.Connection, values: dict) -> asyncpg.Record:
@@ -188,14 +180,107 @@ async def upsert_org(conn: asyncpg.Connection, org_id: str, kind: str, sub_kind:
     )
 
 
-async def add_encumbrance(conn: asyncpg.Connection, patent_id: str, kind: str, reference_id: str, since: datetime) -> None:
+# -- the register's rights ---------------------------------------------------------------
+async def rights_of(conn: asyncpg.Connection, patent_ids: Sequence[str], *,
+                    lock: bool = False) -> list[PatentRights]:
+    """Each patent with every encumbrance in force: the register's own rows, and the
+    offers of active supply listings. ``lock``: the patents' rows are locked (in id
+    order), which serialises every decision about their rights."""
+    rows = await get_patents(conn, patent_ids, lock=lock)
+    held: dict[str, list[Encumbrance]] = {}
+    for r in await conn.fetch(
+        "SELECT patent_id, kind, reference_id, holder_org_id FROM listings.encumbrances "
+        "WHERE patent_id = ANY($1::text[]) ORDER BY since, reference_id", list(patent_ids)):
+        held.setdefault(r["patent_id"], []).append(Encumbrance(r["kind"], r["reference_id"], r["holder_org_id"]))
+    for r in await conn.fetch(
+        "SELECT lp.patent_id, l.id, l.modes FROM listings.listing_patents lp "
+        "JOIN listings.listings l ON l.id = lp.listing_id "
+        "WHERE lp.patent_id = ANY($1::text[]) AND l.kind = 'supply' AND l.status IN ('published', 'reserved') "
+        "ORDER BY l.published_at, l.id", list(patent_ids)):
+        if "transfer" in r["modes"]:
+            held.setdefault(r["patent_id"], []).append(Encumbrance(rights.TRANSFER_OFFER, r["id"]))
+        if rights.EXCLUSIVE_MODES & set(r["modes"]):
+            held.setdefault(r["patent_id"], []).append(Encumbrance(rights.EXCLUSIVE_OFFER, r["id"]))
+    return [PatentRights(patent_id=r["id"], owner_org_id=r["owner_org_id"],
+                         co_owner_org_ids=tuple(r["co_owner_org_ids"]), kind=r["kind"],
+                         legal_status=r["legal_status"], expires_on=r["expires_on"],
+                         encumbrances=tuple(held.get(r["id"], ()))) for r in rows]
+
+
+async def encumbrance_rows(conn: asyncpg.Connection, patent_id: str) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        "SELECT kind, reference_id, holder_org_id, since FROM listings.encumbrances WHERE patent_id = $1 "
+        "ORDER BY since, reference_id", patent_id)
+
+
+async def hold(conn: asyncpg.Connection, patent_id: str, kind: str, reference_id: str, *, since: datetime,
+               holder_org_id: str | None = None, reservation_id: str | None = None) -> None:
     await conn.execute(
-        "INSERT INTO listings.encumbrances (patent_id, kind, reference_id, since) VALUES ($1, $2, $3, $4) "
-        "ON CONFLICT DO NOTHING",
-        patent_id, kind, reference_id, since,
+        "INSERT INTO listings.encumbrances (patent_id, kind, reference_id, since, holder_org_id, reservation_id) "
+        "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+        patent_id, kind, reference_id, since, holder_org_id, reservation_id,
     )
 
 
-async def remove_encumbrance(conn: asyncpg.Connection, patent_id: str, reference_id: str) -> None:
-    await conn.execute("DELETE FROM listings.encumbrances WHERE patent_id = $1 AND reference_id = $2",
-                       patent_id, reference_id)
+async def release(conn: asyncpg.Connection, reference_id: str, kind: str | None = None) -> list[str]:
+    """End the encumbrances of ``reference_id`` (of ``kind``); the patents they were on."""
+    rows = await conn.fetch(
+        "DELETE FROM listings.encumbrances WHERE reference_id = $1 AND ($2::text IS NULL OR kind = $2) "
+        "RETURNING patent_id", reference_id, kind)
+    return sorted({r["patent_id"] for r in rows})
+
+
+async def record_reservation(conn: asyncpg.Connection, *, reservation_id: str, kind: str, reference_id: str,
+                             requester_org_id: str, patent_ids: Sequence[str], status: str,
+                             rule: str | None = None, detail: str | None = None) -> None:
+    await conn.execute(
+        "INSERT INTO listings.reservations (id, kind, reference_id, requester_org_id, patent_ids, status, rule, detail) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING",
+        reservation_id, kind, reference_id, requester_org_id, list(patent_ids), status, rule, detail,
+    )
+
+
+async def set_owner(conn: asyncpg.Connection, patent_id: str, owner_org_id: str) -> asyncpg.Record:
+    return await conn.fetchrow(
+        f"UPDATE listings.patents SET owner_org_id = $2, co_owner_org_ids = '{{}}', updated_at = now() "
+        f"WHERE id = $1 RETURNING {PATENT_COLUMNS}", patent_id, owner_org_id)
+
+
+async def update_patent(conn: asyncpg.Connection, patent_id: str, values: dict) -> asyncpg.Record:
+    sets = ", ".join(f"{c} = ${i}" for i, c in enumerate(values, start=2))
+    return await conn.fetchrow(
+        f"UPDATE listings.patents SET {sets}, updated_at = now() WHERE id = $1 RETURNING {PATENT_COLUMNS}",
+        patent_id, *values.values())
+
+
+async def insert_transfer(conn: asyncpg.Connection, values: dict) -> asyncpg.Record | None:
+    cols = list(values)
+    return await conn.fetchrow(
+        f"INSERT INTO listings.patent_transfers ({', '.join(cols)}) "
+        f"VALUES ({', '.join(f'${i}' for i in range(1, len(cols) + 1))}) "
+        "ON CONFLICT (patent_id, reference_kind, reference_id) DO NOTHING RETURNING *", *values.values())
+
+
+async def transfers_of(conn: asyncpg.Connection, patent_id: str) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        "SELECT * FROM listings.patent_transfers WHERE patent_id = $1 ORDER BY transferred_at, id", patent_id)
+
+
+async def transfer(conn: asyncpg.Connection, transfer_id: str, *, lock: bool = False) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT * FROM listings.patent_transfers WHERE id = $1"
+                               + (" FOR UPDATE" if lock else ""), transfer_id)
+
+
+async def set_recorded(conn: asyncpg.Connection, transfer_id: str, recording_no: str, recorded_on) -> asyncpg.Record:
+    return await conn.fetchrow(
+        "UPDATE listings.patent_transfers SET recording_no = $2, recorded_on = $3 WHERE id = $1 RETURNING *",
+        transfer_id, recording_no, recorded_on)
+
+
+async def active_listings_of_patent(conn: asyncpg.Connection, patent_id: str, *, owner: str | None = None,
+                                    statuses: Sequence[str] = ("draft", "published", "reserved")) -> list[str]:
+    rows = await conn.fetch(
+        "SELECT l.id FROM listings.listing_patents lp JOIN listings.listings l ON l.id = lp.listing_id "
+        "WHERE lp.patent_id = $1 AND l.status = ANY($2::text[]) AND ($3::text IS NULL OR l.owner_org_id = $3) "
+        "ORDER BY l.id", patent_id, list(statuses), owner)
+    return [r["id"] for r in rows]

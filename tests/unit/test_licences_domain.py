@@ -82,44 +82,11 @@ def test_payments_are_measured_against_what_is_outstanding():
     assert e.value.rule == "payment-exceeds-outstanding"
 
 
-# -- declarations -------------------------------------------------------------------------
 def patent(**over) -> domain.PatentFacts:
     args = dict(patent_id="pat_1", owner_org_id="org_a", co_owner_org_ids=(), kind="invention",
-                legal_status="granted", expires_on=date(2041, 3, 1), pledgees=(), exclusive_licence_in_force=False,
-                under_auction_for_transfer=False)
+                legal_status="granted", expires_on=date(2041, 3, 1))
     args.update(over)
     return domain.PatentFacts(**args)
-
-
-def declare(p: domain.PatentFacts, **over) -> None:
-    args = dict(declarer="org_a", co_owner_consents=[], pledgee_consents=[], evaluation_report_no=None, today=TODAY)
-    args.update(over)
-    domain.check_declaration(p, **args)
-
-
-@pytest.mark.parametrize("p, over, rule", [
-    (patent(), {"declarer": "org_b"}, "declarer-not-owner"),
-    (patent(co_owner_org_ids=("org_b", "org_c")), {"co_owner_consents": ["org_b"]}, "co-owner-not-consented"),
-    (patent(legal_status="pending"), {}, "patent-not-granted"),
-    (patent(legal_status="lapsed"), {}, "patent-lapsed"),
-    (patent(legal_status="expired"), {}, "patent-expired"),
-    (patent(expires_on=TODAY), {}, "patent-expired"),  # granted in the register, but its term has run out
-    (patent(legal_status="invalidated"), {}, "patent-invalidated"),
-    (patent(exclusive_licence_in_force=True), {}, "exclusive-licence-in-force"),
-    (patent(pledgees=("org_bank",)), {}, "pledged-without-pledgee-consent"),
-    (patent(under_auction_for_transfer=True), {}, "under-auction-for-transfer"),
-    (patent(kind="utility_model"), {}, "evaluation-report-missing"),
-    (patent(kind="design"), {"evaluation_report_no": "  "}, "evaluation-report-missing"),
-])
-def test_each_precheck_refuses_naming_its_rule(p, over, rule):
-    with pytest.raises(DomainError) as e:
-        declare(p, **over)
-    assert (e.value.status, e.value.rule) == (422, rule)
-
-
-def test_consents_and_reports_let_a_declaration_through():
-    declare(patent(co_owner_org_ids=("org_b",), pledgees=("org_bank",), kind="utility_model"),
-            co_owner_consents=["org_b"], pledgee_consents=["org_bank"], evaluation_report_no="PJ2024-001")
 
 
 # -- acceptance, withdrawal, filing -------------------------------------------------------

@@ -102,31 +102,6 @@ def test_listing_state_machine():
         domain.transition("draft", "sold")
 
 
-def state(**over):
-    args = dict(patent_id="pat_1", legal_status="granted", expires_on=date(2040, 1, 1), open_licence=False,
-                exclusive_licence_granted=False, other_transfer_listing=None)
-    args.update(over)
-    return domain.PatentState(**args)
-
-
-@pytest.mark.parametrize("patent, modes, rule", [
-    (state(legal_status="lapsed"), ["transfer"], "patent-not-in-force"),
-    (state(expires_on=date(2020, 1, 1)), ["ordinary_licence"], "patent-not-in-force"),
-    (state(open_licence=True), ["exclusive_licence"], "open-licence-in-force"),
-    (state(open_licence=True), ["sole_licence", "transfer"], "open-licence-in-force"),
-    (state(exclusive_licence_granted=True), ["exclusive_licence"], "exclusive-licence-in-force"),
-    (state(other_transfer_listing="lst_x"), ["transfer"], "patent-already-offered-for-transfer"),
-])
-def test_publish_rules(patent, modes, rule):
-    with pytest.raises(domain.ListingsError) as e:
-        domain.check_publishable(modes, [patent], date(2026, 11, 25))
-    assert e.value.rule == rule
-
-
-def test_an_open_licence_does_not_block_ordinary_licences_or_transfer():
-    domain.check_publishable(["ordinary_licence", "transfer"], [state(open_licence=True)], date(2026, 11, 25))
-
-
 @pytest.mark.parametrize("industry, region, bad", [("C38", "310000", set()), ("C3841", "310115", set()),
                                                    ("Z99", "310000", {"industry"}), ("C38", "990000", {"region"}),
                                                    ("C38", "3100", {"region"})])

@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from events.schemas.licences import LicenceGranted, LicenceTerminated
-from events.schemas.listings import PatentRegistered, PatentSnapshot
-from events.schemas.pledges import PatentPledged, PatentPledgeReleased
+from events.schemas.register import PledgeReleased, PledgeReservationRequested, ReservationRequest
 from tests.integration.licences.conftest import cny, declaration_body, declare, eventually, refused
 from tests.integration.listings.conftest import cn_number
 
@@ -35,7 +34,7 @@ async def test_every_co_owner_must_consent(register):
     assert d["status"] == "in_force" and d["co_owner_consents"] == [partner.id]
 
 
-async def test_a_patent_not_granted_and_in_force_cannot_be_openly_licensed(register, foreign_events):
+async def test_a_patent_not_granted_and_in_force_cannot_be_openly_licensed(register):
     uni = await register()
     cases = {
         "patent-not-granted": await uni.patent(legal_status="pending", grant_date=None),
@@ -44,12 +43,9 @@ async def test_a_patent_not_granted_and_in_force_cannot_be_openly_licensed(regis
                                            number=cn_number(year=2001)),
         "patent-invalidated": await uni.patent(legal_status="invalidated"),
     }
-    # Still "granted" in a register entry, but its derived 20-year term has run out.
-    stale = PatentSnapshot(patent_id="pat_stale_" + uni.id, number="200110012345.6", title="旧专利", kind="invention",
-                           ipc=["H01M 4/525"], filing_date="2001-01-01", grant_date="2003-01-01",
-                           legal_status="granted", expires_on="2021-01-01", owner_org_id=uni.id)
-    await foreign_events("register", stale.patent_id, PatentRegistered(patent=stale))
-    for rule, p in [*cases.items(), ("patent-expired", {"patent_id": stale.patent_id})]:
+    # (An entry still "granted" past its derived term cannot be registered any more: the
+    # register refuses it. Its refusal is in tests/unit/test_register_rights.py.)
+    for rule, p in cases.items():
         await refused(uni, declaration_body(p["patent_id"]), rule)
 
 
@@ -68,14 +64,18 @@ async def test_an_exclusive_licence_in_force_blocks_it_until_terminated(register
 async def test_a_pledge_needs_the_pledgees_consent(register, foreign_events):
     uni, bank = await register(), await register("financier")
     p = await utility_model(uni)
-    pledge = PatentPledged(patent_id=p["patent_id"], pledge_id="plg_" + p["patent_id"], pledgee_org_id=bank.id)
-    await foreign_events("register", pledge.pledge_id, pledge)
+    # Pledges are asked of the register by the financing context (not built yet): a
+    # stand-in records its request as that context will.
+    pledge_id = "plg_" + p["patent_id"]
+    await foreign_events("financing", pledge_id, PledgeReservationRequested(reservation=ReservationRequest(
+        reservation_id="rsv_" + pledge_id, kind="pledge", reference_id=pledge_id, requester_org_id=uni.id,
+        patent_ids=[p["patent_id"]], holder_org_id=bank.id)))
     body = await refused(uni, declaration_body(p["patent_id"]), "pledged-without-pledgee-consent")
     assert body["errors"][0]["field"] == "pledgee_consents"
     d = await declare(uni, p["patent_id"], pledgee_consents=[bank.id], evaluation_report_no="PJ2025-0042")
     assert d["pledgee_consents"] == [bank.id]
     # Released: a later declaration needs no consent (the first one withdrawn).
-    await foreign_events("register", pledge.pledge_id, PatentPledgeReleased(**pledge.model_dump()))
+    await foreign_events("financing", pledge_id, PledgeReleased(pledge_id=pledge_id))
     assert (await uni.post(f"/v1/open-licences/{d['id']}/withdraw", {})).status == 200
     await refused(uni, declaration_body(p["patent_id"]), "evaluation-report-missing")
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 
-from events.schemas.licences import OpenLicenceDeclared, OpenLicenceWithdrawn
+from tests.integration.licences.conftest import declaration_body
 from tests.integration.listings.conftest import cn_number, eventually, patent_body
 
 
@@ -55,27 +55,23 @@ async def test_a_patent_is_offered_for_transfer_in_one_active_listing_only(regis
     assert (await uni.post(f"/v1/listings/{second['listing_id']}/publish")).status == 200
 
 
-async def test_exclusive_licence_is_blocked_while_an_open_licence_is_in_force(register, foreign_events):
+async def test_exclusive_licence_is_blocked_while_an_open_licence_is_in_force(register):
     uni = await register()
     p = await uni.patent()
     listing = await uni.supply([p["patent_id"]], modes=["exclusive_licence"])
-    await foreign_events("licences", "olc_1", OpenLicenceDeclared(declaration_id="olc_1", patent_id=p["patent_id"],
-                                                                   declarer_org_id=uni.id))
-
-    async def marked():
-        return (await (await uni.get(f"/v1/listings/{listing['listing_id']}")).json())["open_licence"]
-
-    await eventually(marked, timeout=15.0)
+    r = await uni.post("/v1/open-licences", declaration_body(p["patent_id"]))
+    assert r.status == 201, await r.text()
+    declaration = await r.json()
+    # The register recorded the declaration in the transaction that granted it: the
+    # listing shows it, and publishing an exclusive licence is refused, at once.
+    assert (await (await uni.get(f"/v1/listings/{listing['listing_id']}")).json())["open_licence"] is True
     body = await problem(await uni.post(f"/v1/listings/{listing['listing_id']}/publish"), 422)
     assert body["type"].endswith("open-licence-in-force")
     assert [e["field"] for e in body["errors"]] == ["modes"]
 
-    await foreign_events("licences", "olc_1", OpenLicenceWithdrawn(declaration_id="olc_1", patent_id=p["patent_id"]))
-
-    async def lifted():
-        return (await uni.post(f"/v1/listings/{listing['listing_id']}/publish")).status == 200
-
-    await eventually(lifted, timeout=15.0)
+    r = await uni.post(f"/v1/open-licences/{declaration['id']}/withdraw", {})
+    assert r.status == 200, await r.text()
+    assert (await uni.post(f"/v1/listings/{listing['listing_id']}/publish")).status == 200
 
 
 async def test_only_the_owner_changes_a_listing(register):

@@ -1,0 +1,250 @@
+"""The patent register's rules: which encumbrances may coexist on a patent, who may ask
+for one, and what a patent's legal status allows.
+
+Pure: no I/O. The register (services/listings/reservations.py, and the listings'
+own offers in handlers.py) loads a patent's rights under its row lock, asks these
+rules, and writes the outcome in the same transaction — so two requests that conflict
+can never both win, whatever their timing or the number of replicas.
+
+Law: Patent Law (2020) arts. 10, 14, 50–52; Implementing Regulations (2023) arts. 85–88;
+Civil Code art. 444 (a pledged property right in IP is neither transferred nor licensed
+without the pledgee's agreement).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from services.errors import Conflict, DomainError, Forbidden
+
+# Kinds of encumbrance the register holds (table listings.encumbrances), and the
+# listings' own offers it derives from active supply listings.
+OPEN_LICENCE = "open_licence"
+AUCTION = "auction"
+PLEDGE = "pledge"
+EXCLUSIVE_LICENCE = "exclusive_licence"
+SOLE_LICENCE = "sole_licence"
+ORDINARY_LICENCE = "ordinary_licence"
+TRANSFER_OFFER = "transfer_offer"  # an active supply listing offering transfer
+EXCLUSIVE_OFFER = "exclusive_offer"  # an active supply listing offering an exclusive or sole licence
+
+EXCLUSIVE_MODES = frozenset({"exclusive_licence", "sole_licence"})
+DEAD_STATUSES = frozenset({"lapsed", "expired", "invalidated"})
+
+
+class RegisterError(DomainError):
+    pass
+
+
+@dataclass(frozen=True)
+class Encumbrance:
+    kind: str
+    reference_id: str
+    holder_org_id: str | None = None
+    pledgee_consents: frozenset[str] = frozenset()  # for a pledge: what its pledgee agreed to (transfer)
+
+
+@dataclass(frozen=True)
+class PatentRights:
+    """One patent as the register holds it, with every encumbrance in force."""
+
+    patent_id: str
+    owner_org_id: str
+    co_owner_org_ids: tuple[str, ...]
+    kind: str
+    legal_status: str
+    expires_on: date
+    encumbrances: tuple[Encumbrance, ...] = field(default_factory=tuple)
+
+    def of(self, *kinds: str) -> list[Encumbrance]:
+        return [e for e in self.encumbrances if e.kind in kinds]
+
+    def status(self, today: date) -> str:
+        """The legal status, with the derived term: ``granted`` past its term is ``expired``."""
+        return "expired" if self.legal_status == "granted" and self.expires_on <= today else self.legal_status
+
+
+NOT_IN_FORCE = {
+    "pending": ("patent-not-granted", "is an application not yet granted"),
+    "fee_unpaid": ("patent-fee-unpaid", "has its annual fee unpaid"),
+    "suspended": ("patent-proceedings-suspended", "has its proceedings suspended"),
+    "lapsed": ("patent-lapsed", "has lapsed (annual fee unpaid)"),
+    "expired": ("patent-expired", "has expired"),
+    "invalidated": ("patent-invalidated", "was declared invalid"),
+}
+
+
+def in_force_problem(p: PatentRights, today: date) -> tuple[str, str] | None:
+    """Why the patent is not granted and in force, or None."""
+    return NOT_IN_FORCE.get(p.status(today))
+
+
+def _unconsented_pledges(p: PatentRights, consents: Collection[str]) -> list[str]:
+    return [e.holder_org_id or "?" for e in p.of(PLEDGE) if e.holder_org_id not in set(consents)]
+
+
+# -- open-licence declarations -----------------------------------------------------------
+def check_open_licence(p: PatentRights, *, declarer: str, co_owner_consents: Collection[str],
+                       pledgee_consents: Collection[str], evaluation_report_no: str | None, today: date) -> None:
+    """Every refusal of DESIGN §7, in the order a technology-transfer office would check
+    them; each names its rule."""
+    if declarer != p.owner_org_id:
+        # Art. 50: the patentee declares. A co-owner alone cannot.
+        raise RegisterError(f"only the patent's owner ({p.owner_org_id}) may declare an open licence",
+                            rule="declarer-not-owner", field="patent_id")
+    missing = [c for c in p.co_owner_org_ids if c not in set(co_owner_consents)]
+    if missing:
+        # Art. 14: a right held in common is exercised with every co-owner's agreement.
+        raise RegisterError(f"co-owner(s) {', '.join(missing)} have not consented",
+                            rule="co-owner-not-consented", field="co_owner_consents")
+    problem = in_force_problem(p, today)
+    if problem:
+        rule, why = problem
+        # Implementing Regulations art. 86 (2)(3): no declaration for a patent not in
+        # force, with its annual fee unpaid or its proceedings suspended.
+        raise RegisterError(f"patent {p.patent_id} {why}: only a granted patent in force may be openly licensed",
+                            rule=rule, field="patent_id")
+    if p.of(EXCLUSIVE_LICENCE, SOLE_LICENCE):
+        # Implementing Regulations art. 86 (1).
+        raise RegisterError(f"patent {p.patent_id} has an exclusive or sole licence in force",
+                            rule="exclusive-licence-in-force", field="patent_id")
+    offers = p.of(EXCLUSIVE_OFFER)
+    if offers:
+        # Patent Law art. 51 (3): no exclusive or sole licence during an open licence; a
+        # listing already offering one would be offering what the declaration forbids.
+        raise RegisterError(f"patent {p.patent_id} is offered for an exclusive or sole licence in listing "
+                            f"{offers[0].reference_id}: withdraw that offer first",
+                            rule="exclusive-licence-offered", field="patent_id")
+    unconsented = _unconsented_pledges(p, pledgee_consents)
+    if unconsented:
+        # Implementing Regulations art. 86 (4).
+        raise RegisterError(f"patent {p.patent_id} is pledged to {', '.join(unconsented)}, who has not consented",
+                            rule="pledged-without-pledgee-consent", field="pledgee_consents")
+    if p.of(AUCTION):
+        raise RegisterError(f"patent {p.patent_id} is being auctioned for transfer",
+                            rule="under-auction-for-transfer", field="patent_id")
+    declared = p.of(OPEN_LICENCE)
+    if declared:
+        raise Conflict(f"patent {p.patent_id} already has an open licence in force ({declared[0].reference_id}; "
+                       "terms are never edited: withdraw it and declare again)",
+                       rule="open-licence-already-declared")
+    if p.kind in ("utility_model", "design") and not (evaluation_report_no or "").strip():
+        # Art. 50: a utility model or design declaration comes with its evaluation report (专利权评价报告).
+        raise RegisterError(f"a {p.kind.replace('_', ' ')} needs its patent evaluation report (evaluation_report_no)",
+                            rule="evaluation-report-missing", field="evaluation_report_no")
+
+
+# -- a listing's own offers --------------------------------------------------------------
+def check_offer(modes: Collection[str], patents: Sequence[PatentRights], today: date, *,
+                listing_id: str) -> None:
+    """DESIGN §5 rules for putting a supply listing on the market (publish, or edit while
+    published); ``listing_id``'s own offers and reservations do not count against it."""
+    offered_exclusive = EXCLUSIVE_MODES & set(modes)
+    for p in patents:
+        status = p.status(today)
+        if status in DEAD_STATUSES or status in ("fee_unpaid", "suspended"):
+            raise RegisterError(f"patent {p.patent_id} is {status} and cannot be offered",
+                                rule="patent-not-in-force", field="patent_ids")
+        others = [e for e in p.encumbrances if e.reference_id != listing_id]
+        if offered_exclusive and any(e.kind == OPEN_LICENCE for e in others):
+            # Patent Law art. 51 (3) / Implementing Regulations art. 88: while an open
+            # licence declaration is in force, no exclusive or sole licence.
+            raise RegisterError(f"patent {p.patent_id} is under an open licence: "
+                                f"{', '.join(sorted(offered_exclusive))} cannot be offered",
+                                rule="open-licence-in-force", field="modes")
+        if offered_exclusive and any(e.kind in (EXCLUSIVE_LICENCE, SOLE_LICENCE) for e in others):
+            raise RegisterError(f"patent {p.patent_id} already has an exclusive or sole licence in force",
+                                rule="exclusive-licence-in-force", field="modes")
+        if "transfer" in modes:
+            taken = [e for e in others if e.kind in (TRANSFER_OFFER, AUCTION)]
+            if taken:
+                raise RegisterError(f"patent {p.patent_id} is already offered for transfer in "
+                                    f"{'auction' if taken[0].kind == AUCTION else 'listing'} {taken[0].reference_id}",
+                                    rule="patent-already-offered-for-transfer", field="patent_ids")
+            pledged = [e for e in others if e.kind == PLEDGE and "transfer" not in e.pledgee_consents]
+            if pledged:
+                # Civil Code art. 444: no transfer of a pledged IP right without the pledgee.
+                raise RegisterError(f"patent {p.patent_id} is pledged to {pledged[0].holder_org_id}, who has not "
+                                    "consented to its transfer", rule="pledged-without-pledgee-consent",
+                                    field="patent_ids")
+
+
+# -- auctions ----------------------------------------------------------------------------
+def check_auction(*, listing_status: str | None, listing_kind: str | None, listing_owner: str | None,
+                  listing_id: str, requester: str, patents: Sequence[PatentRights], today: date) -> None:
+    """An auction reserves a published supply listing and, through it, its patents for transfer."""
+    if listing_status is None:
+        raise RegisterError(f"no listing {listing_id}", rule="listing-not-found", field="listing_id")
+    if listing_owner != requester:
+        raise Forbidden(f"listing {listing_id} belongs to {listing_owner}", rule="not-listing-owner")
+    if listing_kind != "supply" or listing_status != "published":
+        raise Conflict(f"only a published supply listing is auctioned (this one is {listing_status})",
+                       rule="listing-not-published")
+    for p in patents:
+        problem = in_force_problem(p, today)
+        if problem:
+            raise RegisterError(f"patent {p.patent_id} {problem[1]} and cannot be auctioned",
+                                rule="patent-not-in-force", field="listing_id")
+        if p.of(AUCTION):
+            raise Conflict(f"patent {p.patent_id} is already being auctioned ({p.of(AUCTION)[0].reference_id})",
+                           rule="patent-already-under-auction")
+        pledged = [e for e in p.of(PLEDGE) if "transfer" not in e.pledgee_consents]
+        if pledged:
+            # Civil Code art. 444 (disposal of a pledge by its pledgee is the financing context's).
+            raise RegisterError(f"patent {p.patent_id} is pledged to {pledged[0].holder_org_id}, who has not "
+                                "consented to its transfer", rule="pledged-without-pledgee-consent",
+                                field="listing_id")
+
+
+# -- pledges -----------------------------------------------------------------------------
+def check_pledge(patents: Sequence[PatentRights], *, requester: str, pledgee: str | None,
+                 co_owner_consents: Collection[str], today: date) -> None:
+    if not pledgee:
+        raise RegisterError("a pledge names its pledgee", rule="pledgee-missing", field="holder_org_id")
+    for p in patents:
+        if requester != p.owner_org_id:
+            raise RegisterError(f"only the patent's owner ({p.owner_org_id}) may pledge it",
+                                rule="pledgor-not-owner", field="patent_ids")
+        missing = [c for c in p.co_owner_org_ids if c not in set(co_owner_consents)]
+        if missing:
+            raise RegisterError(f"co-owner(s) {', '.join(missing)} have not consented",  # Patent Law art. 14
+                                rule="co-owner-not-consented", field="co_owner_consents")
+        problem = in_force_problem(p, today)
+        if problem:
+            raise RegisterError(f"patent {p.patent_id} {problem[1]} and cannot be pledged",
+                                rule="patent-not-in-force", field="patent_ids")
+        offered = p.of(TRANSFER_OFFER, AUCTION)
+        if offered:
+            raise Conflict(f"patent {p.patent_id} is offered for transfer ({offered[0].reference_id}): withdraw "
+                           "the offer before pledging it", rule="patent-offered-for-transfer")
+        if p.of(PLEDGE):
+            # CNIPA registers no second pledge on a patent already pledged (专利权质押登记办法).
+            raise Conflict(f"patent {p.patent_id} is already pledged", rule="patent-already-pledged")
+
+
+# -- legal status ------------------------------------------------------------------------
+# What a register entry may become. ``expired`` is final (the term is over); a lapse
+# may be restored (权利恢复, Implementing Regulations art. 6); an invalidation may be
+# reversed by the court that reviews it, so it may return to ``granted`` too.
+LEGAL_TRANSITIONS: dict[str, frozenset[str]] = {
+    "pending": frozenset({"granted"}),
+    "granted": frozenset({"fee_unpaid", "suspended", "lapsed", "invalidated", "expired"}),
+    "fee_unpaid": frozenset({"granted", "lapsed", "suspended", "invalidated", "expired"}),
+    "suspended": frozenset({"granted", "fee_unpaid", "lapsed", "invalidated", "expired"}),
+    "lapsed": frozenset({"granted"}),
+    "invalidated": frozenset({"granted"}),
+    "expired": frozenset(),
+}
+
+
+def check_legal_status_change(current: str, target: str, *, grant_date: date | None) -> None:
+    if target == current:
+        return
+    if target not in LEGAL_TRANSITIONS[current]:
+        raise RegisterError(f"a {current} patent cannot become {target}", rule="legal-status-transition",
+                            field="legal_status")
+    if target == "granted" and grant_date is None:
+        raise RegisterError("a granted patent has a grant date (send grant_date)", rule="grant-date-required",
+                            field="grant_date")
