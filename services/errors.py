@@ -61,9 +61,11 @@ class Refused(DomainError):
 
     TITLES = {403: "Forbidden", 404: "Not found", 409: "Conflict"}
 
-    def __init__(self, *, rule: str, detail: str, status: int, field: str | None = None) -> None:
+    def __init__(self, *, rule: str, detail: str, status: int, field: str | None = None,
+                 instance: str | None = None) -> None:
         super().__init__(detail, rule=rule, field=field)
         self.status = status
+        self.instance = instance  # where the refused request is recorded (e.g. /v1/auctions/{id})
         self.title = self.TITLES.get(status, DomainError.title)
 
 

@@ -67,7 +67,7 @@ async def settle_auction(request: web.Request, response: web.Response) -> web.Re
     if row is None:
         return response
     if row["status"] == domain.REFUSED:
-        raise Refused(**row["refusal"])
+        raise Refused(**row["refusal"], instance=f"/v1/auctions/{auction_id}")
     await consistency.published_all("auctions")  # its AuctionScheduled is on Kafka too
     async with request.app[DB].acquire() as conn:
         body = await view(Ctx(request, conn, None, None, None, {}), row)

@@ -17,8 +17,10 @@ CONTENT_TYPE = "application/problem+json"
 
 
 def problem_response(status: int, title: str, detail: str, *, rule: str, errors: list[FieldError] | None = None,
-                     headers: dict[str, str] | None = None) -> web.Response:
+                     headers: dict[str, str] | None = None, instance: str | None = None) -> web.Response:
     body: dict[str, Any] = {"type": PROBLEM_TYPE_BASE + rule, "title": title, "status": status, "detail": detail}
+    if instance:
+        body["instance"] = instance  # RFC 9457: the resource the refusal is recorded on
     if errors:
         body["errors"] = [{"field": e.field, "message": e.message} for e in errors]
     return web.Response(status=status, body=json.dumps(body, ensure_ascii=False).encode(),
@@ -27,7 +29,8 @@ def problem_response(status: int, title: str, detail: str, *, rule: str, errors:
 
 def from_domain_error(e: DomainError) -> web.Response:
     headers = {"WWW-Authenticate": "Bearer"} if e.status == 401 else None
-    return problem_response(e.status, e.title, e.detail, rule=e.rule, errors=e.errors, headers=headers)
+    return problem_response(e.status, e.title, e.detail, rule=e.rule, errors=e.errors, headers=headers,
+                            instance=getattr(e, "instance", None))
 
 
 _HTTP_RULES = {404: "not-found", 405: "method-not-allowed", 413: "body-too-large", 415: "unsupported-media-type"}

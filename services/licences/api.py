@@ -45,7 +45,7 @@ async def settle_declaration(request: web.Request, response: web.Response) -> we
     if d is None:
         return response
     if d["status"] == "refused":
-        raise Refused(**d["refusal"])
+        raise Refused(**d["refusal"], instance=f"/v1/open-licences/{declaration_id}")
     await consistency.published_all("licences")  # its OpenLicenceDeclared is on Kafka too
     return json_reply(handlers.declaration_view(d), 201, {"Location": f"/v1/open-licences/{d['id']}"})
 
