@@ -14,9 +14,10 @@ from services.auctions.models import (
 )
 from aiohttp import web
 
-from services.errors import FieldError, Refused, ValidationFailed
+from services.errors import FieldError, ValidationFailed
 from services.http.api import Api, Ctx, Reply, json_reply
-from services.http.state import CONSISTENCY, DB
+from services.http.consistency import settle as settle_saga
+from services.http.state import DB
 from services.http.pagination import PageQuery, decode_cursor, encode_cursor
 from services.http.problems import from_domain_error
 from events.schemas.common import Money
@@ -56,22 +57,16 @@ async def view(ctx: Ctx, row, reg=None) -> AuctionView:
     )
 
 
+async def _scheduled(request: web.Request, row) -> web.Response:
+    async with request.app[DB].acquire() as conn:
+        body = await view(Ctx(request, conn, None, None, None, {}), row)
+    return json_reply(body, 201, {"Location": f"/v1/auctions/{row['id']}"})
+
+
 async def settle_auction(request: web.Request, response: web.Response) -> web.Response:
     """The patent register's decision on the lot, when it comes within the saga bound:
     201 with the scheduled auction, or the refusal naming its rule; else the 202."""
-    if response.status != 202:
-        return response
-    auction_id = response.headers["Location"].rsplit("/", 1)[-1]
-    consistency = request.app[CONSISTENCY]
-    row = await consistency.outcome("auctions", auction_id, lambda conn: handlers.decided(conn, auction_id))
-    if row is None:
-        return response
-    if row["status"] == domain.REFUSED:
-        raise Refused(**row["refusal"], instance=f"/v1/auctions/{auction_id}")
-    await consistency.published_all("auctions")  # its AuctionScheduled is on Kafka too
-    async with request.app[DB].acquire() as conn:
-        body = await view(Ctx(request, conn, None, None, None, {}), row)
-    return json_reply(body, 201, {"Location": f"/v1/auctions/{auction_id}"})
+    return await settle_saga(request, response, schema="auctions", decided=handlers.decided, render=_scheduled)
 
 
 @api.post("/v1/auctions", body=AuctionCreate, response=AuctionView, status=201, allow=SELLERS, errors=(404, 409),

@@ -9,8 +9,10 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 import asyncpg
+from aiohttp import web
 
 from events.consistency import ConsumerBarrier, Notices, Outcomes, OutboxFlush
+from services.errors import Refused
 
 log = logging.getLogger("psm.consistency")
 
@@ -55,3 +57,27 @@ class Consistency:
     async def outcome(self, schema: str, key: str, check: Callable[[asyncpg.Connection], Awaitable[T | None]]) -> T | None:
         """Wait (up to the saga bound) for ``check`` to see the decision on ``key``."""
         return await self.outcomes.wait(schema, key, check, self.saga_wait_s)
+
+
+async def settle(request: web.Request, response: web.Response, *, schema: str,
+                 decided: Callable[[asyncpg.Connection, str], Awaitable[asyncpg.Record | None]],
+                 render: Callable[[web.Request, asyncpg.Record], Awaitable[web.Response]]) -> web.Response:
+    """A saga route's answer (RouteSpec.settles): the 202 the handler gave, turned into the
+    outcome when ``decided`` sees it within the saga bound — ``render``'s answer, or the
+    refusal (the record's ``refusal``) as a problem naming its rule and the refused
+    resource. The outcome's own events are on Kafka before it is answered."""
+    if response.status != 202:
+        return response
+    location = response.headers["Location"]
+    key = location.rsplit("/", 1)[-1]
+    consistency: Consistency = request.app[CONSISTENCY]
+    row = await consistency.outcome(schema, key, lambda conn: decided(conn, key))
+    if row is None:
+        return response
+    if row["status"] == "refused":
+        raise Refused(**row["refusal"], instance=location)
+    await consistency.published_all(schema)
+    return await render(request, row)
+
+
+CONSISTENCY = web.AppKey("consistency", Consistency)

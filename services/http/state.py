@@ -10,7 +10,7 @@ from aiokafka import AIOKafkaProducer
 from elasticsearch import AsyncElasticsearch
 
 from services.access import Principal
-from services.http.consistency import Consistency
+from services.http.consistency import CONSISTENCY  # noqa: F401 — the app key lives with its type
 from services.http.observability import Metrics
 from services.settings import Settings
 
@@ -31,4 +31,3 @@ ES = web.AppKey("es", AsyncElasticsearch)
 PRODUCER = web.AppKey("producer", AIOKafkaProducer)
 AUTHENTICATOR = web.AppKey("authenticator", Authenticator)
 METRICS = web.AppKey("metrics", Metrics)
-CONSISTENCY = web.AppKey("consistency", Consistency)

@@ -7,9 +7,8 @@ from datetime import datetime
 from services.access import ANY_ORG
 from aiohttp import web
 
-from services.errors import Refused
 from services.http.api import Api, Ctx, Reply, json_reply
-from services.http.state import CONSISTENCY
+from services.http.consistency import settle
 from services.http.pagination import decode_cursor, page_of
 from services.licences import handlers
 from services.licences import repository as repo
@@ -34,20 +33,14 @@ def _created_position(row) -> list:
     return [row["created_at"].isoformat(), row["id"]]
 
 
+async def _declared(request: web.Request, d) -> web.Response:
+    return json_reply(handlers.declaration_view(d), 201, {"Location": f"/v1/open-licences/{d['id']}"})
+
+
 async def settle_declaration(request: web.Request, response: web.Response) -> web.Response:
     """The patent register's decision, when it comes within the saga bound: 201 with the
     declaration in force, or the refusal as a problem naming its rule; else the 202."""
-    if response.status != 202:
-        return response
-    declaration_id = response.headers["Location"].rsplit("/", 1)[-1]
-    consistency = request.app[CONSISTENCY]
-    d = await consistency.outcome("licences", declaration_id, lambda conn: handlers.decided(conn, declaration_id))
-    if d is None:
-        return response
-    if d["status"] == "refused":
-        raise Refused(**d["refusal"], instance=f"/v1/open-licences/{declaration_id}")
-    await consistency.published_all("licences")  # its OpenLicenceDeclared is on Kafka too
-    return json_reply(handlers.declaration_view(d), 201, {"Location": f"/v1/open-licences/{d['id']}"})
+    return await settle(request, response, schema="licences", decided=handlers.decided, render=_declared)
 
 
 @api.post("/v1/open-licences", body=DeclarationCreate, response=Declaration, status=201, allow=ANY_ORG,

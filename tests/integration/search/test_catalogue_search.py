@@ -10,6 +10,7 @@ from catalogue_helpers import ids
 
 from events.envelope import CloudEvent
 from events.outbox import Outbox
+from events.schemas.register import AuctionReservationRequested, ReservationRequest
 from events.relay import OutboxRelay
 from events.schemas.auctions import AuctionScheduled, AuctionSettled
 from events.schemas.common import Money
@@ -53,6 +54,10 @@ async def test_sold_listing_stays_visible_as_sold(client, register):
     outbox = Outbox(schema="test_auctions", source="/psm/auctions")
     now = datetime.now(UTC)
     async with pool.acquire() as conn, conn.transaction():
+        # The register reserves the lot first (as it does for every auction), then sells it.
+        await outbox.record(conn, "auc_1", AuctionReservationRequested(reservation=ReservationRequest(
+            reservation_id="rsv_auc_1", kind="auction", reference_id="auc_1", requester_org_id=uni.id,
+            listing_id=listing)))
         await outbox.record(conn, "auc_1", AuctionScheduled(
             auction_id="auc_1", listing_id=listing, starts_at=now, ends_at=now + timedelta(hours=1),
             start_price=Money(amount=Decimal("500000"))))
