@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
+from services.calendar import add_months
 from services.errors import Conflict, DomainError, FieldError, ValidationFailed
 
 
@@ -25,18 +26,6 @@ BASES = ("percent_of_revenue", "fixed_per_year", "lump_sum", "entry_fee_plus_rat
 RATE_BASES = frozenset({"percent_of_revenue", "entry_fee_plus_rate"})
 AMOUNT_BASES = frozenset({"fixed_per_year", "lump_sum", "entry_fee_plus_rate"})
 FILING_MONTHS = 3
-
-
-def add_months(d: date, months: int) -> date:
-    """``d`` plus whole months; the 31st becomes the month's last day (31 Nov → 30 Nov)."""
-    y, m = divmod(d.month - 1 + months, 12)
-    year, month = d.year + y, m + 1
-    for day in (d.day, 30, 29, 28):
-        try:
-            return date(year, month, day)
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
 
 
 # -- terms -------------------------------------------------------------------------------

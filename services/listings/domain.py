@@ -73,6 +73,18 @@ def ipc_levels(symbol: str) -> list[str]:
     return [symbol[0], symbol[:3], symbol[:4], symbol]
 
 
+def normalise_ipc_symbols(ipc: Sequence[str]) -> tuple[list[str], list[FieldError]]:
+    """Each symbol normalised (duplicates dropped, first kept), and a problem per bad one."""
+    symbols: list[str] = []
+    errors: list[FieldError] = []
+    for i, raw in enumerate(ipc):
+        try:
+            symbols.append(normalize_ipc(raw))
+        except ValueError as e:
+            errors.append(FieldError(f"ipc.{i}", str(e)))
+    return list(dict.fromkeys(symbols)), errors
+
+
 # -- Patents -----------------------------------------------------------------------------
 TERM_YEARS = {"invention": 20, "utility_model": 10}
 DESIGN_TERM_CHANGE = date(2021, 6, 1)  # Patent Law as amended 2020, art. 42: designs 15 years from this date
@@ -125,12 +137,8 @@ def validate_patent(*, number: str, title: str, abstract: str, kind: str, ipc: l
             errors.append(FieldError("filing_date", f"number {normalized} was filed in {parsed.year}"))
     except ValidationFailed as e:
         errors.extend(e.errors)
-    symbols: list[str] = []
-    for i, raw in enumerate(ipc):
-        try:
-            symbols.append(normalize_ipc(raw))
-        except ValueError as e:
-            errors.append(FieldError(f"ipc.{i}", str(e)))
+    symbols, ipc_errors = normalise_ipc_symbols(ipc)
+    errors += ipc_errors
     if not ipc and kind != "design":  # designs are classified by Locarno, not IPC
         errors.append(FieldError("ipc", "at least one IPC symbol"))
     if not title.strip():
@@ -156,7 +164,7 @@ def validate_patent(*, number: str, title: str, abstract: str, kind: str, ipc: l
         errors.append(FieldError("co_owner_org_ids", "the owner is not its own co-owner"))
     if errors:
         raise ValidationFailed(errors)
-    return PatentFacts(normalized, title.strip(), abstract.strip(), kind, list(dict.fromkeys(symbols)),
+    return PatentFacts(normalized, title.strip(), abstract.strip(), kind, symbols,
                        [a.strip() for a in applicants if a.strip()], [i.strip() for i in inventors if i.strip()],
                        filing_date, grant_date, legal_status, expires_on, co_owners)
 

@@ -19,7 +19,6 @@ from events.schemas.listings import (
 from services.access import Principal
 from services.errors import Conflict, FieldError, NotFound, ValidationFailed
 from services.http.observability import current_traceparent
-from services.codes import normalize_ipc
 from services.listings import domain, rights
 from services.listings import repository as repo
 from services.listings.models import EncumbranceView, PatentRightsView, Recording, TransferView
@@ -119,11 +118,7 @@ async def rights_view(conn: asyncpg.Connection, row: asyncpg.Record) -> PatentRi
     """The register entry, every encumbrance in force (the register's own and the
     listings' offers) and the transfers, with their CNIPA recording status."""
     snapshot = await patent_snapshot(conn, row)
-    held = [EncumbranceView(kind=e["kind"], reference_id=e["reference_id"], holder_org_id=e["holder_org_id"],
-                            since=e["since"]) for e in await repo.encumbrance_rows(conn, row["id"])]
-    (rights_now,) = await repo.rights_of(conn, [row["id"]])
-    offers = [EncumbranceView(kind=e.kind, reference_id=e.reference_id) for e in rights_now.encumbrances
-              if e.kind in (rights.TRANSFER_OFFER, rights.EXCLUSIVE_OFFER)]
+    (now_held,) = await repo.rights_of(conn, [row["id"]])
     t = today()
     transfers = [TransferView(
         id=x["id"], from_org_id=x["from_org_id"], to_org_id=x["to_org_id"], reference_kind=x["reference_kind"],
@@ -131,19 +126,9 @@ async def rights_view(conn: asyncpg.Connection, row: asyncpg.Record) -> PatentRi
         transferred_at=x["transferred_at"], recording_due_on=x["recording_due_on"],
         recording_status="recorded" if x["recorded_on"] else ("overdue" if t > x["recording_due_on"] else "due"),
         recorded_on=x["recorded_on"], recording_no=x["recording_no"]) for x in await repo.transfers_of(conn, row["id"])]
-    return PatentRightsView(**snapshot.model_dump(), encumbrances=held + offers, transfers=transfers)
-
-
-def normalised_ipc(symbols: list[str]) -> list[str]:
-    errors, out = [], []
-    for i, raw in enumerate(symbols):
-        try:
-            out.append(normalize_ipc(raw))
-        except ValueError as e:
-            errors.append(FieldError(f"ipc.{i}", str(e)))
-    if errors:
-        raise ValidationFailed(errors)
-    return list(dict.fromkeys(out))
+    return PatentRightsView(**snapshot.model_dump(), transfers=transfers, encumbrances=[
+        EncumbranceView(kind=e.kind, reference_id=e.reference_id, holder_org_id=e.holder_org_id, since=e.since)
+        for e in now_held.encumbrances])
 
 
 async def record_transfer(conn: asyncpg.Connection, me: Principal, patent_id: str, transfer_id: str,
@@ -175,18 +160,17 @@ async def load_listing(conn: asyncpg.Connection, listing_id: str, *, lock: bool 
 async def _owned_patents(conn: asyncpg.Connection, owner: str, patent_ids: Sequence[str]) -> list[asyncpg.Record]:
     rows = await repo.get_patents(conn, patent_ids)
     found = {r["id"]: r for r in rows}
-    errors = []
-    for i, pid in enumerate(patent_ids):
-        if pid not in found:
-            errors.append(FieldError(f"patent_ids.{i}", f"no patent {pid} in the register"))
-        elif found[pid]["owner_org_id"] != owner:
-            # The register's owner is the one who may offer it: a former owner (after a
-            # transfer) no longer may.
-            errors.append(FieldError(f"patent_ids.{i}", f"patent {pid} is not owned by {owner}"))
-    if errors:
-        problem = ValidationFailed(errors)
-        if all(e.message.startswith("patent ") for e in errors):
-            problem.rule = "patent-not-owned"
+    missing = [FieldError(f"patent_ids.{i}", f"no patent {pid} in the register")
+               for i, pid in enumerate(patent_ids) if pid not in found]
+    # The register's owner is the one who may offer a patent: a former owner (after a
+    # transfer) no longer may.
+    not_owned = [FieldError(f"patent_ids.{i}", f"patent {pid} is not owned by {owner}")
+                 for i, pid in enumerate(patent_ids) if pid in found and found[pid]["owner_org_id"] != owner]
+    if missing:
+        raise ValidationFailed(sorted(missing + not_owned, key=lambda e: int(e.field.split(".")[1])))
+    if not_owned:
+        problem = ValidationFailed(not_owned)
+        problem.rule = "patent-not-owned"
         raise problem
     return rows
 

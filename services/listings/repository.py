@@ -189,28 +189,25 @@ async def rights_of(conn: asyncpg.Connection, patent_ids: Sequence[str], *,
     rows = await get_patents(conn, patent_ids, lock=lock)
     held: dict[str, list[Encumbrance]] = {}
     for r in await conn.fetch(
-        "SELECT patent_id, kind, reference_id, holder_org_id FROM listings.encumbrances "
+        "SELECT patent_id, kind, reference_id, holder_org_id, since FROM listings.encumbrances "
         "WHERE patent_id = ANY($1::text[]) ORDER BY since, reference_id", list(patent_ids)):
-        held.setdefault(r["patent_id"], []).append(Encumbrance(r["kind"], r["reference_id"], r["holder_org_id"]))
+        held.setdefault(r["patent_id"], []).append(Encumbrance(r["kind"], r["reference_id"], r["holder_org_id"],
+                                                               since=r["since"]))
     for r in await conn.fetch(
-        "SELECT lp.patent_id, l.id, l.modes FROM listings.listing_patents lp "
+        "SELECT lp.patent_id, l.id, l.modes, l.published_at FROM listings.listing_patents lp "
         "JOIN listings.listings l ON l.id = lp.listing_id "
         "WHERE lp.patent_id = ANY($1::text[]) AND l.kind = 'supply' AND l.status IN ('published', 'reserved') "
         "ORDER BY l.published_at, l.id", list(patent_ids)):
         if "transfer" in r["modes"]:
-            held.setdefault(r["patent_id"], []).append(Encumbrance(rights.TRANSFER_OFFER, r["id"]))
+            held.setdefault(r["patent_id"], []).append(Encumbrance(rights.TRANSFER_OFFER, r["id"],
+                                                                   since=r["published_at"]))
         if rights.EXCLUSIVE_MODES & set(r["modes"]):
-            held.setdefault(r["patent_id"], []).append(Encumbrance(rights.EXCLUSIVE_OFFER, r["id"]))
+            held.setdefault(r["patent_id"], []).append(Encumbrance(rights.EXCLUSIVE_OFFER, r["id"],
+                                                                   since=r["published_at"]))
     return [PatentRights(patent_id=r["id"], owner_org_id=r["owner_org_id"],
                          co_owner_org_ids=tuple(r["co_owner_org_ids"]), kind=r["kind"],
                          legal_status=r["legal_status"], expires_on=r["expires_on"],
                          encumbrances=tuple(held.get(r["id"], ()))) for r in rows]
-
-
-async def encumbrance_rows(conn: asyncpg.Connection, patent_id: str) -> list[asyncpg.Record]:
-    return await conn.fetch(
-        "SELECT kind, reference_id, holder_org_id, since FROM listings.encumbrances WHERE patent_id = $1 "
-        "ORDER BY since, reference_id", patent_id)
 
 
 async def hold(conn: asyncpg.Connection, patent_id: str, kind: str, reference_id: str, *, since: datetime,
@@ -228,6 +225,10 @@ async def release(conn: asyncpg.Connection, reference_id: str, kind: str | None 
         "DELETE FROM listings.encumbrances WHERE reference_id = $1 AND ($2::text IS NULL OR kind = $2) "
         "RETURNING patent_id", reference_id, kind)
     return sorted({r["patent_id"] for r in rows})
+
+
+async def release_on_patent(conn: asyncpg.Connection, patent_id: str, kind: str) -> None:
+    await conn.execute("DELETE FROM listings.encumbrances WHERE patent_id = $1 AND kind = $2", patent_id, kind)
 
 
 async def record_reservation(conn: asyncpg.Connection, *, reservation_id: str, kind: str, reference_id: str,

@@ -9,7 +9,6 @@ conflicting requests can never both win.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
@@ -22,9 +21,9 @@ from events.schemas.register import (
     TransferReference,
 )
 from services.access import Principal
-from services.errors import DomainError, NotFound
+from services.calendar import add_months
+from services.errors import DomainError, NotFound, ValidationFailed
 from services.listings.models import PatentPatch
-from services.licences.domain import add_months
 from services.listings import domain, handlers, rights
 from services.listings import repository as repo
 
@@ -131,7 +130,7 @@ async def transfer(conn: asyncpg.Connection, *, listing_id: str, reference: Tran
       recording (著录项目变更) is tracked with a due date.
     """
     patent_ids = await repo.listing_patent_ids(conn, listing_id)
-    await repo.get_listing(conn, listing_id, lock=True)
+    await repo.get_listing(conn, listing_id, lock=True)  # the lock order of every decision: listing, then patents
     for p in await repo.get_patents(conn, patent_ids, lock=True):
         if p["owner_org_id"] == to_org_id:
             continue  # a redelivered settlement: already moved
@@ -139,9 +138,7 @@ async def transfer(conn: asyncpg.Connection, *, listing_id: str, reference: Tran
                                                           statuses=("draft", "published")):
             if other != listing_id:
                 await _end_listing(conn, other, "withdrawn")
-        for e in await repo.encumbrance_rows(conn, p["id"]):
-            if e["kind"] == rights.OPEN_LICENCE:
-                await repo.release(conn, e["reference_id"], rights.OPEN_LICENCE)
+        await repo.release_on_patent(conn, p["id"], rights.OPEN_LICENCE)
         row = await repo.set_owner(conn, p["id"], to_org_id)
         t = await repo.insert_transfer(conn, {
             "id": handlers.new_id("trf"), "patent_id": p["id"], "from_org_id": p["owner_org_id"],
@@ -175,7 +172,9 @@ async def patch_patent(conn: asyncpg.Connection, me: Principal, patent_id: str, 
     values: dict = {k: getattr(b, k) for k in ("title", "abstract", "applicants", "inventors", "grant_date")
                     if k in sent and getattr(b, k) is not None}
     if "ipc" in sent and b.ipc is not None:
-        values["ipc"] = handlers.normalised_ipc(b.ipc)
+        values["ipc"], errors = domain.normalise_ipc_symbols(b.ipc)
+        if errors:
+            raise ValidationFailed(errors)
     target = b.legal_status or row["legal_status"]
     rights.check_legal_status_change(row["legal_status"], target, grant_date=values.get("grant_date", row["grant_date"]))
     if not values and target == row["legal_status"]:

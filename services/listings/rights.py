@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from services.errors import Conflict, DomainError, Forbidden
 
@@ -44,6 +44,7 @@ class Encumbrance:
     reference_id: str
     holder_org_id: str | None = None
     pledgee_consents: frozenset[str] = frozenset()  # for a pledge: what its pledgee agreed to (transfer)
+    since: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,14 @@ def in_force_problem(p: PatentRights, today: date) -> tuple[str, str] | None:
 
 def _unconsented_pledges(p: PatentRights, consents: Collection[str]) -> list[str]:
     return [e.holder_org_id or "?" for e in p.of(PLEDGE) if e.holder_org_id not in set(consents)]
+
+
+def _refuse_transfer_if_pledged(p: PatentRights, held: Sequence[Encumbrance], field: str) -> None:
+    pledged = [e for e in held if e.kind == PLEDGE and "transfer" not in e.pledgee_consents]
+    if pledged:
+        # Civil Code art. 444: no transfer of a pledged IP right without the pledgee.
+        raise RegisterError(f"patent {p.patent_id} is pledged to {pledged[0].holder_org_id}, who has not "
+                            "consented to its transfer", rule="pledged-without-pledgee-consent", field=field)
 
 
 # -- open-licence declarations -----------------------------------------------------------
@@ -163,12 +172,7 @@ def check_offer(modes: Collection[str], patents: Sequence[PatentRights], today: 
                 raise RegisterError(f"patent {p.patent_id} is already offered for transfer in "
                                     f"{'auction' if taken[0].kind == AUCTION else 'listing'} {taken[0].reference_id}",
                                     rule="patent-already-offered-for-transfer", field="patent_ids")
-            pledged = [e for e in others if e.kind == PLEDGE and "transfer" not in e.pledgee_consents]
-            if pledged:
-                # Civil Code art. 444: no transfer of a pledged IP right without the pledgee.
-                raise RegisterError(f"patent {p.patent_id} is pledged to {pledged[0].holder_org_id}, who has not "
-                                    "consented to its transfer", rule="pledged-without-pledgee-consent",
-                                    field="patent_ids")
+            _refuse_transfer_if_pledged(p, others, "patent_ids")
 
 
 # -- auctions ----------------------------------------------------------------------------
@@ -190,12 +194,8 @@ def check_auction(*, listing_status: str | None, listing_kind: str | None, listi
         if p.of(AUCTION):
             raise Conflict(f"patent {p.patent_id} is already being auctioned ({p.of(AUCTION)[0].reference_id})",
                            rule="patent-already-under-auction")
-        pledged = [e for e in p.of(PLEDGE) if "transfer" not in e.pledgee_consents]
-        if pledged:
-            # Civil Code art. 444 (disposal of a pledge by its pledgee is the financing context's).
-            raise RegisterError(f"patent {p.patent_id} is pledged to {pledged[0].holder_org_id}, who has not "
-                                "consented to its transfer", rule="pledged-without-pledgee-consent",
-                                field="listing_id")
+        # (Disposal of a pledged patent by its pledgee is the financing context's to ask.)
+        _refuse_transfer_if_pledged(p, p.encumbrances, "listing_id")
 
 
 # -- pledges -----------------------------------------------------------------------------
