@@ -23,6 +23,10 @@ What a handler may rely on:
   replayed, which the points above make harmless.
 * **Offsets are committed after processing**, never before; a crash replays at most
   the uncommitted tail, which the points above make harmless.
+* **…and after what processing wrote is on Kafka.** Events a handler recorded in its
+  outbox are published (``flush``, bounded) before the offsets that caused them are
+  committed, so "this group committed past X" means "X was applied and what X caused is
+  on Kafka" — what read-your-writes builds on (events.consistency).
 
 For throughput, a fetched batch is first applied in one transaction; if anything in
 it fails, the batch is rolled back and replayed one event at a time with retries.
@@ -42,6 +46,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPa
 from aiokafka.errors import KafkaError
 from pydantic import ValidationError
 
+from events.consistency import WRITTEN, OutboxFlush
 from events.envelope import CONTENT_TYPE, CloudEvent, MalformedEvent
 from events.registry import EventPayload, UnknownEventType, payload_model
 from events.topics import Topic, dlq, physical
@@ -86,7 +91,8 @@ class ConsumerStats:
 
 class EventConsumer:
     def __init__(self, sub: Subscription, *, pool: asyncpg.Pool, kafka_bootstrap: str, topic_prefix: str,
-                 producer: AIOKafkaProducer, group_prefix: str = "") -> None:
+                 producer: AIOKafkaProducer, group_prefix: str = "",
+                 flush: OutboxFlush | None = None, flush_timeout_s: float = 5.0) -> None:
         self.sub = sub
         self.pool = pool
         self.kafka_bootstrap = kafka_bootstrap
@@ -97,6 +103,8 @@ class EventConsumer:
         self._aggregates = {aggregate_kind(t) for t in sub.handlers}
         self._consumer: AIOKafkaConsumer | None = None
         self._schema = f'"{sub.schema}"'
+        self.flush = flush
+        self.flush_timeout_s = flush_timeout_s
 
     # -- running ---------------------------------------------------------------------
     async def run(self) -> None:
@@ -135,8 +143,16 @@ class EventConsumer:
             await start_safely(consumer)
             while True:
                 batches = await consumer.getmany(timeout_ms=500)
-                for records in batches.values():
-                    await self._process(records)
+                written: dict[str, int] = {}
+                token = WRITTEN.set(written)
+                try:
+                    for records in batches.values():
+                        await self._process(records)
+                finally:
+                    WRITTEN.reset(token)
+                if written and self.flush is not None:
+                    for schema, upto in written.items():
+                        await self.flush.wait(schema, upto, self.flush_timeout_s)
                 if batches:
                     # One commit for every partition of the fetch: a round trip to the
                     # broker per partition would hold back the next fetch (latency).

@@ -38,6 +38,10 @@ class ReservationRequest(BaseModel):
     requester_org_id: str
     patent_ids: list[str] = []
     listing_id: str | None = None  # an auction reserves a listing's patents
+    # The requester's earlier reservation of the same lot, which its own context has
+    # ended (a relisted auction names the unsold one): the register may take its place
+    # even if the event that ended it has not reached the register yet.
+    replaces: str | None = None
     holder_org_id: str | None = None  # e.g. the pledgee of a pledge
     co_owner_consents: list[str] = []
     pledgee_consents: list[str] = []

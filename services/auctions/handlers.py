@@ -74,7 +74,7 @@ async def create(conn: asyncpg.Connection, me: Principal, listing_id: str, curre
         raise Conflict("this listing already has a running auction", rule="auction-already-running") from None
     await _record(conn, auction_id, AuctionReservationRequested(reservation=ReservationRequest(
         reservation_id=reservation_id, kind="auction", reference_id=auction_id,
-        requester_org_id=listing["owner_org_id"], listing_id=listing_id)))
+        requester_org_id=listing["owner_org_id"], listing_id=listing_id, replaces=relisted_from)))
     return row
 
 

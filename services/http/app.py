@@ -117,6 +117,12 @@ def _consistency(*, relays: bool, consumers: bool):
     async def ctx(app: web.Application):
         s = app[SETTINGS]
         groups = {m.name: [f"{s.topic_prefix}{sub.name}" for sub in m.subscriptions] for m in app[MODULES]}
+        # A service's upstream: the services whose topics its consumers read (a topic is
+        # named for the context that writes it, psm.<name>); their consumers derive what
+        # they publish there from yet other events.
+        upstream = {m.name: sorted({g for sub in m.subscriptions for t in sub.topics
+                                    for g in groups.get(t.value.removeprefix("psm."), ()) if t.value != f"psm.{m.name}"})
+                    for m in app[MODULES]}
         topics = {f"{s.topic_prefix}{sub.name}": [physical(t.value, s.topic_prefix) for t in sub.topics]
                   for m in app[MODULES] for sub in m.subscriptions}
         notices = Notices(s.database_url)
@@ -127,7 +133,8 @@ def _consistency(*, relays: bool, consumers: bool):
             app[CONSISTENCY] = Consistency(
                 notices=notices, pool=app[DB], barrier=barrier,
                 flush=OutboxFlush(notices, app[DB]) if relays else None, outcomes=Outcomes(notices, app[DB]),
-                service_groups=groups, wait_s=s.consistency_wait_s, saga_wait_s=s.saga_wait_s)
+                service_groups=groups, upstream_groups=upstream, wait_s=s.consistency_wait_s,
+                saga_wait_s=s.saga_wait_s)
             yield
         finally:
             if barrier is not None:
@@ -167,8 +174,10 @@ async def _relays(app: web.Application):
 
 async def _consumers(app: web.Application):
     s = app[SETTINGS]
+    flush = app[CONSISTENCY].flush  # what a consumer's handlers record is on Kafka before it commits
     running = [EventConsumer(sub, pool=app[DB], kafka_bootstrap=s.kafka_bootstrap, topic_prefix=s.topic_prefix,
-                             producer=app[PRODUCER]) for m in app[MODULES] for sub in m.subscriptions]
+                             producer=app[PRODUCER], flush=flush, flush_timeout_s=s.consistency_wait_s)
+               for m in app[MODULES] for sub in m.subscriptions]
     app[ops.CONSUMERS].extend(running)
     async for _ in _run_tasks(app, [(f"consumer-{c.sub.name}", c) for c in running]):
         yield

@@ -30,13 +30,24 @@ class Consistency:
     flush: OutboxFlush | None
     outcomes: Outcomes
     service_groups: Mapping[str, Sequence[str]]  # service name → its consumer groups
+    upstream_groups: Mapping[str, Sequence[str]]  # service name → the groups of the services it reads
     wait_s: float
     saga_wait_s: float
 
     async def caught_up(self, service: str) -> None:
-        """Before a request of ``service`` runs: its consumers have applied what was on Kafka."""
-        if self.barrier is not None and not await self.barrier.wait(self.service_groups.get(service, ()), self.wait_s):
-            log.info("%s: consumers still behind after %.1fs; the request goes on", service, self.wait_s)
+        """Before a request of ``service`` runs: its consumers have applied what was on Kafka.
+
+        Two rounds, so that a fact derived by another service from the earlier write (a
+        settlement → the register moves ownership → licences ends a declaration) is seen
+        too: first the upstream services' consumers catch up (and, committing only once
+        what they derived is on Kafka, put it there), then this service's own.
+        """
+        if self.barrier is None:
+            return
+        for groups in (self.upstream_groups.get(service, ()), self.service_groups.get(service, ())):
+            if not await self.barrier.wait(groups, self.wait_s):
+                log.info("%s: consumers still behind after %.1fs; the request goes on", service, self.wait_s)
+                return
 
     async def published(self, written: Mapping[str, int]) -> None:
         """After a request committed: the events it wrote are on Kafka."""

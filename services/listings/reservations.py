@@ -64,6 +64,12 @@ async def _grant(conn: asyncpg.Connection, r: ReservationRequest, at: datetime) 
     today = _today()
     if r.kind == "auction":
         listing = await repo.get_listing(conn, r.listing_id or "", lock=True)
+        if r.replaces and listing is not None and listing["reserved_ref"] == r.replaces:
+            # A relisting: the auctions context (which owns auction outcomes) ended the
+            # earlier auction unsold before asking; its closing event may still be on the
+            # way (another partition). End that reservation here, in this transaction.
+            await auction_ended(conn, listing["id"], r.replaces)
+            listing = await repo.get_listing(conn, listing["id"], lock=True)
         patent_ids = await repo.listing_patent_ids(conn, listing["id"]) if listing else []
         patents = await repo.rights_of(conn, patent_ids, lock=True)
         rights.check_auction(listing_status=listing["status"] if listing else None,
