@@ -43,9 +43,9 @@ from aiokafka.admin import AIOKafkaAdminClient
 from elasticsearch import AsyncElasticsearch
 
 from events.topics import all_topics
-from services.demo.identifiers import application_number as cn_number
-from services.demo.identifiers import uscc
-from services.settings import Settings
+from services.tools.demo.identifiers import application_number as cn_number
+from services.tools.demo.identifiers import uscc
+from services.runtime.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_RATE, TARGET_P99_MS, TARGET_RATIO = 1500.0, 50.0, 0.5
@@ -268,7 +268,7 @@ async def run(settings: Settings, args: argparse.Namespace) -> list[str]:
     with log.open("wb") as out:
         for _ in range(args.replicas):
             port = free_port()
-            servers.append((subprocess.Popen([sys.executable, "-m", "services.cli", "serve", "--port", str(port)],
+            servers.append((subprocess.Popen([sys.executable, "-m", "services.tools.cli", "serve", "--port", str(port)],
                                              cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT),
                             f"http://127.0.0.1:{port}"))
     out_lines: list[str] = []

@@ -54,14 +54,14 @@ from search import query as catalogue_query
 from search.documents import listing_document
 from search.mappings import MAPPINGS, SETTINGS, read_alias
 from search.models import SearchQuery
-from services.demo.generator import generate
-from services.demo.identifiers import application_number as cn_number
-from services.demo.identifiers import uscc
-from services.demo.model import DemoData
-from services.http.app import create_app
+from services.tools.demo.generator import generate
+from services.tools.demo.identifiers import application_number as cn_number
+from services.tools.demo.identifiers import uscc
+from services.tools.demo.model import DemoData
+from services.runtime.http.app import create_app
 from services.listings.domain import expiry_of
-from services.main import all_modules
-from services.settings import Settings
+from services.tools.main import all_modules
+from services.runtime.settings import Settings
 
 TARGET_P99_S = 2.0
 POLL_S = 0.01

@@ -39,10 +39,10 @@ from aiohttp import web
 from elasticsearch.helpers import async_bulk
 
 from bench.catalogue import Env, draft_listings, environment, percentile, register_org, verdict
-from services.demo.identifiers import uscc
+from services.tools.demo.identifiers import uscc
 from services.distribution.consumers import listing_attributes
 from services.distribution.matching import ANALYZER, candidate_query, listing_texts, probe_index, subscriptions_index
-from services.settings import Settings
+from services.runtime.settings import Settings
 
 VENUES = 20
 TARGET_P99_S = 2.0

@@ -31,8 +31,8 @@ from events.outbox import Outbox
 from events.registry import EventPayload, event_type
 from events.relay import OutboxRelay, kafka_producer
 from events.topics import Topic, all_topics, ensure_topics, physical
-from services.settings import Settings
-from services.storage import apply_migrations, create_pool
+from services.runtime.settings import Settings
+from services.runtime.storage import apply_migrations, create_pool
 
 SCHEMA = "bench"
 EVENTS_MIGRATIONS = Path(__file__).resolve().parents[1] / "events" / "migrations"

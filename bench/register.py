@@ -32,9 +32,9 @@ import aiohttp
 import asyncpg
 
 from bench.auctions import ROOT, _cleanup, cny, free_port, percentile, wait_ready
-from services.demo.identifiers import application_number as cn_number
-from services.demo.identifiers import uscc
-from services.settings import Settings
+from services.tools.demo.identifiers import application_number as cn_number
+from services.tools.demo.identifiers import uscc
+from services.runtime.settings import Settings
 
 TARGET_P50_MS, TARGET_P99_MS = 50.0, 200.0
 
@@ -62,7 +62,7 @@ async def run(settings: Settings, n: int) -> list[str]:
     port = free_port()
     log = Path(f"/tmp/{tag}-serve.log")
     with log.open("wb") as out:
-        server = subprocess.Popen([sys.executable, "-m", "services.cli", "serve", "--port", str(port)], cwd=ROOT,
+        server = subprocess.Popen([sys.executable, "-m", "services.tools.cli", "serve", "--port", str(port)], cwd=ROOT,
                                   env=env, stdout=out, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:

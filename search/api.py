@@ -14,10 +14,10 @@ from elasticsearch import ApiError, AsyncElasticsearch, NotFoundError, Transport
 from search import matching, query
 from search.mappings import read_alias
 from search.models import Match, Matches, MatchesQuery, SearchQuery, SearchResult, SuggestQuery, Suggestions
-from services.access import ANY_ORG
-from services.errors import DomainError, NotFound
-from services.http.api import Api, Ctx
-from services.http.state import ES
+from services.runtime.access import ANY_ORG
+from services.runtime.errors import DomainError, NotFound
+from services.runtime.http.api import Api, Ctx
+from services.runtime.http.state import ES
 
 log = logging.getLogger("psm.search")
 

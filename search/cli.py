@@ -10,9 +10,9 @@ from elasticsearch import AsyncElasticsearch
 from search.indices import indices_behind
 from search.mappings import read_alias
 from search.rebuild import rebuild
-from services.http.observability import configure_logging
-from services.settings import Settings
-from services.storage import create_pool
+from services.runtime.http.observability import configure_logging
+from services.runtime.settings import Settings
+from services.runtime.storage import create_pool
 
 
 def main(argv: list[str]) -> int:
@@ -28,7 +28,7 @@ def main(argv: list[str]) -> int:
 
 async def _rebuild(settings: Settings) -> int:
     from search.service import MODULE
-    from services.http.app import migrate
+    from services.runtime.http.app import migrate
 
     pool = await create_pool(settings, min_size=1, max_size=4)
     es = AsyncElasticsearch(settings.elasticsearch_url, request_timeout=30)

@@ -12,7 +12,7 @@ from typing import Any
 from events.schemas.licences import OpenLicenceDeclared, OpenLicenceWithdrawn
 from events.schemas.listings import ListingSnapshot, PatentSnapshot
 from events.schemas.roadshows import RoadshowSnapshot
-from services.codes import NotAnIpcSymbol, normalize_ipc
+from services.runtime.codes import NotAnIpcSymbol, normalize_ipc
 
 # States a listing is found in by default; drafts are never in the catalogue at all.
 VISIBLE_STATUSES = ("published", "reserved", "sold")

@@ -31,8 +31,8 @@ from events.topics import Topic
 from search.documents import auction_document, listing_document, open_licence_document, roadshow_document
 from search.indices import write_targets
 from search.mappings import read_alias
-from services.http import ops
-from services.http.state import DB, ES, PRODUCER, SETTINGS
+from services.runtime.http import ops
+from services.runtime.http.state import DB, ES, PRODUCER, SETTINGS
 
 LISTING_EVENTS = tuple(t.TYPE for t in (ListingDrafted, ListingUpdated, ListingPublished, ListingWithdrawn,
                                         ListingReserved, ListingReleased, ListingSold, ListingExpired))

@@ -11,9 +11,9 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_valida
 
 from events.schemas.common import Money
 from search.documents import SEARCHABLE_STATUSES
-from services.codes import NotAnIpcSymbol, normalize_ipc
+from services.runtime.codes import NotAnIpcSymbol, normalize_ipc
 from search.mappings import TYPES
-from services.http.pagination import MAX_LIMIT
+from services.runtime.http.pagination import MAX_LIMIT
 
 MODES = ("transfer", "exclusive_licence", "sole_licence", "ordinary_licence", "equity")
 STAGES = ("lab", "prototype", "pilot", "mass_production")

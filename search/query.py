@@ -27,7 +27,7 @@ from search.models import (
     Bucket, CatalogueItem, Facet, Facets, PriceBucket, PriceFacet, SearchQuery, SearchResult, Suggestion, Suggestions,
     SuggestQuery, ipc_filter_term,
 )
-from services.http.pagination import decode_cursor, encode_cursor
+from services.runtime.http.pagination import decode_cursor, encode_cursor
 
 # (field, boost): each is searched as bigrams and as words.
 TEXT_FIELDS: tuple[tuple[str, float], ...] = (

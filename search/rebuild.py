@@ -41,7 +41,7 @@ from search.indexer import (
 )
 from search.indices import create_index, ensure_catalogue, indices_behind, lock_key
 from search.mappings import MAPPING_VERSION, new_index_name, read_alias
-from services.settings import Settings
+from services.runtime.settings import Settings
 
 log = logging.getLogger("psm.search.rebuild")
 

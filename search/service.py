@@ -10,8 +10,8 @@ from aiohttp import web
 from search.api import api
 from search.indexer import CatalogueIndexer
 from search.indices import ensure_catalogue
-from services.http.state import DB, ES, SETTINGS
-from services.module import ServiceModule
+from services.runtime.http.state import DB, ES, SETTINGS
+from services.runtime.module import ServiceModule
 
 
 async def create_catalogue(app: web.Application) -> None:

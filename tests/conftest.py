@@ -20,10 +20,10 @@ import pytest
 from pydantic import SecretStr
 from aiohttp.test_utils import TestClient, TestServer
 
-from services.http.app import create_app, migrate
-from services.storage import create_pool
-from services.main import all_modules
-from services.settings import Settings
+from services.runtime.http.app import create_app, migrate
+from services.runtime.storage import create_pool
+from services.tools.main import all_modules
+from services.runtime.settings import Settings
 
 
 def _reachable(hostport: str) -> bool:

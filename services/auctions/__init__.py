@@ -11,8 +11,8 @@ from services.auctions import live as _live  # noqa: F401 — registers the WebS
 from services.auctions.consumers import SUBSCRIPTIONS
 from services.auctions.live import LIVE_HUB, LiveHub
 from services.auctions.scheduler import AuctionScheduler
-from services.http.state import DB, SETTINGS
-from services.module import ServiceModule
+from services.runtime.http.state import DB, SETTINGS
+from services.runtime.module import ServiceModule
 
 
 def _hub(app: web.Application) -> LiveHub:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from decimal import ROUND_DOWN, Decimal
 
-from services.access import ANY_ORG, OPERATOR, kinds
+from services.runtime.access import ANY_ORG, OPERATOR, kinds
 from services.auctions import domain, handlers
 from services.auctions import repository as repo
 from services.auctions.models import (
@@ -14,12 +14,12 @@ from services.auctions.models import (
 )
 from aiohttp import web
 
-from services.errors import FieldError, ValidationFailed
-from services.http.api import Api, Ctx, Reply, json_reply
-from services.http.consistency import settle as settle_saga
-from services.http.state import DB
-from services.http.pagination import PageQuery, decode_cursor, encode_cursor
-from services.http.problems import from_domain_error
+from services.runtime.errors import FieldError, ValidationFailed
+from services.runtime.http.api import Api, Ctx, Reply, json_reply
+from services.runtime.http.consistency import settle as settle_saga
+from services.runtime.http.state import DB
+from services.runtime.http.pagination import PageQuery, decode_cursor, encode_cursor
+from services.runtime.http.problems import from_domain_error
 from events.schemas.common import Money
 
 api = Api("auctions")

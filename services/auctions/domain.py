@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from services.errors import Conflict, DomainError, Forbidden, ValidationFailed, FieldError
+from services.runtime.errors import Conflict, DomainError, Forbidden, ValidationFailed, FieldError
 
 
 class AuctionError(DomainError):

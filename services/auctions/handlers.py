@@ -23,11 +23,11 @@ from events.schemas.listings import ListingSnapshot
 from events.schemas.register import (
     AuctionReservationRequested, ReservationGranted, ReservationRefused, ReservationRequest,
 )
-from services.access import Principal
+from services.runtime.access import Principal
 from services.auctions import domain
 from services.auctions import repository as repo
-from services.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
-from services.http.observability import current_traceparent
+from services.runtime.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
+from services.runtime.http.observability import current_traceparent
 
 OUTBOX = Outbox(schema="auctions", source="/psm/auctions")
 

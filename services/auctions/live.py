@@ -29,9 +29,9 @@ from events.topics import Topic, physical
 from events.clients import start_safely
 from services.auctions import handlers
 from services.auctions.api import api, mask
-from services.errors import DomainError, FieldError, Unauthorized, ValidationFailed
-from services.http.problems import from_domain_error
-from services.http.state import AUTHENTICATOR, DB
+from services.runtime.errors import DomainError, FieldError, Unauthorized, ValidationFailed
+from services.runtime.http.problems import from_domain_error
+from services.runtime.http.state import AUTHENTICATOR, DB
 
 log = logging.getLogger("psm.auctions.live")
 

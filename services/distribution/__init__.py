@@ -10,7 +10,7 @@ from services.distribution.consumers import SUBSCRIPTIONS
 from services.distribution.delivery import DeliveryWorker
 from services.distribution.domain import DeliveryPolicy
 from services.distribution.matching import Matcher
-from services.module import ServiceModule
+from services.runtime.module import ServiceModule
 
 
 def distribution_module(policy: DeliveryPolicy | None = None) -> ServiceModule:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from services.access import ANY_ORG, kinds
+from services.runtime.access import ANY_ORG, kinds
 from services.distribution import domain, handlers
 from services.distribution import repository as repo
 from services.distribution.models import (
@@ -21,9 +21,9 @@ from services.distribution.models import (
     PushFeedback, PushFeedbackPage, Replay, Replayed, SecretRotated, Subscription, SubscriptionCreate,
     SubscriptionPage, Venue, VenueCreate, VenueCreated,
 )
-from services.errors import FieldError, NotFound, ValidationFailed
-from services.http.api import Api, Ctx, Reply
-from services.http.pagination import Page, PageQuery, decode_cursor, encode_cursor, page_of
+from services.runtime.errors import FieldError, NotFound, ValidationFailed
+from services.runtime.http.api import Api, Ctx, Reply
+from services.runtime.http.pagination import Page, PageQuery, decode_cursor, encode_cursor, page_of
 
 api = Api("distribution")
 

@@ -41,8 +41,8 @@ from aiohttp import web
 from events.schemas.distribution import DeliveryDeadLettered, VenuePaused
 from services.distribution import domain
 from services.distribution.handlers import NOTIFY_CHANNEL, OUTBOX
-from services.http.state import DB, SETTINGS
-from services.settings import Settings
+from services.runtime.http.state import DB, SETTINGS
+from services.runtime.settings import Settings
 
 log = logging.getLogger("psm.distribution.delivery")
 

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from services.errors import DomainError
+from services.runtime.errors import DomainError
 
 CATALOGUE_TYPES = ("listing", "demand", "open_licence", "auction", "roadshow")
 

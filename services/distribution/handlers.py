@@ -14,15 +14,15 @@ from events.outbox import Outbox
 from events.schemas.distribution import (
     PushFeedbackGiven, SubscriptionCreated, VenueRegistered, VenueSecretRotated,
 )
-from services.access import Principal
+from services.runtime.access import Principal
 from services.distribution import domain
 from services.distribution import repository as repo
 from services.distribution.models import (
     Change, Delivery, FeedbackCreate, Push, PushFeedback, Subscription, SubscriptionCreate, Venue, VenueCreate,
 )
-from services.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
-from services.http.observability import current_traceparent
-from services.http.pagination import encode_cursor
+from services.runtime.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
+from services.runtime.http.observability import current_traceparent
+from services.runtime.http.pagination import encode_cursor
 
 OUTBOX = Outbox(schema="distribution", source="/psm/distribution")
 NOTIFY_CHANNEL = "psm_distribution_deliveries"

@@ -40,7 +40,7 @@ from events.schemas.distribution import PushDelivered
 from services.distribution import domain
 from services.distribution.handlers import NOTIFY_CHANNEL, OUTBOX, new_id
 from services.distribution.consumers import listing_attributes
-from services.http.state import DB, ES, SETTINGS
+from services.runtime.http.state import DB, ES, SETTINGS
 
 log = logging.getLogger("psm.distribution.matching")
 

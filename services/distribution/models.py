@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 from events.schemas.distribution import Cooperation
 from events.schemas.listings import Mode, Stage
 from services.distribution.domain import CATALOGUE_TYPES
-from services.http.pagination import PageQuery
+from services.runtime.http.pagination import PageQuery
 
 CatalogueType = Literal[CATALOGUE_TYPES]  # type: ignore[valid-type]
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from services.licences.api import api
 from services.licences.consumers import SUBSCRIPTIONS
-from services.module import ServiceModule
+from services.runtime.module import ServiceModule
 
 MODULE = ServiceModule(name="licences", schema="licences", migrations=Path(__file__).parent / "migrations", api=api,
                        subscriptions=SUBSCRIPTIONS)

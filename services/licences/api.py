@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from services.access import ANY_ORG
+from services.runtime.access import ANY_ORG
 from aiohttp import web
 
-from services.http.api import Api, Ctx, Reply, json_reply
-from services.http.consistency import settle
-from services.http.pagination import decode_cursor, page_of
+from services.runtime.http.api import Api, Ctx, Reply, json_reply
+from services.runtime.http.consistency import settle
+from services.runtime.http.pagination import decode_cursor, page_of
 from services.licences import handlers
 from services.licences import repository as repo
 from services.licences.models import (

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from services.calendar import add_months
-from services.errors import Conflict, DomainError, FieldError, ValidationFailed
+from services.runtime.calendar import add_months
+from services.runtime.errors import Conflict, DomainError, FieldError, ValidationFailed
 
 
 class LicencesError(DomainError):

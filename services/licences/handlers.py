@@ -26,9 +26,9 @@ from events.schemas.licences import (
 from events.schemas.register import (
     OpenLicenceReservationRequested, ReservationGranted, ReservationRefused, ReservationRequest,
 )
-from services.access import Principal
-from services.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
-from services.http.observability import current_traceparent
+from services.runtime.access import Principal
+from services.runtime.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
+from services.runtime.http.observability import current_traceparent
 from services.licences import domain
 from services.licences import repository as repo
 from services.licences.models import (

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from events.schemas.common import Money
 from events.schemas.licences import OpenLicenceTerms, Percent, RoyaltyBasis
 from events.schemas.listings import PatentSnapshot
-from services.http.pagination import PageQuery
+from services.runtime.http.pagination import PageQuery
 
 
 class Strict(BaseModel):

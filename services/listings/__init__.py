@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from services.http.state import DB
+from services.runtime.http.state import DB
 from services.listings.api import api
 from services.listings.consumers import SUBSCRIPTIONS
 from services.listings.expiry import ExpirySweeper
 from services.listings.imports import ImportWorker
-from services.module import ServiceModule
+from services.runtime.module import ServiceModule
 
 MODULE = ServiceModule(name="listings", schema="listings", migrations=Path(__file__).parent / "migrations", api=api,
                        subscriptions=SUBSCRIPTIONS,

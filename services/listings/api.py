@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from services.access import ANY_ORG, kinds
-from services.errors import Forbidden, NotFound
-from services.http.api import Api, Ctx, Reply
-from services.http.pagination import decode_cursor, page_of
+from services.runtime.access import ANY_ORG, kinds
+from services.runtime.errors import Forbidden, NotFound
+from services.runtime.http.api import Api, Ctx, Reply
+from services.runtime.http.pagination import decode_cursor, page_of
 from services.listings import domain, handlers, imports, reservations
 from services.listings import repository as repo
 from services.listings.models import (

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from services.codes import normalize_ipc
-from services.errors import Conflict, DomainError, FieldError, ValidationFailed
+from services.runtime.codes import normalize_ipc
+from services.runtime.errors import Conflict, DomainError, FieldError, ValidationFailed
 
 
 class ListingsError(DomainError):

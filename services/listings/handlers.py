@@ -16,9 +16,9 @@ from events.schemas.listings import (
     ListingDrafted, ListingPublished, ListingReleased, ListingReserved, ListingSnapshot, ListingSold,
     ListingUpdated, ListingWithdrawn, PatentRegistered, PatentSnapshot, PatentUpdated,
 )
-from services.access import Principal
-from services.errors import Conflict, FieldError, NotFound, ValidationFailed
-from services.http.observability import current_traceparent
+from services.runtime.access import Principal
+from services.runtime.errors import Conflict, FieldError, NotFound, ValidationFailed
+from services.runtime.http.observability import current_traceparent
 from services.listings import domain, rights
 from services.listings import repository as repo
 from services.listings.models import EncumbranceView, PatentRightsView, Recording, TransferView

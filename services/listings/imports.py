@@ -17,10 +17,10 @@ import asyncpg
 from aiohttp import web
 from pydantic import ValidationError
 
-from services.access import Principal
-from services.errors import DomainError, FieldError, NotFound, ValidationFailed
-from services.http.body import UnsupportedMediaType, field_errors
-from services.http.pagination import encode_cursor
+from services.runtime.access import Principal
+from services.runtime.errors import DomainError, FieldError, NotFound, ValidationFailed
+from services.runtime.http.body import UnsupportedMediaType, field_errors
+from services.runtime.http.pagination import encode_cursor
 from services.listings import domain, handlers
 from services.listings.models import ImportJob, LineError, PatentCreate
 

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from events.schemas.common import Money
 from events.schemas.listings import ListingSnapshot, PatentSnapshot
-from services.http.pagination import PageQuery
+from services.runtime.http.pagination import PageQuery
 
 Mode = Literal["transfer", "exclusive_licence", "sole_licence", "ordinary_licence", "equity"]
 Stage = Literal["lab", "prototype", "pilot", "mass_production"]

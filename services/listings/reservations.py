@@ -20,9 +20,9 @@ from events.schemas.register import (
     PatentLegalStatusChanged, PatentTransferred, ReservationGranted, ReservationRefused, ReservationRequest,
     TransferReference,
 )
-from services.access import Principal
-from services.calendar import add_months
-from services.errors import DomainError, NotFound, ValidationFailed
+from services.runtime.access import Principal
+from services.runtime.calendar import add_months
+from services.runtime.errors import DomainError, NotFound, ValidationFailed
 from services.listings.models import PatentPatch
 from services.listings import domain, handlers, rights
 from services.listings import repository as repo

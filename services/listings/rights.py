@@ -17,7 +17,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from services.errors import Conflict, DomainError, Forbidden
+from services.runtime.errors import Conflict, DomainError, Forbidden
 
 # Kinds of encumbrance the register holds (table listings.encumbrances), and the
 # listings' own offers it derives from active supply listings.

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from aiohttp import web
 
-from services.http.state import AUTHENTICATOR, DB, SETTINGS
-from services.module import ServiceModule
+from services.runtime.http.state import AUTHENTICATOR, DB, SETTINGS
+from services.runtime.module import ServiceModule
 from services.platform.api import api
 from services.platform.auth import KeyAuthenticator
 from services.platform.handlers import ensure_operator_org

@@ -7,10 +7,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.access import ANY_ORG, OPERATOR
-from services.http.api import Api, Ctx, Reply
-from services.http.body import text_problem
-from services.http.pagination import PageQuery, decode_cursor, page_of
+from services.runtime.access import ANY_ORG, OPERATOR
+from services.runtime.http.api import Api, Ctx, Reply
+from services.runtime.http.body import text_problem
+from services.runtime.http.pagination import PageQuery, decode_cursor, page_of
 from services.platform import handlers
 from services.platform import repository as repo
 from services.platform.domain import validate_new_org

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from services.access import OPERATOR_ORG_ID, Principal
-from services.errors import Forbidden, Unauthorized
+from services.runtime.access import OPERATOR_ORG_ID, Principal
+from services.runtime.errors import Forbidden, Unauthorized
 from services.platform import repository as repo
 from services.platform.domain import digest_matches, key_id_of
 

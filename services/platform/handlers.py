@@ -7,9 +7,9 @@ import asyncpg
 
 from events.outbox import Outbox
 from events.schemas.platform import OrgKeyIssued, OrgKeyRevoked, OrgMandateGranted, OrgMandateRevoked, OrgRegistered
-from services.access import OPERATOR_ORG_ID, Principal
-from services.errors import Conflict, NotFound
-from services.http.observability import current_traceparent
+from services.runtime.access import OPERATOR_ORG_ID, Principal
+from services.runtime.errors import Conflict, NotFound
+from services.runtime.http.observability import current_traceparent
 from services.platform import repository as repo
 from services.platform.domain import IssuedKey, NewOrg, check_mandate_grant, issue_key, new_id
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from services.module import ServiceModule
+from services.runtime.module import ServiceModule
 from services.roadshows.api import api
 from services.roadshows.consumers import SUBSCRIPTIONS
 

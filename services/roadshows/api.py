@@ -6,9 +6,9 @@ from datetime import datetime
 
 from aiohttp import web
 
-from services.access import ANY_ORG, kinds
-from services.http.api import Api, Ctx, Reply
-from services.http.pagination import decode_cursor, page_of
+from services.runtime.access import ANY_ORG, kinds
+from services.runtime.http.api import Api, Ctx, Reply
+from services.runtime.http.pagination import decode_cursor, page_of
 from services.roadshows import handlers, ics
 from services.roadshows import repository as repo
 from services.roadshows.models import (

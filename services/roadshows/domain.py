@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from events.schemas.roadshows import CONCERNS, COOPERATIONS
-from services.errors import Conflict, DomainError, FieldError, ValidationFailed
+from services.runtime.errors import Conflict, DomainError, FieldError, ValidationFailed
 
 
 class RoadshowsError(DomainError):

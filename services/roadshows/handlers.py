@@ -23,9 +23,9 @@ from events.schemas.roadshows import (
     RegistrationRegistered, RegistrationWaitlisted, RoadshowCancelled, RoadshowPublished, RoadshowReportClosed,
     RoadshowRescheduled, RoadshowScheduled, RoadshowSnapshot,
 )
-from services.access import Principal
-from services.errors import Conflict, Forbidden, NotFound
-from services.http.observability import current_traceparent
+from services.runtime.access import Principal
+from services.runtime.errors import Conflict, Forbidden, NotFound
+from services.runtime.http.observability import current_traceparent
 from services.roadshows import domain
 from services.roadshows import repository as repo
 from services.roadshows.models import (

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, PlainSerializer, RootModel
 
 from events.schemas.roadshows import Concern, Cooperation, RoadshowMode, RoadshowStatus
-from services.http.pagination import PageQuery
+from services.runtime.http.pagination import PageQuery
 
 # Means travel as exact decimal strings ("4.33"), never floats.
 DecimalText = Annotated[Decimal, PlainSerializer(lambda d: f"{d:.2f}", return_type=str, when_used="json")]

@@ -7,8 +7,8 @@ from collections import Counter
 
 import asyncpg
 
-from services.demo.command import seed_database
-from services.demo.generator import generate
+from services.tools.demo.command import seed_database
+from services.tools.demo.generator import generate
 from services.listings.handlers import today
 
 PATENTS = 100  # small, to keep the test fast; the generator's tests cover the full size

@@ -2,8 +2,8 @@
 
 import pytest
 
-from services.access import ANY_ORG, OPERATOR, OPERATOR_ORG_ID, Principal, kinds
-from services.errors import Forbidden
+from services.runtime.access import ANY_ORG, OPERATOR, OPERATOR_ORG_ID, Principal, kinds
+from services.runtime.errors import Forbidden
 
 KINDS = ("institution", "enterprise", "venue", "agency", "financier", "operator")
 

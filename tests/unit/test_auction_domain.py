@@ -4,7 +4,7 @@ from decimal import Decimal as D
 import pytest
 
 from services.auctions import domain
-from services.errors import ValidationFailed
+from services.runtime.errors import ValidationFailed
 
 T0 = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
 

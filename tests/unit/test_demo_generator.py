@@ -9,8 +9,8 @@ from decimal import Decimal
 
 import pytest
 
-from services.demo import vocabulary
-from services.demo.generator import generate
+from services.tools.demo import vocabulary
+from services.tools.demo.generator import generate
 from services.listings import domain
 from services.platform.domain import validate_new_org
 

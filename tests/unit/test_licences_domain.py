@@ -3,7 +3,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from services.errors import Conflict, DomainError, ValidationFailed
+from services.runtime.errors import Conflict, DomainError, ValidationFailed
 from services.licences import domain
 
 TODAY = date(2026, 11, 25)

@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from services.errors import Conflict, ValidationFailed
+from services.runtime.errors import Conflict, ValidationFailed
 from services.listings import domain
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from services.errors import ValidationFailed
+from services.runtime.errors import ValidationFailed
 from services.platform.domain import validate_new_org
 
 USCC = "91110000802100433B"

@@ -13,8 +13,8 @@ from events.schemas.listings import ListingSnapshot, PatentSnapshot
 from search import matching, query
 from search.documents import listing_document
 from search.models import SearchQuery, SuggestQuery, ipc_filter_term
-from services.errors import ValidationFailed
-from services.http.pagination import encode_cursor
+from services.runtime.errors import ValidationFailed
+from services.runtime.http.pagination import encode_cursor
 
 
 def params(**kw) -> SearchQuery:

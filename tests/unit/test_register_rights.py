@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from services.errors import Conflict, DomainError, Forbidden
+from services.runtime.errors import Conflict, DomainError, Forbidden
 from services.listings import rights
 from services.listings.rights import Encumbrance
 

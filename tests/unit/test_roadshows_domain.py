@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from services.errors import ValidationFailed
+from services.runtime.errors import ValidationFailed
 from services.roadshows import domain, ics
 
 T0 = datetime(2030, 5, 1, 6, 0, tzinfo=UTC)

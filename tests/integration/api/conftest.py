@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import asyncpg
 import pytest
 
-from services.settings import Settings
+from services.runtime.settings import Settings
 
 from .helpers import org_body
 

@@ -23,8 +23,8 @@ import aiohttp
 import asyncpg
 import pytest
 
-from services.demo.identifiers import uscc
-from services.settings import Settings
+from services.tools.demo.identifiers import uscc
+from services.runtime.settings import Settings
 from tests.conftest import OPERATOR_KEY
 from tests.integration.auctions.conftest import cny, iso
 from tests.integration.listings.conftest import patent_body
@@ -60,7 +60,7 @@ def spawn(settings: Settings, log: Path) -> Replica:
            "PSM_OPERATOR_KEY": OPERATOR_KEY, "PSM_LOG_LEVEL": "WARNING"}
     out = log.open("wb")
     try:
-        process = subprocess.Popen([sys.executable, "-m", "services.cli", "serve", "--port", str(port)], cwd=ROOT,
+        process = subprocess.Popen([sys.executable, "-m", "services.tools.cli", "serve", "--port", str(port)], cwd=ROOT,
                                    env=env, stdout=out, stderr=subprocess.STDOUT)
     finally:
         out.close()  # the child holds its own descriptor

@@ -16,8 +16,8 @@ from standardwebhooks import Webhook
 
 from services.distribution import distribution_module
 from services.distribution.domain import DeliveryPolicy
-from services.http.app import create_app
-from services.main import all_modules
+from services.runtime.http.app import create_app
+from services.tools.main import all_modules
 from tests.integration.listings.conftest import Org, eventually, patent_body  # noqa: F401
 
 # Enough tries that a venue failing for a few seconds recovers (the minimum back-off over
@@ -40,7 +40,7 @@ async def client(settings, operator) -> AsyncIterator[TestClient]:
 
 @pytest.fixture
 def register(client, operator):
-    from services.demo.identifiers import uscc
+    from services.tools.demo.identifiers import uscc
 
     async def make(kind: str = "institution", sub_kind: str | None = "university") -> Org:
         body = {"kind": kind, "name": f"测试{kind}", "country": "CN", "uscc": uscc()}

@@ -19,8 +19,8 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from services.demo.identifiers import uscc
-from services.settings import Settings
+from services.tools.demo.identifiers import uscc
+from services.runtime.settings import Settings
 from tests.conftest import OPERATOR_KEY
 from tests.integration.auctions.test_replicas import Replica, free_port, stop, wait_ready
 from tests.integration.distribution.conftest import Receiver, eventually
@@ -63,7 +63,7 @@ def spawn(settings: Settings, log: Path) -> Replica:
            "PSM_OPERATOR_KEY": OPERATOR_KEY, "PSM_LOG_LEVEL": "WARNING", **DELIVERY_ENV}
     out = log.open("ab")  # both lives of the marketplace in one log
     try:
-        process = subprocess.Popen([sys.executable, "-m", "services.cli", "serve", "--port", str(port)], cwd=ROOT,
+        process = subprocess.Popen([sys.executable, "-m", "services.tools.cli", "serve", "--port", str(port)], cwd=ROOT,
                                    env=env, stdout=out, stderr=subprocess.STDOUT)
     finally:
         out.close()

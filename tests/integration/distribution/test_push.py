@@ -7,10 +7,10 @@ from __future__ import annotations
 import random
 import re
 
-from services.access import Principal
+from services.runtime.access import Principal
 from services.distribution import domain, handlers
 from services.distribution.models import SubscriptionCreate
-from services.storage import create_pool
+from services.runtime.storage import create_pool
 from tests.integration.distribution.conftest import eventually, published
 
 QUERIES = [None, "石墨烯", "固态电池", "光刻胶", "导管", "正极材料", "催化"]

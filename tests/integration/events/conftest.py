@@ -13,8 +13,8 @@ from aiokafka import AIOKafkaProducer
 from event_harness import SCHEMA, PrivateKafka, new_relay, running
 from events.relay import OutboxRelay, kafka_producer
 from events.topics import ensure_topics
-from services.settings import Settings
-from services.storage import apply_migrations, create_pool
+from services.runtime.settings import Settings
+from services.runtime.storage import apply_migrations, create_pool
 
 EVENTS_MIGRATIONS = Path(__file__).resolve().parents[3] / "events" / "migrations"
 

@@ -25,7 +25,7 @@ from events.outbox import Outbox
 from events.relay import OutboxRelay
 from events.registry import EventPayload, event_type
 from events.topics import Topic, physical
-from services.settings import Settings
+from services.runtime.settings import Settings
 
 SCHEMA = "evt"
 SOURCE = "/psm/testagg"
@@ -154,7 +154,7 @@ class PrivateKafka:
 
     async def stack(self, action: str) -> None:
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "services.cli", "stack", action, "kafka", env=self.env,
+            sys.executable, "-m", "services.tools.cli", "stack", action, "kafka", env=self.env,
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
         out, _ = await proc.communicate()
         if proc.returncode != 0:

@@ -17,7 +17,7 @@ from event_harness import (SCHEMA, SOURCE, ThingHappened, create_effects_table, 
 from events.consumer import EventConsumer, Subscription, dlq_error
 from events.envelope import CloudEvent
 from events.topics import Topic, dlq, physical
-from services.settings import Settings
+from services.runtime.settings import Settings
 
 pytestmark = pytest.mark.stack
 

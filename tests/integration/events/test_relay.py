@@ -14,7 +14,7 @@ from events.consumer import EventConsumer
 from events.outbox import Outbox
 from events.relay import kafka_producer
 from events.topics import ensure_topics
-from services.settings import Settings
+from services.runtime.settings import Settings
 
 pytestmark = pytest.mark.stack
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from services.demo.identifiers import application_number as cn_number
-from services.demo.identifiers import uscc
+from services.tools.demo.identifiers import application_number as cn_number
+from services.tools.demo.identifiers import uscc
 
 def patent_body(**over) -> dict:
     body = {"number": cn_number(), "title": "一种锂离子电池正极材料及其制备方法",
@@ -74,7 +74,7 @@ async def foreign_events(settings):
 
     from events.outbox import Outbox
     from events.relay import OutboxRelay
-    from services.storage import apply_migrations, create_pool
+    from services.runtime.storage import apply_migrations, create_pool
 
     pool = await create_pool(settings, min_size=1, max_size=3)
     relays: list[asyncio.Task] = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncpg
 
 from services.listings.expiry import ExpirySweeper
-from services.storage import create_pool
+from services.runtime.storage import create_pool
 
 
 async def test_a_listing_expires_when_its_last_patent_does(register, settings):

@@ -1,5 +1,5 @@
 """Clients never retry for us: a command that follows another service's write succeeds
-at once (read-your-writes, services/http/consistency.py). Every chain below is two
+at once (read-your-writes, services/runtime/http/consistency.py). Every chain below is two
 requests back to back, with no retry and no wait between them; each second step runs on
 a service other than the first one's (or reads what another service derived from it).
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from services.main import all_modules
+from services.tools.main import all_modules
 from tests.integration.register.conftest import auction_body, declaration_body
 
 NOW = datetime.now(UTC)
@@ -41,7 +41,7 @@ def lineup_body(listing_id: str) -> dict:
 # -- platform → others -------------------------------------------------------------------
 async def test_create_org_then_register_its_venue(client, operator):
     body = {"kind": "venue", "name": "技术交易所", "country": "CN", "uscc": None}
-    from services.demo.identifiers import uscc
+    from services.tools.demo.identifiers import uscc
     body["uscc"] = uscc()
     org = await ok(await client.post("/v1/orgs", json=body, headers=operator))
     headers = {"Authorization": f"Bearer {org['api_key']}"}

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import aiohttp
 
-from services.demo.identifiers import uscc
-from services.settings import Settings
+from services.tools.demo.identifiers import uscc
+from services.runtime.settings import Settings
 from tests.integration.auctions.test_replicas import OPERATOR, spawn, stop, wait_ready
 from tests.integration.listings.conftest import patent_body
 from tests.integration.register.conftest import declaration_body

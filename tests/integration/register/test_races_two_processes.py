@@ -9,7 +9,7 @@ import asyncio
 
 import aiohttp
 
-from services.demo.identifiers import uscc
+from services.tools.demo.identifiers import uscc
 from tests.integration.auctions.test_replicas import OPERATOR, Replica, http, replicas  # noqa: F401
 from tests.integration.listings.conftest import patent_body
 from tests.integration.register.conftest import auction_body, declaration_body

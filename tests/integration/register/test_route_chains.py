@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
-from services.main import all_modules
+from services.tools.main import all_modules
 from tests.integration.auctions.conftest import bid
 from tests.integration.auctions.test_lifecycle import wait_status
 from tests.integration.listings.conftest import patent_body

@@ -11,8 +11,8 @@ from collections.abc import Callable
 import pytest
 from catalogue_helpers import ids
 
-from services.demo.identifiers import application_number as cn_number
-from services.demo.identifiers import uscc
+from services.tools.demo.identifiers import application_number as cn_number
+from services.tools.demo.identifiers import uscc
 
 
 

@@ -17,9 +17,9 @@ from events.schemas.common import Money
 from search.indexer import index_listing
 from search.indices import indices_behind
 from search.mappings import read_alias
-from services.http.app import EVENTS_MIGRATIONS
-from services.http.state import DB, ES, SETTINGS
-from services.storage import apply_migrations
+from services.runtime.http.app import EVENTS_MIGRATIONS
+from services.runtime.http.state import DB, ES, SETTINGS
+from services.runtime.storage import apply_migrations
 
 
 async def test_published_listing_becomes_searchable_and_drafts_never_do(register):

@@ -9,7 +9,7 @@ from catalogue_helpers import ids
 from search.indices import indices_behind
 from search.mappings import read_alias
 from search.rebuild import rebuild
-from services.http.state import DB, ES, SETTINGS
+from services.runtime.http.state import DB, ES, SETTINGS
 
 
 async def test_rebuild_swaps_the_alias_while_search_keeps_answering(client, register):

@@ -17,8 +17,8 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from deploy.local.stack import pid_alive
-from services.http.app import create_app
-from services.main import all_modules
+from services.runtime.http.app import create_app
+from services.tools.main import all_modules
 
 
 def free_port() -> int:
@@ -28,7 +28,7 @@ def free_port() -> int:
 
 
 def run_stack(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "services.cli", "stack", *args], env=env, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "services.tools.cli", "stack", *args], env=env, capture_output=True,
                           text=True, timeout=300)
 
 

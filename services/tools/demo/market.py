@@ -7,8 +7,8 @@ import random
 from collections import defaultdict
 from decimal import Decimal
 
-from services.demo import vocabulary as vocab
-from services.demo.model import DemoListing, DemoOrg, DemoPatent
+from services.tools.demo import vocabulary as vocab
+from services.tools.demo.model import DemoListing, DemoOrg, DemoPatent
 
 LISTED_SHARE = 0.25  # of an institution's patents in force, offered on the market
 PORTFOLIO_SIZES = ((1, 60), (2, 15), (3, 12), (4, 8), (5, 5))

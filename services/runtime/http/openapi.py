@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from services.http.api import RouteSpec
+from services.runtime.http.api import RouteSpec
 
 _PARAM = re.compile(r"{([^}:]+)(?::[^}]*)?}")
 

@@ -4,7 +4,7 @@ import json
 
 import asyncpg
 
-from services.settings import Settings
+from services.runtime.settings import Settings
 
 
 async def _init_connection(conn: asyncpg.Connection) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
-from services.errors import DomainError, FieldError
+from services.runtime.errors import DomainError, FieldError
 
 log = logging.getLogger("psm.http")
 

@@ -14,9 +14,9 @@ from collections.abc import Awaitable, Callable
 import asyncpg
 from aiohttp import web
 
-from services.access import Principal
-from services.errors import DomainError, FieldError, ValidationFailed
-from services.http.body import text_problem
+from services.runtime.access import Principal
+from services.runtime.errors import DomainError, FieldError, ValidationFailed
+from services.runtime.http.body import text_problem
 
 MAX_KEY_LENGTH = 255
 

@@ -9,7 +9,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.errors import ValidationFailed, FieldError
+from services.runtime.errors import ValidationFailed, FieldError
 
 T = TypeVar("T")
 P = TypeVar("P")

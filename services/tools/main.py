@@ -9,11 +9,11 @@ import logging
 from aiohttp import web
 
 from events.topics import ensure_topics
-from services.http.app import create_app, migrate as apply_all_migrations
-from services.http.observability import configure_logging
-from services.module import ServiceModule
-from services.settings import Settings
-from services.storage import create_pool
+from services.runtime.http.app import create_app, migrate as apply_all_migrations
+from services.runtime.http.observability import configure_logging
+from services.runtime.module import ServiceModule
+from services.runtime.settings import Settings
+from services.runtime.storage import create_pool
 
 log = logging.getLogger("psm.main")
 

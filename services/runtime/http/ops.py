@@ -10,7 +10,7 @@ from prometheus_client import generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from events.relay import outbox_lag
-from services.http.state import DB, ES, METRICS, PRODUCER
+from services.runtime.http.state import DB, ES, METRICS, PRODUCER
 
 OPENAPI = web.AppKey("openapi", dict)
 OUTBOX_SCHEMAS = web.AppKey("outbox_schemas", list)

@@ -21,7 +21,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return stack_main(rest)
     if command == "serve":
-        from services.main import serve
+        from services.tools.main import serve
 
         return serve(rest)
     if command == "catalogue":
@@ -29,11 +29,11 @@ def main(argv: list[str] | None = None) -> int:
 
         return catalogue_main(rest)
     if command == "migrate":
-        from services.main import migrate
+        from services.tools.main import migrate
 
         return migrate(rest)
     if command == "seed":
-        from services.demo.command import seed
+        from services.tools.demo.command import seed
 
         return seed(rest)
     print(f"psm: unknown command {command!r}", file=sys.stderr)

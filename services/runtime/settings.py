@@ -35,7 +35,7 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(default=256 << 20, ge=1024)  # an NDJSON import
     log_level: str = "INFO"
 
-    # Read-your-writes (services/http/consistency.py): how long a request waits for its
+    # Read-your-writes (services/runtime/http/consistency.py): how long a request waits for its
     # service's consumers to catch up, and for its own events to reach Kafka; and how
     # long a command decided by another context waits for the decision before it
     # answers 202 with a resource to poll.

@@ -15,10 +15,10 @@ import re
 from collections.abc import Callable
 from datetime import date, timedelta
 
-from services.demo import organisations as orgs_table
-from services.demo import vocabulary as vocab
-from services.demo.market import make_demands, make_supply
-from services.demo.model import DemoData, DemoOrg, DemoPatent
+from services.tools.demo import organisations as orgs_table
+from services.tools.demo import vocabulary as vocab
+from services.tools.demo.market import make_demands, make_supply
+from services.tools.demo.model import DemoData, DemoOrg, DemoPatent
 from services.listings.domain import application_check_char, expiry_of, normalize_ipc
 from services.platform.domain import uscc_check_char
 

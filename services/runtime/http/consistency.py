@@ -12,7 +12,7 @@ import asyncpg
 from aiohttp import web
 
 from events.consistency import ConsumerBarrier, Notices, Outcomes, OutboxFlush
-from services.errors import Refused
+from services.runtime.errors import Refused
 
 log = logging.getLogger("psm.consistency")
 

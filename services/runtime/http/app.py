@@ -20,19 +20,19 @@ from events.consistency import ConsumerBarrier, Notices, Outcomes, OutboxFlush
 from events.consumer import EventConsumer
 from events.relay import OutboxRelay, kafka_producer
 from events.topics import ensure_topics, physical
-from services.http import ops
-from services.http.observability import Metrics, observability_middleware
-from services.http.openapi import build_openapi
-from services.http.problems import problem_middleware
-from services.http.consistency import Consistency
-from services.http.state import CONSISTENCY, DB, ES, METRICS, PRODUCER, SETTINGS
-from services.module import ServiceModule
-from services.settings import Settings
-from services.storage import apply_migrations, create_pool
+from services.runtime.http import ops
+from services.runtime.http.observability import Metrics, observability_middleware
+from services.runtime.http.openapi import build_openapi
+from services.runtime.http.problems import problem_middleware
+from services.runtime.http.consistency import Consistency
+from services.runtime.http.state import CONSISTENCY, DB, ES, METRICS, PRODUCER, SETTINGS
+from services.runtime.module import ServiceModule
+from services.runtime.settings import Settings
+from services.runtime.storage import apply_migrations, create_pool
 
 log = logging.getLogger("psm.app")
 
-EVENTS_MIGRATIONS = Path(__file__).resolve().parents[2] / "events" / "migrations"
+EVENTS_MIGRATIONS = Path(__file__).resolve().parents[3] / "events" / "migrations"
 HTTP_MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 MODULES = web.AppKey("modules", list)

@@ -9,8 +9,8 @@ from typing import TypeVar
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
-from services.errors import DomainError, FieldError, ValidationFailed
-from services.http.state import SETTINGS
+from services.runtime.errors import DomainError, FieldError, ValidationFailed
+from services.runtime.http.state import SETTINGS
 
 M = TypeVar("M", bound=BaseModel)
 

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 
 import asyncpg
 
-from services.access import Principal
-from services.demo.model import DemoData, DemoListing, DemoOrg, DemoPatent
-from services.errors import Conflict
+from services.runtime.access import Principal
+from services.tools.demo.model import DemoData, DemoListing, DemoOrg, DemoPatent
+from services.runtime.errors import Conflict
 from services.listings import domain as listings_domain
 from services.listings import handlers as listings
 from services.listings.models import ListingCreate, PatentCreate

@@ -10,7 +10,7 @@ from typing import Protocol
 from aiohttp import web
 
 from events.consumer import Subscription
-from services.http.api import Api
+from services.runtime.http.api import Api
 
 
 @dataclass(frozen=True)

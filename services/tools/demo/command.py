@@ -7,14 +7,14 @@ import asyncio
 
 import asyncpg
 
-from services.demo.generator import DEFAULT_PATENTS, DEFAULT_SEED, generate
-from services.demo.loader import SeedReport, load
-from services.http.app import migrate
-from services.http.observability import configure_logging
+from services.tools.demo.generator import DEFAULT_PATENTS, DEFAULT_SEED, generate
+from services.tools.demo.loader import SeedReport, load
+from services.runtime.http.app import migrate
+from services.runtime.http.observability import configure_logging
 from services.listings.handlers import today
-from services.main import all_modules
-from services.settings import Settings
-from services.storage import create_pool
+from services.tools.main import all_modules
+from services.runtime.settings import Settings
+from services.runtime.storage import create_pool
 
 
 async def seed_database(settings: Settings, *, seed: int = DEFAULT_SEED, patents: int = DEFAULT_PATENTS) -> SeedReport:

@@ -9,10 +9,10 @@ from aiohttp import web
 from aiokafka import AIOKafkaProducer
 from elasticsearch import AsyncElasticsearch
 
-from services.access import Principal
-from services.http.consistency import CONSISTENCY  # noqa: F401 — the app key lives with its type
-from services.http.observability import Metrics
-from services.settings import Settings
+from services.runtime.access import Principal
+from services.runtime.http.consistency import CONSISTENCY  # noqa: F401 — the app key lives with its type
+from services.runtime.http.observability import Metrics
+from services.runtime.settings import Settings
 
 
 class Authenticator(Protocol):

@@ -23,13 +23,13 @@ import asyncpg
 from aiohttp import web
 from pydantic import BaseModel
 
-from services.access import ANY_ORG, Principal, Rule
-from services.errors import FieldError, NotFound, Unauthorized, ValidationFailed
-from services.http import idempotency
-from services.http.body import parse_model, parse_query, read_json, text_problem
+from services.runtime.access import ANY_ORG, Principal, Rule
+from services.runtime.errors import FieldError, NotFound, Unauthorized, ValidationFailed
+from services.runtime.http import idempotency
+from services.runtime.http.body import parse_model, parse_query, read_json, text_problem
 from events.consistency import WRITTEN
-from services.http.state import AUTHENTICATOR, CONSISTENCY, DB, SETTINGS
-from services.settings import Settings
+from services.runtime.http.state import AUTHENTICATOR, CONSISTENCY, DB, SETTINGS
+from services.runtime.settings import Settings
 
 B = TypeVar("B")
 
@@ -92,7 +92,7 @@ class RouteSpec:
     # What a 2xx answer is: JSON of ``response``, or (e.g. text/calendar) a file that
     # ``response`` describes as a string.
     media_type: str = "application/json"
-    # Read-your-writes (services/http/consistency.py): wait for this service's consumers
+    # Read-your-writes (services/runtime/http/consistency.py): wait for this service's consumers
     # before running. Off for routes that read only their own service's writes (a bid)
     # or an index that is eventually consistent by design (the catalogue).
     fresh: bool = True

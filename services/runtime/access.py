@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from services.errors import Forbidden
+from services.runtime.errors import Forbidden
 
 OPERATOR_ORG_ID = "org_operator"
 

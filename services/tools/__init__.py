@@ -1,0 +1,1 @@
+"""Tools around the contexts: the ``psm`` command, the process entry points, demo data."""
