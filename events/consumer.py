@@ -102,9 +102,15 @@ class EventConsumer:
         self.stats = ConsumerStats()
         self._aggregates = {aggregate_kind(t) for t in sub.handlers}
         self._consumer: AIOKafkaConsumer | None = None
+        self._joined = False
         self._schema = f'"{sub.schema}"'
         self.flush = flush
         self.flush_timeout_s = flush_timeout_s
+
+    @property
+    def state(self) -> str:
+        """``consuming`` while in its group, else ``connecting`` (starting, or riding out an outage)."""
+        return "consuming" if self._joined else "connecting"
 
     # -- running ---------------------------------------------------------------------
     async def run(self) -> None:
@@ -141,6 +147,7 @@ class EventConsumer:
             # start() inside the try: a consumer cancelled while joining its group
             # must still be stopped, or aiokafka's background tasks outlive it.
             await start_safely(consumer)
+            self._joined = True
             while True:
                 batches = await consumer.getmany(timeout_ms=500)
                 written: dict[str, int] = {}
@@ -163,6 +170,7 @@ class EventConsumer:
                         self._update_lag(consumer, tp, next_offset)
         finally:
             self._consumer = None
+            self._joined = False
             await consumer.stop()
 
     def _update_lag(self, consumer: AIOKafkaConsumer, tp: TopicPartition, next_offset: int) -> None:

@@ -6,16 +6,13 @@ from pathlib import Path
 
 from aiohttp import web
 
-from services.runtime.http.state import AUTHENTICATOR, DB, SETTINGS
+from services.runtime.http.state import DB
 from services.runtime.module import ServiceModule
 from services.platform.api import api
-from services.platform.auth import KeyAuthenticator
 from services.platform.handlers import ensure_operator_org
 
 
 async def _startup(app: web.Application) -> None:
-    key = app[SETTINGS].operator_key
-    app[AUTHENTICATOR] = KeyAuthenticator(key.get_secret_value() if key else None)
     async with app[DB].acquire() as conn:
         await ensure_operator_org(conn)
 

@@ -7,9 +7,6 @@ USCC (统一社会信用代码) per GB 32100-2015: 18 characters from the 31-cha
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -91,42 +88,8 @@ def validate_new_org(kind: str, sub_kind: str | None, name: str, country: str, u
     return NewOrg(kind, sub_kind, name, country, uscc)
 
 
-# -- API keys ----------------------------------------------------------------------------
-KEY_PREFIX = "psm"
-
-
-@dataclass(frozen=True)
-class IssuedKey:
-    key_id: str
-    secret: str  # the whole key, shown once
-    digest: str
-
-
-def new_id(prefix: str) -> str:
-    return f"{prefix}_{secrets.token_hex(8)}"
-
-
-def issue_key() -> IssuedKey:
-    key_id = new_id("key")
-    secret = f"{KEY_PREFIX}_{key_id}_{secrets.token_urlsafe(32)}"
-    return IssuedKey(key_id, secret, key_digest(secret))
-
-
-def key_digest(secret: str) -> str:
-    # Keys carry 256 random bits, so a fast unsalted hash is enough to make a stolen
-    # table useless; a slow KDF would only slow every request down.
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
-def key_id_of(secret: str) -> str | None:
-    parts = secret.split("_")
-    if len(parts) < 4 or parts[0] != KEY_PREFIX or parts[1] != "key":
-        return None
-    return f"{parts[1]}_{parts[2]}"
-
-
-def digest_matches(secret: str, digest: str) -> bool:
-    return hmac.compare_digest(key_digest(secret), digest)
+# -- API keys: their format is the runtime's (services/runtime/auth.py), which checks
+# them on every request of every service.
 
 
 @dataclass(frozen=True)

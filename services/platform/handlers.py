@@ -11,7 +11,9 @@ from services.runtime.access import OPERATOR_ORG_ID, Principal
 from services.runtime.errors import Conflict, NotFound
 from services.runtime.http.observability import current_traceparent
 from services.platform import repository as repo
-from services.platform.domain import IssuedKey, NewOrg, check_mandate_grant, issue_key, new_id
+from services.platform.domain import NewOrg, check_mandate_grant
+from services.runtime.auth import IssuedKey, issue_key
+from services.runtime.ids import new_id
 
 OUTBOX = Outbox(schema="platform", source="/psm/platform")
 

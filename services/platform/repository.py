@@ -58,22 +58,6 @@ async def revoke_key(conn: asyncpg.Connection, org_id: str, key_id: str) -> bool
     return None if row is None else bool(row["now_revoked"])
 
 
-async def key_for_auth(conn: asyncpg.Connection, key_id: str) -> asyncpg.Record | None:
-    return await conn.fetchrow(
-        "SELECT k.digest, k.revoked_at, o.id AS org_id, o.kind FROM platform.api_keys k "
-        "JOIN platform.orgs o ON o.id = k.org_id WHERE k.id = $1",
-        key_id,
-    )
-
-
-async def active_mandate(conn: asyncpg.Connection, org_id: str, venue_id: str) -> asyncpg.Record | None:
-    return await conn.fetchrow(
-        "SELECT m.org_id, o.kind FROM platform.mandates m JOIN platform.orgs o ON o.id = m.org_id "
-        "WHERE m.org_id = $1 AND m.venue_id = $2 AND m.revoked_at IS NULL",
-        org_id, venue_id,
-    )
-
-
 async def upsert_mandate(conn: asyncpg.Connection, org_id: str, venue_id: str) -> tuple[asyncpg.Record, bool]:
     """(the mandate, whether it is newly in force)."""
     existing = await conn.fetchrow(

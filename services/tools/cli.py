@@ -10,7 +10,7 @@ def main(argv: list[str] | None = None) -> int:
     if not argv or argv[0] in ("-h", "--help"):
         print("usage: psm {stack,serve,migrate,catalogue,seed} ...\n"
               "  stack up|down|status|start|stop [pg|kafka|es]   the local servers\n"
-              "  serve                                           every service in one process\n"
+              "  serve [--services a,b]                          every service (or a subset) in one process\n"
               "  migrate                                         apply every schema migration, create topics\n"
               "  catalogue rebuild|status                        rebuild the search index from the events\n"
               "  seed [--seed N] [--patents N]                   load the demo market (a second run adds nothing)")

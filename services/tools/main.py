@@ -40,15 +40,31 @@ def _event_loop() -> asyncio.AbstractEventLoop:
     return uvloop.new_event_loop()
 
 
+def select(names: str | None) -> list[ServiceModule]:
+    """The modules named (comma-separated), in deployment order; all when ``names`` is empty."""
+    modules = all_modules()
+    if not names:
+        return modules
+    wanted = [n.strip() for n in names.split(",") if n.strip()]
+    unknown = sorted(set(wanted) - {m.name for m in modules})
+    if unknown or not wanted:
+        raise SystemExit(f"psm serve: unknown service(s) {', '.join(unknown) or '(none named)'}; "
+                         f"choose from {', '.join(m.name for m in modules)}")
+    return [m for m in modules if m.name in wanted]
+
+
 def serve(argv: list[str]) -> int:
-    ap = argparse.ArgumentParser(prog="psm serve", description="run every service in one process")
+    ap = argparse.ArgumentParser(prog="psm serve", description="run services (all, or --services a,b) in one process")
     ap.add_argument("--host")
     ap.add_argument("--port", type=int)
+    ap.add_argument("--services", help="comma-separated subset, e.g. auctions,search (default: every service). "
+                                       "A split deployment runs `psm migrate` once first; each process then "
+                                       "migrates only its own schemas.")
     args = ap.parse_args(argv)
     settings = Settings()
     configure_logging(settings.log_level)
     host, port = args.host or settings.http_host, args.port or settings.http_port
-    app = create_app(settings, all_modules())
+    app = create_app(settings, select(args.services), peers=all_modules())
 
     async def announce(_app: web.Application) -> None:
         key = settings.operator_key.get_secret_value() if settings.operator_key else None

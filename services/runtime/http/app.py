@@ -25,7 +25,8 @@ from services.runtime.http.observability import Metrics, observability_middlewar
 from services.runtime.http.openapi import build_openapi
 from services.runtime.http.problems import problem_middleware
 from services.runtime.http.consistency import Consistency
-from services.runtime.http.state import CONSISTENCY, DB, ES, METRICS, PRODUCER, SETTINGS
+from services.runtime.auth import KeyAuthenticator
+from services.runtime.http.state import AUTHENTICATOR, CONSISTENCY, DB, ES, METRICS, PRODUCER, SETTINGS
 from services.runtime.module import ServiceModule
 from services.runtime.settings import Settings
 from services.runtime.storage import apply_migrations, create_pool
@@ -36,20 +37,27 @@ EVENTS_MIGRATIONS = Path(__file__).resolve().parents[3] / "events" / "migrations
 HTTP_MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 MODULES = web.AppKey("modules", list)
-RELAYS = web.AppKey("relays", list)
+PEERS = web.AppKey("peers", list)
 
 
 def create_app(settings: Settings, modules: Sequence[ServiceModule], *, relays: bool = True,
-               consumers: bool = True) -> web.Application:
+               consumers: bool = True, peers: Sequence[ServiceModule] | None = None) -> web.Application:
+    """The services ``modules`` in one process. ``peers``: every service of the deployment
+    (default: ``modules``), wherever it runs — read-your-writes waits for their consumer
+    groups by name, through Kafka, also when they run in other processes."""
     metrics = Metrics()
     app = web.Application(middlewares=[observability_middleware(metrics), problem_middleware],
                           client_max_size=max(settings.max_body_bytes, settings.max_upload_bytes))
     app[SETTINGS] = settings
     app[METRICS] = metrics
+    # Every process authenticates, whichever services it runs (services/runtime/auth.py).
+    app[AUTHENTICATOR] = KeyAuthenticator(settings.operator_key.get_secret_value() if settings.operator_key else None)
     app[MODULES] = list(modules)
+    app[PEERS] = list({m.name: m for m in [*(peers or ()), *modules]}.values())
     app[ops.OUTBOX_SCHEMAS] = [m.schema for m in modules]
+    app[ops.SERVICES] = list(modules)
     app[ops.CONSUMERS] = []
-    app[RELAYS] = []
+    app[ops.RELAYS] = []
 
     ops.install(app)
     routes = []
@@ -116,15 +124,15 @@ def _consistency(*, relays: bool, consumers: bool):
 
     async def ctx(app: web.Application):
         s = app[SETTINGS]
-        groups = {m.name: [f"{s.topic_prefix}{sub.name}" for sub in m.subscriptions] for m in app[MODULES]}
+        groups = {m.name: [f"{s.topic_prefix}{sub.name}" for sub in m.subscriptions] for m in app[PEERS]}
         # A service's upstream: the services whose topics its consumers read (a topic is
         # named for the context that writes it, psm.<name>); their consumers derive what
         # they publish there from yet other events.
         upstream = {m.name: sorted({g for sub in m.subscriptions for t in sub.topics
                                     for g in groups.get(t.value.removeprefix("psm."), ()) if t.value != f"psm.{m.name}"})
-                    for m in app[MODULES]}
+                    for m in app[PEERS]}
         topics = {f"{s.topic_prefix}{sub.name}": [physical(t.value, s.topic_prefix) for t in sub.topics]
-                  for m in app[MODULES] for sub in m.subscriptions}
+                  for m in app[PEERS] for sub in m.subscriptions}
         notices = Notices(s.database_url)
         barrier = ConsumerBarrier(s.kafka_bootstrap, topics) if consumers and topics else None
         if barrier is not None:
@@ -167,7 +175,7 @@ async def _relays(app: web.Application):
     s = app[SETTINGS]
     relays = [OutboxRelay(database_url=s.database_url, schema=m.schema, kafka_bootstrap=s.kafka_bootstrap,
                           topic_prefix=s.topic_prefix) for m in app[MODULES]]
-    app[RELAYS].extend(relays)
+    app[ops.RELAYS].extend(relays)
     async for _ in _run_tasks(app, [(f"relay-{r.schema}", r) for r in relays]):
         yield
 

@@ -15,6 +15,8 @@ from services.runtime.http.state import DB, ES, METRICS, PRODUCER
 OPENAPI = web.AppKey("openapi", dict)
 OUTBOX_SCHEMAS = web.AppKey("outbox_schemas", list)
 CONSUMERS = web.AppKey("consumers", list)
+RELAYS = web.AppKey("relays", list)
+SERVICES = web.AppKey("services", list)
 
 CHECK_TIMEOUT_S = 2.0
 
@@ -52,6 +54,11 @@ async def readyz(request: web.Request) -> web.Response:
             "checks": {name: ("ok" if err is None else f"down: {err}") for name, err in results.items()}}
     if down:
         body["detail"] = "not reachable: " + ", ".join(down)
+    # What this process runs, for an operator (not part of readiness: a relay on standby
+    # or a consumer rejoining its group is normal).
+    body["services"] = [m.name for m in request.app[SERVICES]]
+    body["consumers"] = {c.sub.name: c.state for c in request.app[CONSUMERS]}
+    body["relays"] = {r.schema: "leading" if r.is_leader else "standby" for r in request.app[RELAYS]}
     return web.json_response(body, status=200 if not down else 503)
 
 

@@ -50,7 +50,8 @@ class Replica:
         return self.log.read_text(errors="replace")[-3000:]
 
 
-def spawn(settings: Settings, log: Path) -> Replica:
+def spawn(settings: Settings, log: Path, *args: str) -> Replica:
+    """``psm serve`` (every service, or ``--services …`` in ``args``) on a free port."""
     port = free_port()
     # The child reads its settings from the environment, as in production; os.environ
     # itself is left alone (a copy is handed over).
@@ -60,7 +61,8 @@ def spawn(settings: Settings, log: Path) -> Replica:
            "PSM_OPERATOR_KEY": OPERATOR_KEY, "PSM_LOG_LEVEL": "WARNING"}
     out = log.open("wb")
     try:
-        process = subprocess.Popen([sys.executable, "-m", "services.tools.cli", "serve", "--port", str(port)], cwd=ROOT,
+        process = subprocess.Popen([sys.executable, "-m", "services.tools.cli", "serve", "--port", str(port), *args],
+                                   cwd=ROOT,
                                    env=env, stdout=out, stderr=subprocess.STDOUT)
     finally:
         out.close()  # the child holds its own descriptor
