@@ -42,7 +42,6 @@ import asyncpg
 from aiokafka.admin import AIOKafkaAdminClient
 from elasticsearch import AsyncElasticsearch
 
-from events.topics import all_topics
 from services.tools.demo.identifiers import application_number as cn_number
 from services.tools.demo.identifiers import uscc
 from services.runtime.settings import Settings

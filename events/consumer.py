@@ -50,6 +50,7 @@ from events.consistency import WRITTEN, OutboxFlush
 from events.envelope import CONTENT_TYPE, CloudEvent, MalformedEvent
 from events.registry import EventPayload, UnknownEventType, payload_model
 from events.topics import Topic, dlq, physical
+from events.tracing import trace_context
 from events.clients import start_safely
 
 log = logging.getLogger("psm.consumer")
@@ -367,7 +368,12 @@ class EventConsumer:
     async def _run_handler(self, conn: asyncpg.Connection, event: CloudEvent) -> None:
         handler = self.sub.handlers.get(event.type)
         if handler is not None:
-            await handler(conn, event, event.payload())
+            # What the handler records continues the event's trace (events.tracing).
+            token = trace_context.set(event.traceparent)
+            try:
+                await handler(conn, event, event.payload())
+            finally:
+                trace_context.reset(token)
             self.stats.applied += 1
         else:
             self.stats.ignored += 1

@@ -27,7 +27,6 @@ from services.runtime.access import Principal
 from services.auctions import domain
 from services.auctions import repository as repo
 from services.runtime.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
-from services.runtime.http.observability import current_traceparent
 
 OUTBOX = Outbox(schema="auctions", source="/psm/auctions")
 
@@ -39,9 +38,6 @@ def now() -> datetime:
 def new_id(prefix: str) -> str:
     return f"{prefix}_{secrets.token_hex(8)}"
 
-
-async def _record(conn: asyncpg.Connection, auction_id: str, payload) -> None:
-    await OUTBOX.record(conn, auction_id, payload, traceparent=current_traceparent())
 
 
 def money(row: asyncpg.Record, amount: Decimal) -> Money:
@@ -72,7 +68,7 @@ async def create(conn: asyncpg.Connection, me: Principal, listing_id: str, curre
                                             relisted_from, reservation_id)
     except asyncpg.UniqueViolationError:
         raise Conflict("this listing already has a running auction", rule="auction-already-running") from None
-    await _record(conn, auction_id, AuctionReservationRequested(reservation=ReservationRequest(
+    await OUTBOX.record(conn, auction_id, AuctionReservationRequested(reservation=ReservationRequest(
         reservation_id=reservation_id, kind="auction", reference_id=auction_id,
         requester_org_id=listing["owner_org_id"], listing_id=listing_id, replaces=relisted_from)))
     return row
@@ -93,7 +89,7 @@ async def on_reservation_decided(conn: asyncpg.Connection, e: ReservationGranted
     else:
         row = await repo.set_status(conn, row["id"], domain.SCHEDULED)
         listing = await repo.listing(conn, row["listing_id"])
-        await _record(conn, row["id"], AuctionScheduled(
+        await OUTBOX.record(conn, row["id"], AuctionScheduled(
             auction_id=row["id"], listing_id=row["listing_id"], starts_at=row["starts_at"], ends_at=row["ends_at"],
             start_price=money(row, row["start_price"]), seller_org_id=row["seller_org_id"],
             increment=money(row, row["increment"]), deposit=money(row, row["deposit"]),
@@ -107,11 +103,11 @@ async def cancel_for_patent(conn: asyncpg.Connection, patent_id: str, legal_stat
     deposit released (a patent that is not in force cannot be sold)."""
     for row in await repo.undecided_with_patent(conn, patent_id):
         await repo.set_status(conn, row["id"], domain.CANCELLED)
-        await _record(conn, row["id"], AuctionCancelled(auction_id=row["id"], listing_id=row["listing_id"],
+        await OUTBOX.record(conn, row["id"], AuctionCancelled(auction_id=row["id"], listing_id=row["listing_id"],
                                                         reason=f"patent-{legal_status}"))
         released = await repo.release_deposits(conn, row["id"], keep=None)
         if released:
-            await _record(conn, row["id"], DepositsSettled(auction_id=row["id"], released=released))
+            await OUTBOX.record(conn, row["id"], DepositsSettled(auction_id=row["id"], released=released))
         if row["status"] == domain.PENDING:
             await announce_outcome(conn, "auctions", row["id"])
 
@@ -126,7 +122,7 @@ async def register(conn: asyncpg.Connection, me: Principal, auction_id: str) -> 
     reg = await repo.insert_registration(conn, new_id("reg"), auction_id, bidder)
     if reg is None:
         return await repo.registration_of(conn, auction_id, bidder), False
-    await _record(conn, auction_id, BidderRegistered(auction_id=auction_id, registration_id=reg["id"],
+    await OUTBOX.record(conn, auction_id, BidderRegistered(auction_id=auction_id, registration_id=reg["id"],
                                                      bidder_org_id=bidder))
     return reg, True
 
@@ -141,7 +137,7 @@ async def confirm_deposit(conn: asyncpg.Connection, auction_id: str, registratio
     if reg["deposit_status"] != "pending":
         raise Conflict(f"the deposit is already {reg['deposit_status']}", rule="deposit-settled")
     reg = await repo.set_deposit(conn, registration_id, "confirmed")
-    await _record(conn, auction_id, DepositConfirmed(auction_id=auction_id, registration_id=registration_id,
+    await OUTBOX.record(conn, auction_id, DepositConfirmed(auction_id=auction_id, registration_id=registration_id,
                                                      amount=money(row, row["deposit"])))
     return reg
 
@@ -163,19 +159,20 @@ async def place_bid(conn: asyncpg.Connection, me: Principal, auction_id: str, am
     was = auction.status
     outcome = auction.place_bid(reg["id"], amount.amount, max_amount.amount if max_amount else None, now(),
                                 auction.bid_count + 1)
-    if auction.status == domain.OPEN and was == domain.SCHEDULED:
-        await _record(conn, auction_id, AuctionOpened(auction_id=auction_id, listing_id=row["listing_id"],
-                                                      ends_at=auction.ends_at))
     await repo.insert_bids(conn, auction_id, outcome.accepted)
     row = await repo.save(conn, auction)
-    for b in outcome.accepted:
-        await _record(conn, auction_id, BidAccepted(
-            auction_id=auction_id, listing_id=row["listing_id"], bid_sequence=b.sequence, bidder=b.bidder,
-            amount=money(row, b.amount), proxy=b.proxy, placed_at=b.placed_at, reserve_met=auction.reserve_met,
-            ends_at=auction.ends_at))
+    # Every event of the bid in one statement: the row lock that serialises bids is held
+    # for as few round trips as possible.
+    events = []
+    if auction.status == domain.OPEN and was == domain.SCHEDULED:
+        events.append(AuctionOpened(auction_id=auction_id, listing_id=row["listing_id"], ends_at=auction.ends_at))
+    events += [BidAccepted(
+        auction_id=auction_id, listing_id=row["listing_id"], bid_sequence=b.sequence, bidder=b.bidder,
+        amount=money(row, b.amount), proxy=b.proxy, placed_at=b.placed_at, reserve_met=auction.reserve_met,
+        ends_at=auction.ends_at) for b in outcome.accepted]
     if outcome.extended_to is not None:
-        await _record(conn, auction_id, AuctionExtended(auction_id=auction_id, listing_id=row["listing_id"],
-                                                        ends_at=outcome.extended_to))
+        events.append(AuctionExtended(auction_id=auction_id, listing_id=row["listing_id"], ends_at=outcome.extended_to))
+    await OUTBOX.record_many(conn, [(auction_id, e) for e in events])
     return row, outcome, reg
 
 
@@ -184,20 +181,20 @@ async def advance(conn: asyncpg.Connection, row: asyncpg.Record) -> None:
     auction = repo.to_domain(row)
     t = now()
     if auction.open(t):
-        await _record(conn, auction.id, AuctionOpened(auction_id=auction.id, listing_id=auction.listing_id,
+        await OUTBOX.record(conn, auction.id, AuctionOpened(auction_id=auction.id, listing_id=auction.listing_id,
                                                       ends_at=auction.ends_at))
     outcome = auction.close(t)
     await repo.save(conn, auction)
     if outcome is None:
         return
     price = money(row, auction.final_price) if auction.final_price is not None else None
-    await _record(conn, auction.id, AuctionClosed(auction_id=auction.id, listing_id=auction.listing_id,
+    await OUTBOX.record(conn, auction.id, AuctionClosed(auction_id=auction.id, listing_id=auction.listing_id,
                                                   outcome=outcome, price=price, winner=auction.winner,
                                                   bid_count=auction.bid_count))
     # Losers get their deposits back at once; the winner's is held until settlement.
     released = await repo.release_deposits(conn, auction.id, keep=auction.winner)
     if released:
-        await _record(conn, auction.id, DepositsSettled(auction_id=auction.id, released=released))
+        await OUTBOX.record(conn, auction.id, DepositsSettled(auction_id=auction.id, released=released))
 
 
 async def close_due(pool: asyncpg.Pool) -> int:
@@ -225,18 +222,18 @@ async def settle(conn: asyncpg.Connection, auction_id: str) -> asyncpg.Record:
     if status == domain.SETTLED:
         await _settled(conn, row, auction, winner_org)
     else:
-        await _record(conn, auction_id, ExportReviewRequested(auction_id=auction_id, listing_id=row["listing_id"],
+        await OUTBOX.record(conn, auction_id, ExportReviewRequested(auction_id=auction_id, listing_id=row["listing_id"],
                                                               winner_org_id=winner_org, winner_country=country))
     return row
 
 
 async def _settled(conn: asyncpg.Connection, row, auction: domain.Auction, winner_org: str) -> None:
-    await _record(conn, auction.id, AuctionSettled(auction_id=auction.id, listing_id=row["listing_id"],
+    await OUTBOX.record(conn, auction.id, AuctionSettled(auction_id=auction.id, listing_id=row["listing_id"],
                                                    price=money(row, auction.final_price),
                                                    seller_org_id=row["seller_org_id"], winner_org_id=winner_org))
     released = await repo.release_deposits(conn, auction.id, keep=None)
     if released:
-        await _record(conn, auction.id, DepositsSettled(auction_id=auction.id, released=released))
+        await OUTBOX.record(conn, auction.id, DepositsSettled(auction_id=auction.id, released=released))
 
 
 async def review_export(conn: asyncpg.Connection, auction_id: str, approve: bool) -> asyncpg.Record:
@@ -244,14 +241,14 @@ async def review_export(conn: asyncpg.Connection, auction_id: str, approve: bool
     auction = repo.to_domain(row)
     status = auction.review_export(approve)
     row = await repo.save(conn, auction)
-    await _record(conn, auction_id, ExportReviewDecided(auction_id=auction_id, listing_id=row["listing_id"],
+    await OUTBOX.record(conn, auction_id, ExportReviewDecided(auction_id=auction_id, listing_id=row["listing_id"],
                                                         approved=approve))
     if status == domain.SETTLED:
         await _settled(conn, row, auction, await _winner_org(conn, auction))
     else:
         released = await repo.release_deposits(conn, auction_id, keep=None)
         if released:
-            await _record(conn, auction_id, DepositsSettled(auction_id=auction_id, released=released))
+            await OUTBOX.record(conn, auction_id, DepositsSettled(auction_id=auction_id, released=released))
     return row
 
 
@@ -261,6 +258,6 @@ async def default(conn: asyncpg.Connection, auction_id: str) -> asyncpg.Record:
     auction.default()
     row = await repo.save(conn, auction)
     await repo.set_deposit(conn, auction.winner, "forfeited")
-    await _record(conn, auction_id, AuctionDefaulted(auction_id=auction_id, listing_id=row["listing_id"]))
-    await _record(conn, auction_id, DepositsSettled(auction_id=auction_id, released=[], forfeited=[auction.winner]))
+    await OUTBOX.record(conn, auction_id, AuctionDefaulted(auction_id=auction_id, listing_id=row["listing_id"]))
+    await OUTBOX.record(conn, auction_id, DepositsSettled(auction_id=auction_id, released=[], forfeited=[auction.winner]))
     return row

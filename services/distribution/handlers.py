@@ -21,7 +21,6 @@ from services.distribution.models import (
     Change, Delivery, FeedbackCreate, Push, PushFeedback, Subscription, SubscriptionCreate, Venue, VenueCreate,
 )
 from services.runtime.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
-from services.runtime.http.observability import current_traceparent
 from services.runtime.http.pagination import encode_cursor
 
 OUTBOX = Outbox(schema="distribution", source="/psm/distribution")
@@ -31,9 +30,6 @@ NOTIFY_CHANNEL = "psm_distribution_deliveries"
 def new_id(prefix: str) -> str:
     return f"{prefix}_{secrets.token_hex(10)}"
 
-
-async def record(conn: asyncpg.Connection, subject: str, payload) -> None:
-    await OUTBOX.record(conn, subject, payload, traceparent=current_traceparent())
 
 
 # -- views -------------------------------------------------------------------------------
@@ -84,7 +80,7 @@ async def register_venue(conn: asyncpg.Connection, me: Principal, b: VenueCreate
     url = str(b.webhook_url) if b.webhook_url else None
     await repo.insert_endpoint(conn, venue_id, "venue", b.org_id, url, secret)
     await repo.insert_venue(conn, venue_id, b.org_id, flt)
-    await record(conn, venue_id, VenueRegistered(venue_id=venue_id, org_id=b.org_id, webhook_url=url, filter=flt))
+    await OUTBOX.record(conn, venue_id, VenueRegistered(venue_id=venue_id, org_id=b.org_id, webhook_url=url, filter=flt))
     return await repo.get_venue(conn, venue_id), secret
 
 
@@ -102,7 +98,7 @@ async def rotate_secret(conn: asyncpg.Connection, me: Principal, venue_id: str) 
     # Deliveries not yet sent are signed with the new secret when they go: the worker
     # reads the secret at send time.
     await repo.set_secret(conn, venue_id, secret)
-    await record(conn, venue_id, VenueSecretRotated(venue_id=venue_id, org_id=row["org_id"]))
+    await OUTBOX.record(conn, venue_id, VenueSecretRotated(venue_id=venue_id, org_id=row["org_id"]))
     return secret
 
 
@@ -194,7 +190,7 @@ async def subscribe(conn: asyncpg.Connection, me: Principal, b: SubscriptionCrea
         secret = domain.new_secret()
         await repo.insert_endpoint(conn, sub_id, "subscription", org, str(b.webhook_url), secret)
     row = await repo.insert_subscription(conn, sub_id, org, flt.as_dict(), query, b.channel)
-    await record(conn, sub_id, SubscriptionCreated(subscription_id=sub_id, org_id=org, channel=b.channel,
+    await OUTBOX.record(conn, sub_id, SubscriptionCreated(subscription_id=sub_id, org_id=org, channel=b.channel,
                                                    filter=flt.as_dict(), query=query))
     await conn.execute("SELECT pg_notify($1, '')", NOTIFY_CHANNEL)
     return row, secret
@@ -216,7 +212,7 @@ async def give_feedback(conn: asyncpg.Connection, me: Principal, push_id: str, b
                                      b.cooperation, b.comment)
     if row is None:
         raise Conflict(f"feedback on {push_id} was already given", rule="feedback-already-given")
-    await record(conn, push["listing_id"], PushFeedbackGiven(
+    await OUTBOX.record(conn, push["listing_id"], PushFeedbackGiven(
         push_id=push_id, listing_id=push["listing_id"], listing_owner_org_id=owner, from_org_id=push["org_id"],
         interest_level=b.interest_level, cooperation=b.cooperation, comment=b.comment))
     return row

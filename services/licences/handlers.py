@@ -28,7 +28,6 @@ from events.schemas.register import (
 )
 from services.runtime.access import Principal
 from services.runtime.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
-from services.runtime.http.observability import current_traceparent
 from services.licences import domain
 from services.licences import repository as repo
 from services.licences.models import (
@@ -45,9 +44,6 @@ def new_id(prefix: str) -> str:
 def today() -> date:
     return datetime.now(UTC).date()
 
-
-async def _record(conn: asyncpg.Connection, subject: str, payload) -> None:
-    await OUTBOX.record(conn, subject, payload, traceparent=current_traceparent())
 
 
 # -- views -------------------------------------------------------------------------------
@@ -169,7 +165,7 @@ async def declare(conn: asyncpg.Connection, me: Principal, b: DeclarationCreate)
     if d is None:
         raise Conflict(f"patent {b.patent_id} already has an open licence in force (terms are never edited: "
                        "withdraw it and declare again)", rule="open-licence-already-declared")
-    await _record(conn, d["id"], OpenLicenceReservationRequested(reservation=ReservationRequest(
+    await OUTBOX.record(conn, d["id"], OpenLicenceReservationRequested(reservation=ReservationRequest(
         reservation_id=d["reservation_id"], kind="open_licence", reference_id=d["id"], requester_org_id=declarer,
         patent_ids=[b.patent_id], co_owner_consents=list(d["co_owner_consents"]),
         pledgee_consents=list(d["pledgee_consents"]), evaluation_report_no=b.evaluation_report_no)))
@@ -193,7 +189,7 @@ async def on_reservation_decided(conn: asyncpg.Connection, e: ReservationGranted
         patent = e.patents[0]
         d = await repo.set_declaration(conn, d["id"], {"status": "in_force", "patent": patent.model_dump(mode="json"),
                                                        "declared_at": datetime.now(UTC)})
-        await _record(conn, d["id"], OpenLicenceDeclared(
+        await OUTBOX.record(conn, d["id"], OpenLicenceDeclared(
             declaration_id=d["id"], patent_id=d["patent_id"], declarer_org_id=d["declarer_org_id"], patent=patent,
             terms=terms_of(d), cnipa_announcement_no=d["cnipa_announcement_no"],
             evaluation_report_no=d["evaluation_report_no"], declared_at=d["declared_at"]))
@@ -214,14 +210,14 @@ async def on_patent_changed(conn: asyncpg.Connection, patent_id: str, legal_stat
         if transferred or legal_status in ("lapsed", "expired", "invalidated"):
             reason = "patent-transferred" if transferred else f"patent-{legal_status}"
             await repo.set_declaration(conn, d["id"], {"status": "ended", "ended_reason": reason})
-            await _record(conn, d["id"], OpenLicenceEnded(declaration_id=d["id"], patent_id=patent_id, reason=reason))
+            await OUTBOX.record(conn, d["id"], OpenLicenceEnded(declaration_id=d["id"], patent_id=patent_id, reason=reason))
         elif legal_status in ("fee_unpaid", "suspended") and d["status"] == "in_force":
             await repo.set_declaration(conn, d["id"], {"status": "suspended"})
-            await _record(conn, d["id"], OpenLicenceSuspended(declaration_id=d["id"], patent_id=patent_id,
+            await OUTBOX.record(conn, d["id"], OpenLicenceSuspended(declaration_id=d["id"], patent_id=patent_id,
                                                               reason=f"patent-{legal_status.replace('_', '-')}"))
         elif legal_status == "granted" and d["status"] == "suspended":
             await repo.set_declaration(conn, d["id"], {"status": "in_force"})
-            await _record(conn, d["id"], OpenLicenceResumed(declaration_id=d["id"], patent_id=patent_id))
+            await OUTBOX.record(conn, d["id"], OpenLicenceResumed(declaration_id=d["id"], patent_id=patent_id))
 
 
 async def withdraw(conn: asyncpg.Connection, me: Principal, declaration_id: str,
@@ -230,7 +226,7 @@ async def withdraw(conn: asyncpg.Connection, me: Principal, declaration_id: str,
     domain.check_withdrawal(status=d["status"], declarer=d["declarer_org_id"], acting=_acting(me, d["declarer_org_id"]),
                             co_owner_ids=d["co_owner_org_ids"], co_owner_consents=co_owner_consents)
     d = await repo.withdraw_declaration(conn, declaration_id)
-    await _record(conn, declaration_id, OpenLicenceWithdrawn(
+    await OUTBOX.record(conn, declaration_id, OpenLicenceWithdrawn(
         declaration_id=declaration_id, patent_id=d["patent_id"], declarer_org_id=d["declarer_org_id"],
         patent=repo.snapshot_of(d, "patent"), terms=terms_of(d), declared_at=d["declared_at"],
         withdrawn_at=d["withdrawn_at"]))
@@ -263,7 +259,7 @@ async def accept(conn: asyncpg.Connection, me: Principal, declaration_id: str,
     if row is None:
         raise Conflict(f"{licensee} already holds a licence under open licence {declaration_id}",
                        rule="already-licensed")
-    await _record(conn, row["id"], LicenceGranted(
+    await OUTBOX.record(conn, row["id"], LicenceGranted(
         licence_id=row["id"], patent_id=row["patent_id"], licensor_org_id=row["licensor_org_id"],
         licensee_org_id=licensee, kind="ordinary", effective_date=row["effective_date"],
         open_licence_id=declaration_id, terms=terms_of(d), expires_on=row["expires_on"],
@@ -282,7 +278,7 @@ async def file(conn: asyncpg.Connection, me: Principal, licence_id: str, filing_
         raise ValidationFailed([FieldError("filed_on", f"between the licence's effective date "
                                                        f"({row['effective_date']}) and today")])
     row = await repo.set_filed(conn, licence_id, filing_no.strip(), on)
-    await _record(conn, licence_id, LicenceFiled(licence_id=licence_id, patent_id=row["patent_id"],
+    await OUTBOX.record(conn, licence_id, LicenceFiled(licence_id=licence_id, patent_id=row["patent_id"],
                                                  filing_no=row["filing_no"], filed_on=on))
     return row
 
@@ -319,7 +315,7 @@ async def pay(conn: asyncpg.Connection, me: Principal, licence_id: str,
     p = await repo.insert_payment(conn, new_id("pay"), licence_id, b.period, b.amount.amount,
                                   b.reported_revenue.amount if b.reported_revenue else None)
     receipt = PaymentReceipt(payment=_payment(p, currency), balance=_balance(b.period, revenue, balance, currency))
-    await _record(conn, licence_id, RoyaltyPaid(
+    await OUTBOX.record(conn, licence_id, RoyaltyPaid(
         licence_id=licence_id, payment_id=p["id"], patent_id=row["patent_id"],
         licensor_org_id=row["licensor_org_id"], licensee_org_id=row["licensee_org_id"], period=b.period,
         amount=receipt.payment.amount, reported_revenue=receipt.balance.reported_revenue, due=receipt.balance.due,

@@ -18,7 +18,6 @@ from events.schemas.listings import (
 )
 from services.runtime.access import Principal
 from services.runtime.errors import Conflict, FieldError, NotFound, ValidationFailed
-from services.runtime.http.observability import current_traceparent
 from services.listings import domain, rights
 from services.listings import repository as repo
 from services.listings.models import EncumbranceView, PatentRightsView, Recording, TransferView
@@ -74,9 +73,6 @@ async def listing_snapshot(conn: asyncpg.Connection, row: asyncpg.Record) -> Lis
     )
 
 
-async def record(conn: asyncpg.Connection, subject: str, payload) -> None:
-    await OUTBOX.record(conn, subject, payload, traceparent=current_traceparent())
-
 
 # -- patents -----------------------------------------------------------------------------
 async def register_patent(conn: asyncpg.Connection, owner_org_id: str, facts: domain.PatentFacts) -> asyncpg.Record:
@@ -84,7 +80,7 @@ async def register_patent(conn: asyncpg.Connection, owner_org_id: str, facts: do
     if row is None:
         raise Conflict(f"patent {facts.number} is already in the register", rule="patent-already-registered",
                        field="number")
-    await record(conn, row["id"], PatentRegistered(patent=await patent_snapshot(conn, row)))
+    await OUTBOX.record(conn, row["id"], PatentRegistered(patent=await patent_snapshot(conn, row)))
     return row
 
 
@@ -101,9 +97,8 @@ async def register_patents(conn: asyncpg.Connection, owner_org_id: str,
     inserted = [rows[i] for i in ids if i in rows]
     if inserted:
         owner = await repo.org(conn, owner_org_id)
-        traceparent = current_traceparent()
         await OUTBOX.record_many(conn, [(r["id"], PatentRegistered(patent=_patent_snapshot(r, owner)))
-                                        for r in inserted], traceparent=traceparent)
+                                        for r in inserted])
     return [rows.get(i) for i in ids]
 
 
@@ -220,7 +215,7 @@ async def create_listing(conn: asyncpg.Connection, me: Principal, kind: str, pat
                                            **values})
     await repo.set_listing_patents(conn, row["id"], patent_ids)
     snapshot = await listing_snapshot(conn, row)
-    await record(conn, row["id"], ListingDrafted(listing=snapshot))
+    await OUTBOX.record(conn, row["id"], ListingDrafted(listing=snapshot))
     return snapshot
 
 
@@ -232,7 +227,7 @@ async def publish_listing(conn: asyncpg.Connection, me: Principal, listing_id: s
         await _check_market_rules(conn, listing_id, list(row["modes"]), await repo.listing_patent_ids(conn, listing_id))
     row = await repo.update_listing(conn, listing_id, {"status": "published", "published_at": datetime.now(UTC)})
     snapshot = await listing_snapshot(conn, row)
-    await record(conn, listing_id, ListingPublished(listing=snapshot))
+    await OUTBOX.record(conn, listing_id, ListingPublished(listing=snapshot))
     return snapshot
 
 
@@ -242,7 +237,7 @@ async def withdraw_listing(conn: asyncpg.Connection, me: Principal, listing_id: 
     domain.transition(row["status"], "withdrawn")
     row = await repo.update_listing(conn, listing_id, {"status": "withdrawn"})
     snapshot = await listing_snapshot(conn, row)
-    await record(conn, listing_id, ListingWithdrawn(listing=snapshot))
+    await OUTBOX.record(conn, listing_id, ListingWithdrawn(listing=snapshot))
     return snapshot
 
 
@@ -269,7 +264,7 @@ async def update_listing(conn: asyncpg.Connection, me: Principal, listing_id: st
     if patent_ids is not None:
         await repo.set_listing_patents(conn, listing_id, ids)
     snapshot = await listing_snapshot(conn, row)
-    await record(conn, listing_id, ListingUpdated(listing=snapshot))
+    await OUTBOX.record(conn, listing_id, ListingUpdated(listing=snapshot))
     return snapshot
 
 
@@ -278,7 +273,7 @@ async def refresh_listings_of_patent(conn: asyncpg.Connection, patent_id: str) -
     """A fact about a patent changed (e.g. an open licence): re-announce its listings."""
     for listing_id in await repo.listings_with_patent(conn, patent_id):
         row = await load_listing(conn, listing_id, lock=True)
-        await record(conn, listing_id, ListingUpdated(listing=await listing_snapshot(conn, row)))
+        await OUTBOX.record(conn, listing_id, ListingUpdated(listing=await listing_snapshot(conn, row)))
 
 
 async def refresh_owner(conn: asyncpg.Connection, org_id: str) -> None:
@@ -286,10 +281,10 @@ async def refresh_owner(conn: asyncpg.Connection, org_id: str) -> None:
     # patents, so taking them in the other order would deadlock with it.
     for row in await conn.fetch("SELECT id FROM listings.patents WHERE owner_org_id = $1 ORDER BY id", org_id):
         patent = await repo.get_patent(conn, row["id"])
-        await record(conn, patent["id"], PatentUpdated(patent=await patent_snapshot(conn, patent)))
+        await OUTBOX.record(conn, patent["id"], PatentUpdated(patent=await patent_snapshot(conn, patent)))
     for row in await conn.fetch("SELECT id FROM listings.listings WHERE owner_org_id = $1 ORDER BY id", org_id):
         listing = await load_listing(conn, row["id"], lock=True)
-        await record(conn, listing["id"], ListingUpdated(listing=await listing_snapshot(conn, listing)))
+        await OUTBOX.record(conn, listing["id"], ListingUpdated(listing=await listing_snapshot(conn, listing)))
 
 
 async def reserve_for(conn: asyncpg.Connection, listing_id: str, reason: str, reference_id: str) -> bool:
@@ -297,7 +292,7 @@ async def reserve_for(conn: asyncpg.Connection, listing_id: str, reason: str, re
     if row is None or row["status"] != "published":
         return False
     row = await repo.update_listing(conn, listing_id, {"status": "reserved", "reserved_ref": reference_id})
-    await record(conn, listing_id, ListingReserved(listing=await listing_snapshot(conn, row), reason=reason,
+    await OUTBOX.record(conn, listing_id, ListingReserved(listing=await listing_snapshot(conn, row), reason=reason,
                                                     reference_id=reference_id))
     return True
 
@@ -307,7 +302,7 @@ async def release_from(conn: asyncpg.Connection, listing_id: str, reference_id: 
     if row is None or row["status"] != "reserved" or row["reserved_ref"] != reference_id:
         return False
     row = await repo.update_listing(conn, listing_id, {"status": "published", "reserved_ref": None})
-    await record(conn, listing_id, ListingReleased(listing=await listing_snapshot(conn, row),
+    await OUTBOX.record(conn, listing_id, ListingReleased(listing=await listing_snapshot(conn, row),
                                                     reference_id=reference_id))
     return True
 
@@ -317,6 +312,6 @@ async def sell_through(conn: asyncpg.Connection, listing_id: str, reference_id: 
     if row is None or row["status"] != "reserved" or row["reserved_ref"] != reference_id:
         return False
     row = await repo.update_listing(conn, listing_id, {"status": "sold"})
-    await record(conn, listing_id, ListingSold(listing=await listing_snapshot(conn, row), reference_id=reference_id,
+    await OUTBOX.record(conn, listing_id, ListingSold(listing=await listing_snapshot(conn, row), reference_id=reference_id,
                                                 price=price))
     return True

@@ -48,13 +48,13 @@ async def decide(conn: asyncpg.Connection, r: ReservationRequest, at: datetime) 
         await repo.record_reservation(conn, reservation_id=r.reservation_id, kind=r.kind, reference_id=r.reference_id,
                                       requester_org_id=r.requester_org_id, patent_ids=r.patent_ids, status="refused",
                                       rule=e.rule, detail=e.detail)
-        await handlers.record(conn, r.reservation_id, ReservationRefused(
+        await handlers.OUTBOX.record(conn, r.reservation_id, ReservationRefused(
             reservation_id=r.reservation_id, kind=r.kind, reference_id=r.reference_id, rule=e.rule, detail=e.detail,
             status=e.status, field=e.errors[0].field if e.errors else None))
         return False
     await repo.record_reservation(conn, reservation_id=r.reservation_id, kind=r.kind, reference_id=r.reference_id,
                                   requester_org_id=r.requester_org_id, patent_ids=patent_ids, status="granted")
-    await handlers.record(conn, r.reservation_id, ReservationGranted(
+    await handlers.OUTBOX.record(conn, r.reservation_id, ReservationGranted(
         reservation_id=r.reservation_id, kind=r.kind, reference_id=r.reference_id, patent_ids=patent_ids,
         patents=await _snapshots(conn, patent_ids), listing_id=r.listing_id))
     return True
@@ -151,7 +151,7 @@ async def transfer(conn: asyncpg.Connection, *, listing_id: str, reference: Tran
             "to_org_id": to_org_id, "reference_kind": reference.kind, "reference_id": reference.id,
             "price_amount": price.amount if price else None, "price_currency": price.currency if price else None,
             "transferred_at": at, "recording_due_on": add_months(at.date(), RECORDING_MONTHS)})
-        await handlers.record(conn, p["id"], PatentTransferred(
+        await handlers.OUTBOX.record(conn, p["id"], PatentTransferred(
             patent_id=p["id"], transfer_id=t["id"], from_org_id=p["owner_org_id"], to_org_id=to_org_id,
             reference=reference, price=price, transferred_at=at, recording_due_on=t["recording_due_on"],
             patent=await handlers.patent_snapshot(conn, row)))
@@ -163,7 +163,7 @@ async def _end_listing(conn: asyncpg.Connection, listing_id: str, status: str) -
         return
     row = await repo.update_listing(conn, listing_id, {"status": status})
     event = ListingExpired if status == "expired" else ListingWithdrawn
-    await handlers.record(conn, listing_id, event(listing=await handlers.listing_snapshot(conn, row)))
+    await handlers.OUTBOX.record(conn, listing_id, event(listing=await handlers.listing_snapshot(conn, row)))
 
 
 # -- legal status ------------------------------------------------------------------------
@@ -198,10 +198,10 @@ async def change_legal_status(conn: asyncpg.Connection, patent_id: str, legal_st
     row = await repo.update_patent(conn, patent_id, {**values, "legal_status": legal_status})
     snapshot = await handlers.patent_snapshot(conn, row)
     if legal_status != previous:
-        await handlers.record(conn, patent_id, PatentLegalStatusChanged(
+        await handlers.OUTBOX.record(conn, patent_id, PatentLegalStatusChanged(
             patent_id=patent_id, previous=previous, legal_status=legal_status, reason=reason, patent=snapshot))
     else:
-        await handlers.record(conn, patent_id, PatentUpdated(patent=snapshot))
+        await handlers.OUTBOX.record(conn, patent_id, PatentUpdated(patent=snapshot))
     if legal_status in rights.DEAD_STATUSES:
         for listing_id in await repo.active_listings_of_patent(conn, patent_id, statuses=("published", "reserved")):
             await _end_listing(conn, listing_id, "expired")

@@ -9,7 +9,6 @@ from events.outbox import Outbox
 from events.schemas.platform import OrgKeyIssued, OrgKeyRevoked, OrgMandateGranted, OrgMandateRevoked, OrgRegistered
 from services.runtime.access import OPERATOR_ORG_ID, Principal
 from services.runtime.errors import Conflict, NotFound
-from services.runtime.http.observability import current_traceparent
 from services.platform import repository as repo
 from services.platform.domain import NewOrg, check_mandate_grant
 from services.runtime.auth import IssuedKey, issue_key
@@ -33,10 +32,9 @@ async def register_org(conn: asyncpg.Connection, org: NewOrg) -> tuple[asyncpg.R
                        field="uscc") from None
     key = issue_key()
     await repo.insert_key(conn, key.key_id, org_id, key.digest)
-    tp = current_traceparent()
     await OUTBOX.record(conn, org_id, OrgRegistered(org_id=org_id, kind=org.kind, sub_kind=org.sub_kind,
-                                                    name=org.name, country=org.country, uscc=org.uscc), traceparent=tp)
-    await OUTBOX.record(conn, org_id, OrgKeyIssued(org_id=org_id, key_id=key.key_id), traceparent=tp)
+                                                    name=org.name, country=org.country, uscc=org.uscc))
+    await OUTBOX.record(conn, org_id, OrgKeyIssued(org_id=org_id, key_id=key.key_id))
     return row, key
 
 
@@ -66,7 +64,7 @@ async def issue_org_key(conn: asyncpg.Connection, me: Principal, org_id: str) ->
     me.require_self(org_id, "this organisation's keys")
     key = issue_key()
     row = await repo.insert_key(conn, key.key_id, org_id, key.digest)
-    await OUTBOX.record(conn, org_id, OrgKeyIssued(org_id=org_id, key_id=key.key_id), traceparent=current_traceparent())
+    await OUTBOX.record(conn, org_id, OrgKeyIssued(org_id=org_id, key_id=key.key_id))
     return row, key
 
 
@@ -77,8 +75,7 @@ async def revoke_org_key(conn: asyncpg.Connection, me: Principal, org_id: str, k
     if revoked is None:
         raise NotFound(f"organisation {org_id} has no key {key_id}")
     if revoked:
-        await OUTBOX.record(conn, org_id, OrgKeyRevoked(org_id=org_id, key_id=key_id),
-                            traceparent=current_traceparent())
+        await OUTBOX.record(conn, org_id, OrgKeyRevoked(org_id=org_id, key_id=key_id))
 
 
 async def grant_mandate(conn: asyncpg.Connection, me: Principal, org_id: str, venue_id: str) -> asyncpg.Record:
@@ -90,8 +87,7 @@ async def grant_mandate(conn: asyncpg.Connection, me: Principal, org_id: str, ve
     check_mandate_grant(org["kind"], venue["kind"])
     row, new = await repo.upsert_mandate(conn, org_id, venue_id)
     if new:
-        await OUTBOX.record(conn, org_id, OrgMandateGranted(org_id=org_id, venue_id=venue_id),
-                            traceparent=current_traceparent())
+        await OUTBOX.record(conn, org_id, OrgMandateGranted(org_id=org_id, venue_id=venue_id))
     return row
 
 
@@ -101,5 +97,4 @@ async def revoke_mandate(conn: asyncpg.Connection, me: Principal, org_id: str, v
     me.require_self(org_id, "this organisation's mandates")
     if not await repo.revoke_mandate(conn, org_id, venue_id):
         raise NotFound(f"{org_id} has no mandate in force for {venue_id}")
-    await OUTBOX.record(conn, org_id, OrgMandateRevoked(org_id=org_id, venue_id=venue_id),
-                        traceparent=current_traceparent())
+    await OUTBOX.record(conn, org_id, OrgMandateRevoked(org_id=org_id, venue_id=venue_id))

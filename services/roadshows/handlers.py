@@ -25,7 +25,6 @@ from events.schemas.roadshows import (
 )
 from services.runtime.access import Principal
 from services.runtime.errors import Conflict, Forbidden, NotFound
-from services.runtime.http.observability import current_traceparent
 from services.roadshows import domain
 from services.roadshows import repository as repo
 from services.roadshows.models import (
@@ -33,6 +32,7 @@ from services.roadshows.models import (
     Reschedule, Roadshow, RoadshowCreate, Slot, SlotCreate, Summary, TrendPoint,
 )
 
+# Every event is keyed by its roadshow (registrations too): one roadshow's facts keep their order.
 OUTBOX = Outbox(schema="roadshows", source="/psm/roadshows")
 
 
@@ -42,11 +42,6 @@ def new_id(prefix: str) -> str:
 
 def now() -> datetime:
     return datetime.now(UTC)
-
-
-async def _record(conn: asyncpg.Connection, roadshow_id: str, payload) -> None:
-    # Every event is keyed by its roadshow: one roadshow's facts keep their order.
-    await OUTBOX.record(conn, roadshow_id, payload, traceparent=current_traceparent())
 
 
 # -- views -------------------------------------------------------------------------------
@@ -144,7 +139,7 @@ async def create(conn: asyncpg.Connection, me: Principal, b: RoadshowCreate) -> 
         "mode": b.mode, "location": b.location, "stream_url": b.stream_url, "capacity": b.capacity,
         "status": "draft"})
     await repo.replace_lineup(conn, row["id"], slots)
-    await _record(conn, row["id"], RoadshowScheduled(roadshow=await snapshot(conn, row)))
+    await OUTBOX.record(conn, row["id"], RoadshowScheduled(roadshow=await snapshot(conn, row)))
     return row
 
 
@@ -157,7 +152,7 @@ async def publish(conn: asyncpg.Connection, me: Principal, roadshow_id: str) -> 
                for r in await repo.lineup_of(conn, roadshow_id)]
     await _plan(conn, current, row["starts_at"], row["ends_at"])
     row = await repo.update_roadshow(conn, roadshow_id, status="published", published_at=now())
-    await _record(conn, roadshow_id, RoadshowPublished(roadshow=await snapshot(conn, row)))
+    await OUTBOX.record(conn, roadshow_id, RoadshowPublished(roadshow=await snapshot(conn, row)))
     return row
 
 
@@ -176,7 +171,7 @@ async def reschedule(conn: asyncpg.Connection, me: Principal, roadshow_id: str, 
     previous = row
     row = await repo.update_roadshow(conn, roadshow_id, starts_at=b.starts_at, ends_at=b.ends_at)
     await repo.replace_lineup(conn, roadshow_id, slots)
-    await _record(conn, roadshow_id, RoadshowRescheduled(
+    await OUTBOX.record(conn, roadshow_id, RoadshowRescheduled(
         roadshow=await snapshot(conn, row), previous_starts_at=previous["starts_at"],
         previous_ends_at=previous["ends_at"], attendee_org_ids=await repo.attendees(conn, roadshow_id)))
     return row
@@ -187,7 +182,7 @@ async def cancel(conn: asyncpg.Connection, me: Principal, roadshow_id: str, reas
     _require_organiser(me, row)
     domain.check_changeable(row["status"])
     row = await repo.update_roadshow(conn, roadshow_id, status="cancelled", cancelled_at=now())
-    await _record(conn, roadshow_id, RoadshowCancelled(
+    await OUTBOX.record(conn, roadshow_id, RoadshowCancelled(
         roadshow=await snapshot(conn, row), reason=reason, attendee_org_ids=await repo.attendees(conn, roadshow_id)))
     return row
 
@@ -205,11 +200,11 @@ async def register(conn: asyncpg.Connection, me: Principal, roadshow_id: str) ->
     arrival = await repo.next_arrival(conn, roadshow_id)
     reg = await repo.insert_registration(conn, new_id("reg"), roadshow_id, org, status, arrival)
     if status == "registered":
-        await _record(conn, roadshow_id, RegistrationRegistered(roadshow_id=roadshow_id, registration_id=reg["id"],
+        await OUTBOX.record(conn, roadshow_id, RegistrationRegistered(roadshow_id=roadshow_id, registration_id=reg["id"],
                                                                 org_id=org, at=reg["created_at"]))
         return reg
     position = await repo.waitlist_position(conn, roadshow_id, arrival)
-    await _record(conn, roadshow_id, RegistrationWaitlisted(roadshow_id=roadshow_id, registration_id=reg["id"],
+    await OUTBOX.record(conn, roadshow_id, RegistrationWaitlisted(roadshow_id=roadshow_id, registration_id=reg["id"],
                                                             org_id=org, at=reg["created_at"],
                                                             waitlist_position=position))
     return reg
@@ -224,7 +219,7 @@ async def cancel_registration(conn: asyncpg.Connection, me: Principal, roadshow_
     if reg["status"] == "cancelled":
         raise Conflict("this registration is already cancelled", rule="registration-cancelled")
     cancelled = await repo.cancel_registration(conn, registration_id)
-    await _record(conn, roadshow_id, RegistrationCancelled(
+    await OUTBOX.record(conn, roadshow_id, RegistrationCancelled(
         roadshow_id=roadshow_id, registration_id=registration_id, org_id=reg["org_id"],
         at=cancelled["cancelled_at"], previous_status=reg["status"]))
     if row["status"] == "published":
@@ -233,7 +228,7 @@ async def cancel_registration(conn: asyncpg.Connection, me: Principal, roadshow_
         free = domain.promotions(await repo.count_registered(conn, roadshow_id), row["capacity"], waiting)
         for head in await repo.waitlist_head(conn, roadshow_id, free):
             promoted = await repo.promote(conn, head["id"])
-            await _record(conn, roadshow_id, RegistrationPromoted(
+            await OUTBOX.record(conn, roadshow_id, RegistrationPromoted(
                 roadshow_id=roadshow_id, registration_id=head["id"], org_id=head["org_id"],
                 at=promoted["promoted_at"]))
     return cancelled
@@ -272,7 +267,7 @@ async def express_interest(conn: asyncpg.Connection, me: Principal, roadshow_id:
                                          "note": note})
     if lead is None:
         return await repo.get_lead(conn, roadshow_id, listing_id, org), False
-    await _record(conn, roadshow_id, InterestExpressed(
+    await OUTBOX.record(conn, roadshow_id, InterestExpressed(
         roadshow_id=roadshow_id, lead_id=lead["id"], listing_id=listing_id, owner_org_id=slot["owner_org_id"],
         enterprise_org_id=org, note=note, at=lead["created_at"]))
     return lead, True
@@ -280,7 +275,7 @@ async def express_interest(conn: asyncpg.Connection, me: Principal, roadshow_id:
 
 # -- feedback ----------------------------------------------------------------------------
 async def _feedback_event(conn: asyncpg.Connection, f: asyncpg.Record) -> None:
-    await _record(conn, f["roadshow_id"], FeedbackSubmitted(
+    await OUTBOX.record(conn, f["roadshow_id"], FeedbackSubmitted(
         roadshow_id=f["roadshow_id"], feedback_id=f["id"], listing_id=f["listing_id"],
         owner_org_id=f["owner_org_id"], enterprise_org_id=f["enterprise_org_id"], revision=f["revision"],
         industrialisation_prospect=f["industrialisation_prospect"], improvement_needs=f["improvement_needs"],
@@ -365,7 +360,7 @@ async def close_report(conn: asyncpg.Connection, me: Principal, roadshow_id: str
     if row["report_closed_at"] is not None:
         raise Conflict("the report is already closed", rule="report-closed")
     row = await repo.update_roadshow(conn, roadshow_id, report_closed_at=now())
-    await _record(conn, roadshow_id, RoadshowReportClosed(roadshow_id=roadshow_id, at=row["report_closed_at"]))
+    await OUTBOX.record(conn, roadshow_id, RoadshowReportClosed(roadshow_id=roadshow_id, at=row["report_closed_at"]))
     return row
 
 

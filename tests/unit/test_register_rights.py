@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from services.runtime.errors import Conflict, DomainError, Forbidden
+from services.runtime.errors import Conflict, DomainError
 from services.listings import rights
 from services.listings.rights import Encumbrance
 

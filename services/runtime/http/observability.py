@@ -2,32 +2,15 @@
 
 from __future__ import annotations
 
-import contextvars
 import json
 import logging
-import os
-import re
 import time
 from datetime import UTC, datetime
 
 from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
-trace_context: contextvars.ContextVar[str | None] = contextvars.ContextVar("traceparent", default=None)
-
-_TRACEPARENT = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$")
-
-
-def current_traceparent() -> str | None:
-    return trace_context.get()
-
-
-def child_traceparent(incoming: str | None) -> str:
-    """Continue the caller's W3C trace if it sent one, else start a new trace."""
-    m = _TRACEPARENT.match(incoming or "")
-    trace_id = m.group(1) if m and m.group(1) != "0" * 32 else os.urandom(16).hex()
-    return f"00-{trace_id}-{os.urandom(8).hex()}-01"
-
+from events.tracing import child_traceparent, trace_context
 
 class JsonLogFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:

@@ -9,7 +9,6 @@ import json
 import re
 import uuid
 
-import pytest
 
 from .helpers import fields, org_body, problem_of
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 from tests.integration.licences.conftest import declaration_body
-from tests.integration.listings.conftest import cn_number, eventually, patent_body
+from tests.integration.listings.conftest import cn_number, patent_body
 
 
 async def problem(r, status: int) -> dict:
