@@ -6,8 +6,6 @@ and its outbox event has committed."""
 
 from __future__ import annotations
 
-import secrets
-from datetime import UTC, datetime
 from decimal import Decimal
 
 import asyncpg
@@ -27,17 +25,10 @@ from services.runtime.access import Principal
 from services.auctions import domain
 from services.auctions import repository as repo
 from services.runtime.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
+from services.runtime.ids import new_id
+from services.runtime.clock import now
 
 OUTBOX = Outbox(schema="auctions", source="/psm/auctions")
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
-def new_id(prefix: str) -> str:
-    return f"{prefix}_{secrets.token_hex(8)}"
-
 
 
 def money(row: asyncpg.Record, amount: Decimal) -> Money:

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, Field
 
 from events.schemas.common import Money
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+from services.runtime.models import Strict
 
 
 class Extension(Strict):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncpg
 
 from services.auctions.domain import AcceptedBid, Auction, Terms
+from services.runtime.storage.sql import for_update
 
 
 def to_domain(row: asyncpg.Record) -> Auction:
@@ -46,7 +47,7 @@ async def undecided_with_patent(conn: asyncpg.Connection, patent_id: str) -> lis
 
 
 async def get(conn: asyncpg.Connection, auction_id: str, *, lock: bool = False) -> asyncpg.Record | None:
-    return await conn.fetchrow("SELECT * FROM auctions.auctions WHERE id = $1" + (" FOR UPDATE" if lock else ""),
+    return await conn.fetchrow("SELECT * FROM auctions.auctions WHERE id = $1" + for_update(lock),
                                auction_id)
 
 

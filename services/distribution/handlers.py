@@ -5,7 +5,6 @@ through the outbox there.
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime
 
 import asyncpg
@@ -22,14 +21,10 @@ from services.distribution.models import (
 )
 from services.runtime.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from services.runtime.http.pagination import encode_cursor
+from services.runtime.ids import new_id
 
 OUTBOX = Outbox(schema="distribution", source="/psm/distribution")
 NOTIFY_CHANNEL = "psm_distribution_deliveries"
-
-
-def new_id(prefix: str) -> str:
-    return f"{prefix}_{secrets.token_hex(10)}"
-
 
 
 # -- views -------------------------------------------------------------------------------

@@ -6,18 +6,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl
+from pydantic import BaseModel, Field, HttpUrl
 
 from events.schemas.distribution import Cooperation
 from events.schemas.listings import Mode, Stage
 from services.distribution.domain import CATALOGUE_TYPES
 from services.runtime.http.pagination import PageQuery
+from services.runtime.models import Strict
 
 CatalogueType = Literal[CATALOGUE_TYPES]  # type: ignore[valid-type]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class FilterIn(Strict):

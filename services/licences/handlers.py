@@ -10,7 +10,6 @@ withdrawal either committed before it (its licence stays, art. 52) or sees
 
 from __future__ import annotations
 
-import secrets
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -33,17 +32,10 @@ from services.licences import repository as repo
 from services.licences.models import (
     Declaration, DeclarationCreate, Licence, Payment, PaymentCreate, PaymentReceipt, PeriodBalance, Refusal,
 )
+from services.runtime.ids import new_id
+from services.runtime.clock import today
 
 OUTBOX = Outbox(schema="licences", source="/psm/licences")
-
-
-def new_id(prefix: str) -> str:
-    return f"{prefix}_{secrets.token_hex(8)}"
-
-
-def today() -> date:
-    return datetime.now(UTC).date()
-
 
 
 # -- views -------------------------------------------------------------------------------

@@ -5,16 +5,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from events.schemas.common import Money
 from events.schemas.licences import OpenLicenceTerms, Percent, RoyaltyBasis
 from events.schemas.listings import PatentSnapshot
 from services.runtime.http.pagination import PageQuery
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+from services.runtime.models import Strict
 
 
 class RoyaltyIn(Strict):

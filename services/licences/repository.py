@@ -9,21 +9,17 @@ from decimal import Decimal
 import asyncpg
 
 from events.schemas.listings import PatentSnapshot
+from services.runtime.storage.sql import for_update, insert_row, update_row
 
 # -- declarations ------------------------------------------------------------------------
 async def insert_declaration(conn: asyncpg.Connection, values: dict) -> asyncpg.Record | None:
     """The new row, or None when the patent already has a declaration pending or in force."""
-    cols = list(values)
-    placeholders = ", ".join(f"${i}" for i in range(1, len(cols) + 1))
-    return await conn.fetchrow(
-        f"INSERT INTO licences.declarations ({', '.join(cols)}) VALUES ({placeholders}) "
-        "ON CONFLICT (patent_id) WHERE status IN ('pending', 'in_force', 'suspended') DO NOTHING RETURNING *",
-        *values.values(),
-    )
+    return await insert_row(conn, "licences.declarations", values, on_conflict=(
+        "ON CONFLICT (patent_id) WHERE status IN ('pending', 'in_force', 'suspended') DO NOTHING"))
 
 
 async def get_declaration(conn: asyncpg.Connection, declaration_id: str, *, lock: bool = False) -> asyncpg.Record | None:
-    return await conn.fetchrow("SELECT * FROM licences.declarations WHERE id = $1" + (" FOR UPDATE" if lock else ""),
+    return await conn.fetchrow("SELECT * FROM licences.declarations WHERE id = $1" + for_update(lock),
                                declaration_id)
 
 
@@ -51,17 +47,12 @@ async def list_declarations(conn: asyncpg.Connection, *, patent_id: str | None, 
 # -- licences ----------------------------------------------------------------------------
 async def insert_licence(conn: asyncpg.Connection, values: dict) -> asyncpg.Record | None:
     """The new row, or None when this licensee already holds a licence under the declaration."""
-    cols = list(values)
-    placeholders = ", ".join(f"${i}" for i in range(1, len(cols) + 1))
-    return await conn.fetchrow(
-        f"INSERT INTO licences.licences ({', '.join(cols)}) VALUES ({placeholders}) "
-        "ON CONFLICT (open_licence_id, licensee_org_id) DO NOTHING RETURNING *",
-        *values.values(),
-    )
+    return await insert_row(conn, "licences.licences", values,
+                            on_conflict="ON CONFLICT (open_licence_id, licensee_org_id) DO NOTHING")
 
 
 async def get_licence(conn: asyncpg.Connection, licence_id: str, *, lock: bool = False) -> asyncpg.Record | None:
-    return await conn.fetchrow("SELECT * FROM licences.licences WHERE id = $1" + (" FOR UPDATE" if lock else ""),
+    return await conn.fetchrow("SELECT * FROM licences.licences WHERE id = $1" + for_update(lock),
                                licence_id)
 
 
@@ -150,7 +141,7 @@ async def upsert_patent(conn: asyncpg.Connection, p: PatentSnapshot) -> None:
 
 
 async def get_patent(conn: asyncpg.Connection, patent_id: str, *, lock: bool = False) -> asyncpg.Record | None:
-    return await conn.fetchrow("SELECT * FROM licences.patents WHERE id = $1" + (" FOR UPDATE" if lock else ""),
+    return await conn.fetchrow("SELECT * FROM licences.patents WHERE id = $1" + for_update(lock),
                                patent_id)
 
 
@@ -160,9 +151,7 @@ def snapshot_of(row: asyncpg.Record, column: str = "snapshot") -> PatentSnapshot
 
 
 async def set_declaration(conn: asyncpg.Connection, declaration_id: str, values: dict) -> asyncpg.Record:
-    sets = ", ".join(f"{c} = ${i}" for i, c in enumerate(values, start=2))
-    return await conn.fetchrow(f"UPDATE licences.declarations SET {sets} WHERE id = $1 RETURNING *",
-                               declaration_id, *values.values())
+    return await update_row(conn, "licences.declarations", declaration_id, values)
 
 
 async def declarations_of_patent(conn: asyncpg.Connection, patent_id: str, statuses: Sequence[str]) -> list[asyncpg.Record]:

@@ -3,7 +3,6 @@ transaction. Every event carries the aggregate's snapshot (events.schemas.listin
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -21,16 +20,10 @@ from services.runtime.errors import Conflict, FieldError, NotFound, ValidationFa
 from services.listings import domain, rights
 from services.listings import repository as repo
 from services.listings.models import EncumbranceView, PatentRightsView, Recording, TransferView
+from services.runtime.ids import new_id
+from services.runtime.clock import today
 
 OUTBOX = Outbox(schema="listings", source="/psm/listings")
-
-
-def new_id(prefix: str) -> str:
-    return f"{prefix}_{secrets.token_hex(8)}"
-
-
-def today():
-    return datetime.now(UTC).date()
 
 
 # -- snapshots ---------------------------------------------------------------------------
@@ -71,7 +64,6 @@ async def listing_snapshot(conn: asyncpg.Connection, row: asyncpg.Record) -> Lis
         created_at=row["created_at"], updated_at=row["updated_at"], published_at=row["published_at"],
         acted_by_org_id=row["acted_by_org_id"],
     )
-
 
 
 # -- patents -----------------------------------------------------------------------------

@@ -5,18 +5,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from events.schemas.common import Money
 from events.schemas.listings import ListingSnapshot, PatentSnapshot
 from services.runtime.http.pagination import PageQuery
+from services.runtime.models import Strict
 
 Mode = Literal["transfer", "exclusive_licence", "sole_licence", "ordinary_licence", "equity"]
 Stage = Literal["lab", "prototype", "pilot", "mass_production"]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class PatentCreate(Strict):

@@ -9,6 +9,7 @@ from datetime import datetime
 import asyncpg
 
 from services.listings import rights
+from services.runtime.storage.sql import for_update, insert_row, update_row
 from services.listings.domain import PatentFacts
 from services.listings.rights import Encumbrance, PatentRights
 
@@ -70,7 +71,7 @@ async def get_patents(conn: asyncpg.Connection, ids: Sequence[str], *, lock: boo
     # and the transfer rule is checked against a stable picture.
     return await conn.fetch(
         f"SELECT {PATENT_COLUMNS} FROM listings.patents WHERE id = ANY($1::text[]) ORDER BY id"
-        + (" FOR UPDATE" if lock else ""),
+        + for_update(lock),
         list(ids),
     )
 
@@ -94,12 +95,7 @@ async def encumbrances_of(conn: asyncpg.Connection, patent_ids: Sequence[str]) -
 
 
 async def insert_listing(conn: asyncpg.Connection, values: dict) -> asyncpg.Record:
-    cols = list(values)
-    placeholders = ", ".join(f"${i}" for i in range(1, len(cols) + 1))
-    return await conn.fetchrow(
-        f"INSERT INTO listings.listings ({', '.join(cols)}) VALUES ({placeholders}) RETURNING {LISTING_COLUMNS}",
-        *values.values(),
-    )
+    return await insert_row(conn, "listings.listings", values, returning=LISTING_COLUMNS)
 
 
 async def set_listing_patents(conn: asyncpg.Connection, listing_id: str, patent_ids: Sequence[str]) -> None:
@@ -112,7 +108,7 @@ async def set_listing_patents(conn: asyncpg.Connection, listing_id: str, patent_
 
 async def get_listing(conn: asyncpg.Connection, listing_id: str, *, lock: bool = False) -> asyncpg.Record | None:
     return await conn.fetchrow(
-        f"SELECT {LISTING_COLUMNS} FROM listings.listings WHERE id = $1" + (" FOR UPDATE" if lock else ""), listing_id
+        f"SELECT {LISTING_COLUMNS} FROM listings.listings WHERE id = $1" + for_update(lock), listing_id
     )
 
 
@@ -124,12 +120,8 @@ async def listing_patent_ids(conn: asyncpg.Connection, listing_id: str) -> list[
 
 
 async def update_listing(conn: asyncpg.Connection, listing_id: str, values: dict) -> asyncpg.Record:
-    cols = list(values)
-    sets = ", ".join(f"{c} = ${i}" for i, c in enumerate(cols, start=2))
-    return await conn.fetchrow(
-        f"UPDATE listings.listings SET {sets}, updated_at = now() WHERE id = $1 RETURNING {LISTING_COLUMNS}",
-        listing_id, *values.values(),
-    )
+    return await update_row(conn, "listings.listings", listing_id, values, also="updated_at = now()",
+                            returning=LISTING_COLUMNS)
 
 
 async def listings_with_patent(conn: asyncpg.Connection, patent_id: str) -> list[str]:
@@ -248,18 +240,13 @@ async def set_owner(conn: asyncpg.Connection, patent_id: str, owner_org_id: str)
 
 
 async def update_patent(conn: asyncpg.Connection, patent_id: str, values: dict) -> asyncpg.Record:
-    sets = ", ".join(f"{c} = ${i}" for i, c in enumerate(values, start=2))
-    return await conn.fetchrow(
-        f"UPDATE listings.patents SET {sets}, updated_at = now() WHERE id = $1 RETURNING {PATENT_COLUMNS}",
-        patent_id, *values.values())
+    return await update_row(conn, "listings.patents", patent_id, values, also="updated_at = now()",
+                            returning=PATENT_COLUMNS)
 
 
 async def insert_transfer(conn: asyncpg.Connection, values: dict) -> asyncpg.Record | None:
-    cols = list(values)
-    return await conn.fetchrow(
-        f"INSERT INTO listings.patent_transfers ({', '.join(cols)}) "
-        f"VALUES ({', '.join(f'${i}' for i in range(1, len(cols) + 1))}) "
-        "ON CONFLICT (patent_id, reference_kind, reference_id) DO NOTHING RETURNING *", *values.values())
+    return await insert_row(conn, "listings.patent_transfers", values,
+                            on_conflict="ON CONFLICT (patent_id, reference_kind, reference_id) DO NOTHING")
 
 
 async def transfers_of(conn: asyncpg.Connection, patent_id: str) -> list[asyncpg.Record]:
@@ -269,7 +256,7 @@ async def transfers_of(conn: asyncpg.Connection, patent_id: str) -> list[asyncpg
 
 async def transfer(conn: asyncpg.Connection, transfer_id: str, *, lock: bool = False) -> asyncpg.Record | None:
     return await conn.fetchrow("SELECT * FROM listings.patent_transfers WHERE id = $1"
-                               + (" FOR UPDATE" if lock else ""), transfer_id)
+                               + for_update(lock), transfer_id)
 
 
 async def set_recorded(conn: asyncpg.Connection, transfer_id: str, recording_no: str, recorded_on) -> asyncpg.Record:

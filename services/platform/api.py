@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from services.runtime.access import ANY_ORG, OPERATOR
 from services.runtime.http.api import Api, Ctx, Reply
@@ -14,12 +14,9 @@ from services.runtime.http.pagination import PageQuery, decode_cursor, page_of
 from services.platform import handlers
 from services.platform import repository as repo
 from services.platform.domain import validate_new_org
+from services.runtime.models import Strict
 
 api = Api("platform")
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class OrgCreate(Strict):

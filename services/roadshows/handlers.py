@@ -12,7 +12,6 @@ after it.
 
 from __future__ import annotations
 
-import secrets
 from datetime import UTC, datetime
 
 import asyncpg
@@ -31,17 +30,11 @@ from services.roadshows.models import (
     Feedback, FeedbackCreate, FeedbackUpdate, Lead, ListingFeedback, ListingReport, Registration, Report,
     Reschedule, Roadshow, RoadshowCreate, Slot, SlotCreate, Summary, TrendPoint,
 )
+from services.runtime.clock import now
+from services.runtime.ids import new_id
 
 # Every event is keyed by its roadshow (registrations too): one roadshow's facts keep their order.
 OUTBOX = Outbox(schema="roadshows", source="/psm/roadshows")
-
-
-def new_id(prefix: str) -> str:
-    return f"{prefix}_{secrets.token_hex(8)}"
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 # -- views -------------------------------------------------------------------------------

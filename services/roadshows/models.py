@@ -6,17 +6,14 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, PlainSerializer, RootModel
+from pydantic import AfterValidator, AwareDatetime, BaseModel, Field, PlainSerializer, RootModel
 
 from events.schemas.roadshows import Concern, Cooperation, RoadshowMode, RoadshowStatus
 from services.runtime.http.pagination import PageQuery
+from services.runtime.models import Strict
 
 # Means travel as exact decimal strings ("4.33"), never floats.
 DecimalText = Annotated[Decimal, PlainSerializer(lambda d: f"{d:.2f}", return_type=str, when_used="json")]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 def _url(v: str | None) -> str | None:

@@ -8,27 +8,21 @@ from datetime import datetime
 import asyncpg
 
 from services.roadshows.domain import ListingFacts, Slot
+from services.runtime.storage.sql import for_update, insert_row, update_row
 
 
 # -- roadshows ---------------------------------------------------------------------------
 async def insert_roadshow(conn: asyncpg.Connection, values: dict) -> asyncpg.Record:
-    cols = list(values)
-    placeholders = ", ".join(f"${i}" for i in range(1, len(cols) + 1))
-    return await conn.fetchrow(
-        f"INSERT INTO roadshows.roadshows ({', '.join(cols)}) VALUES ({placeholders}) RETURNING *",
-        *values.values())
+    return await insert_row(conn, "roadshows.roadshows", values)
 
 
 async def get_roadshow(conn: asyncpg.Connection, roadshow_id: str, *, lock: bool = False) -> asyncpg.Record | None:
-    return await conn.fetchrow("SELECT * FROM roadshows.roadshows WHERE id = $1" + (" FOR UPDATE" if lock else ""),
+    return await conn.fetchrow("SELECT * FROM roadshows.roadshows WHERE id = $1" + for_update(lock),
                                roadshow_id)
 
 
 async def update_roadshow(conn: asyncpg.Connection, roadshow_id: str, **values) -> asyncpg.Record:
-    sets = ", ".join(f"{k} = ${i}" for i, k in enumerate(values, start=2))
-    return await conn.fetchrow(
-        f"UPDATE roadshows.roadshows SET {sets}, updated_at = now() WHERE id = $1 RETURNING *",
-        roadshow_id, *values.values())
+    return await update_row(conn, "roadshows.roadshows", roadshow_id, values, also="updated_at = now()")
 
 
 async def list_roadshows(conn: asyncpg.Connection, *, viewer: str | None, status: str | None,
@@ -141,11 +135,8 @@ async def attendees(conn: asyncpg.Connection, roadshow_id: str) -> list[str]:
 # -- leads -------------------------------------------------------------------------------
 async def insert_lead(conn: asyncpg.Connection, values: dict) -> asyncpg.Record | None:
     """The new lead, or None when this enterprise already raised its hand for the listing here."""
-    cols = list(values)
-    placeholders = ", ".join(f"${i}" for i in range(1, len(cols) + 1))
-    return await conn.fetchrow(
-        f"INSERT INTO roadshows.leads ({', '.join(cols)}) VALUES ({placeholders}) "
-        "ON CONFLICT (roadshow_id, listing_id, enterprise_org_id) DO NOTHING RETURNING *", *values.values())
+    return await insert_row(conn, "roadshows.leads", values,
+                            on_conflict="ON CONFLICT (roadshow_id, listing_id, enterprise_org_id) DO NOTHING")
 
 
 async def get_lead(conn: asyncpg.Connection, roadshow_id: str, listing_id: str, org_id: str) -> asyncpg.Record:
@@ -166,11 +157,8 @@ async def leads_of_listing(conn: asyncpg.Connection, listing_id: str) -> list[as
 # -- feedback ----------------------------------------------------------------------------
 async def insert_feedback(conn: asyncpg.Connection, values: dict) -> asyncpg.Record | None:
     """The new row, or None when this enterprise already gave feedback on the listing here."""
-    cols = list(values)
-    placeholders = ", ".join(f"${i}" for i in range(1, len(cols) + 1))
-    return await conn.fetchrow(
-        f"INSERT INTO roadshows.feedback ({', '.join(cols)}) VALUES ({placeholders}) "
-        "ON CONFLICT (roadshow_id, listing_id, enterprise_org_id) DO NOTHING RETURNING *", *values.values())
+    return await insert_row(conn, "roadshows.feedback", values,
+                            on_conflict="ON CONFLICT (roadshow_id, listing_id, enterprise_org_id) DO NOTHING")
 
 
 async def get_feedback(conn: asyncpg.Connection, roadshow_id: str, feedback_id: str) -> asyncpg.Record | None:
@@ -179,10 +167,8 @@ async def get_feedback(conn: asyncpg.Connection, roadshow_id: str, feedback_id: 
 
 
 async def update_feedback(conn: asyncpg.Connection, feedback_id: str, **values) -> asyncpg.Record:
-    sets = ", ".join(f"{k} = ${i}" for i, k in enumerate(values, start=2))
-    return await conn.fetchrow(
-        f"UPDATE roadshows.feedback SET {sets}, revision = revision + 1, updated_at = now() WHERE id = $1 RETURNING *",
-        feedback_id, *values.values())
+    return await update_row(conn, "roadshows.feedback", feedback_id, values,
+                            also="revision = revision + 1, updated_at = now()")
 
 
 async def feedback_of_roadshow(conn: asyncpg.Connection, roadshow_id: str, *,
