@@ -37,13 +37,11 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
-from aiokafka.errors import KafkaError
 from pydantic import ValidationError
 
 from events.consistency import WRITTEN, OutboxFlush
@@ -52,6 +50,7 @@ from events.registry import EventPayload, UnknownEventType, payload_model
 from events.topics import Topic, dlq, physical
 from events.tracing import trace_context
 from events.clients import start_safely
+from events.supervise import supervise
 
 log = logging.getLogger("psm.consumer")
 
@@ -115,26 +114,10 @@ class EventConsumer:
 
     # -- running ---------------------------------------------------------------------
     async def run(self) -> None:
-        """Consume until cancelled, riding out Kafka and PostgreSQL outages."""
-        backoff = 0.2
-        while True:
-            started = time.monotonic()
-            try:
-                await self._consume()
-            except asyncio.CancelledError:
-                raise
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, KafkaError, asyncio.TimeoutError) as e:
-                # A failed offset commit or a lost database connection must not end
-                # the consumer for good: a new group member resumes from the
-                # committed offsets, and the replayed tail is deduplicated.
-                log.warning("%s: %s: %s; reconnecting in %.1fs", self.sub.name, type(e).__name__, e, backoff)
-            except Exception:  # noqa: BLE001 — e.g. a client library's own assertion: a consumer
-                # that died would silently stop the service's reactions; start again instead.
-                log.exception("%s: consumer failed; restarting in %.1fs", self.sub.name, backoff)
-            if time.monotonic() - started > 30:
-                backoff = 0.2
-            await asyncio.sleep(backoff)
-            backoff = min(backoff * 2, 5.0)
+        """Consume until cancelled, riding out Kafka and PostgreSQL outages: a failed offset
+        commit or a lost connection starts a new group member, which resumes from the
+        committed offsets (the replayed tail is deduplicated)."""
+        await supervise(self.sub.name, self._consume, log)
 
     async def _consume(self) -> None:
         topics = [physical(t.value, self.topic_prefix) for t in self.sub.topics]

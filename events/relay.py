@@ -36,6 +36,7 @@ from events.consistency import published_channel
 from events.outbox import notify_channel
 from events.topics import physical
 from events.clients import start_safely
+from events.supervise import supervise
 
 log = logging.getLogger("psm.relay")
 
@@ -70,23 +71,10 @@ class OutboxRelay:
         self._wake = asyncio.Event()
 
     async def run(self) -> None:
-        backoff = 0.2
-        while True:
-            started = time.monotonic()
-            try:
-                await self._lead()
-            except asyncio.CancelledError:
-                raise
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, KafkaError, asyncio.TimeoutError) as e:
-                log.warning("relay %s: %s: %s; retrying in %.1fs", self.schema, type(e).__name__, e, backoff)
-            finally:
-                self.is_leader = False
-            # An outage long after the last one starts again from a short wait;
-            # otherwise every later blip would cost the 5 s maximum.
-            if time.monotonic() - started > 30:
-                backoff = 0.2
-            await asyncio.sleep(backoff)
-            backoff = min(backoff * 2, 5.0)
+        await supervise(f"relay {self.schema}", self._lead, log, after=self._step_down)
+
+    def _step_down(self) -> None:
+        self.is_leader = False
 
     async def _lead(self) -> None:
         conn = await asyncpg.connect(self.database_url, server_settings={"application_name": f"psm-relay-{self.schema}"})

@@ -12,10 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import asyncpg
-from aiohttp import web
 from elasticsearch import AsyncElasticsearch, ConflictError
 
-from events.consumer import EventConsumer, Subscription
+from events.consumer import Subscription
 from events.envelope import CloudEvent
 from events.schemas.listings import (
     ListingDrafted, ListingExpired, ListingPublished, ListingReleased, ListingReserved, ListingSnapshot,
@@ -31,8 +30,6 @@ from events.topics import Topic
 from search.documents import auction_document, listing_document, open_licence_document, roadshow_document
 from search.indices import write_targets
 from search.mappings import read_alias
-from services.runtime.http import ops
-from services.runtime.http.state import DB, ES, PRODUCER, SETTINGS
 
 LISTING_EVENTS = tuple(t.TYPE for t in (ListingDrafted, ListingUpdated, ListingPublished, ListingWithdrawn,
                                         ListingReserved, ListingReleased, ListingSold, ListingExpired))
@@ -175,26 +172,3 @@ def catalogue_subscription(es: AsyncElasticsearch, index_prefix: str) -> Subscri
                                   **{t: on_open_licence_event for t in OPEN_LICENCE_EVENTS},
                                   **{t: on_roadshow_event for t in ROADSHOW_EVENTS}},
                         max_attempts=10, retry_base_s=0.1)
-
-
-class CatalogueIndexer:
-    """Runs the catalogue's event consumer for the app's lifetime (a module worker).
-
-    A worker rather than a static ``ServiceModule.subscriptions`` entry because its
-    handler needs the app's Elasticsearch client and index prefix, which exist only
-    once the app is up.
-    """
-
-    def __init__(self, app: web.Application) -> None:
-        self.app = app
-
-    async def run(self) -> None:
-        s = self.app[SETTINGS]
-        consumer = EventConsumer(catalogue_subscription(self.app[ES], s.index_prefix), pool=self.app[DB],
-                                 kafka_bootstrap=s.kafka_bootstrap, topic_prefix=s.topic_prefix,
-                                 producer=self.app[PRODUCER])
-        self.app[ops.CONSUMERS].append(consumer)  # its lag and DLQ count in /metrics
-        try:
-            await consumer.run()
-        finally:
-            self.app[ops.CONSUMERS].remove(consumer)

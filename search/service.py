@@ -8,10 +8,10 @@ from pathlib import Path
 from aiohttp import web
 
 from search.api import api
-from search.indexer import CatalogueIndexer
+from search.indexer import catalogue_subscription
 from search.indices import ensure_catalogue
 from services.runtime.http.state import DB, ES, SETTINGS
-from services.runtime.module import ServiceModule
+from services.runtime.module import Resources, ServiceModule
 
 
 async def create_catalogue(app: web.Application) -> None:
@@ -19,5 +19,10 @@ async def create_catalogue(app: web.Application) -> None:
     await ensure_catalogue(app[DB], app[ES], app[SETTINGS].index_prefix)
 
 
+def indexer(r: Resources) -> list:
+    """The catalogue's consumer: its handlers write with this process's Elasticsearch client."""
+    return [catalogue_subscription(r.es, r.settings.index_prefix)]
+
+
 MODULE = ServiceModule(name="search", schema="search", migrations=Path(__file__).parent / "migrations", api=api,
-                       on_startup=create_catalogue, workers=[CatalogueIndexer])
+                       on_startup=create_catalogue, subscriptions_from=indexer)

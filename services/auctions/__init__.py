@@ -11,15 +11,17 @@ from services.auctions import live as _live  # noqa: F401 — registers the WebS
 from services.auctions.consumers import SUBSCRIPTIONS
 from services.auctions.live import LIVE_HUB, LiveHub
 from services.auctions.scheduler import AuctionScheduler
-from services.runtime.http.state import DB, SETTINGS
+from services.runtime.http.state import SETTINGS
 from services.runtime.module import ServiceModule
 
 
-def _hub(app: web.Application) -> LiveHub:
+async def _live_hub(app: web.Application) -> list[LiveHub]:
+    """The live WebSocket's fan-out, which its route reads from the app; run like a worker."""
     hub = LiveHub(app[SETTINGS].kafka_bootstrap, app[SETTINGS].topic_prefix)
     app[LIVE_HUB] = hub
-    return hub
+    return [hub]
 
 
 MODULE = ServiceModule(name="auctions", schema="auctions", migrations=Path(__file__).parent / "migrations", api=api,
-                       subscriptions=SUBSCRIPTIONS, workers=[lambda app: AuctionScheduler(app[DB]), _hub])
+                       subscriptions=SUBSCRIPTIONS, on_startup=_live_hub,
+                       workers=[lambda r: AuctionScheduler(r.pool)])

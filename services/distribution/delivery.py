@@ -36,18 +36,14 @@ from datetime import UTC
 
 import aiohttp
 import asyncpg
-from aiohttp import web
 
 from events.schemas.distribution import DeliveryDeadLettered, VenuePaused
 from services.distribution import domain
+from services.distribution import repository as repo
 from services.distribution.handlers import NOTIFY_CHANNEL, OUTBOX
-from services.runtime.http.state import DB, SETTINGS
 from services.runtime.settings import Settings
 
 log = logging.getLogger("psm.distribution.delivery")
-
-S = "distribution"
-
 
 def policy_of(settings: Settings) -> domain.DeliveryPolicy:
     """The ``PSM_DELIVERY_*`` settings that are set, over the policy's defaults."""
@@ -60,15 +56,16 @@ def policy_of(settings: Settings) -> domain.DeliveryPolicy:
 class DeliveryWorker:
     """Serves every endpoint's queue (see the module doc). ``policy`` None: from the app's settings."""
 
-    def __init__(self, app: web.Application, policy: domain.DeliveryPolicy | None = None) -> None:
-        self.app = app
-        self.policy = policy or policy_of(app[SETTINGS])
+    def __init__(self, pool: asyncpg.Pool, settings: Settings, policy: domain.DeliveryPolicy | None = None) -> None:
+        self.pool = pool
+        self.database_url = settings.database_url  # its LISTEN connection is its own, not a pooled one
+        self.policy = policy or policy_of(settings)
         self.me = f"w_{secrets.token_hex(6)}"
         self.running: dict[str, asyncio.Task] = {}
         self._wake = asyncio.Event()
 
     async def run(self) -> None:
-        pool: asyncpg.Pool = self.app[DB]
+        pool = self.pool
         timeout = aiohttp.ClientTimeout(total=self.policy.request_timeout_s)
         connector = aiohttp.TCPConnector(limit=0, limit_per_host=8)
         listener = asyncio.create_task(self._listen(), name="deliveries-listen")
@@ -94,7 +91,7 @@ class DeliveryWorker:
     async def _listen(self) -> None:
         """LISTEN on a connection of its own (a pooled one would be reset on release);
         reconnect after a loss, meanwhile the dispatcher polls."""
-        url = self.app[SETTINGS].database_url
+        url = self.database_url
         while True:
             conn = None
             try:
@@ -118,19 +115,8 @@ class DeliveryWorker:
         if free <= 0:
             return
         async with pool.acquire() as conn:
-            due = await conn.fetch(
-                f"""SELECT e.id FROM {S}.endpoints e
-                    WHERE e.url IS NOT NULL AND NOT (e.id = ANY($2::text[]))
-                      AND (e.paused_until IS NULL OR e.paused_until <= now())
-                      AND (e.lease_until IS NULL OR e.lease_until < now() OR e.lease_owner = $1)
-                      AND EXISTS (SELECT 1 FROM {S}.deliveries d WHERE d.endpoint_id = e.id
-                                  AND d.status = 'pending' AND d.next_attempt_at <= now())
-                    LIMIT $3""", self.me, list(self.running), free)
-            for r in due:
-                claimed = await conn.fetchval(
-                    f"UPDATE {S}.endpoints SET lease_owner = $1, lease_until = now() + make_interval(secs => $3) "
-                    "WHERE id = $2 AND (lease_until IS NULL OR lease_until < now() OR lease_owner = $1) RETURNING id",
-                    self.me, r["id"], self.policy.lease_s)
+            for endpoint_id in await repo.due_endpoints(conn, self.me, list(self.running), free):
+                claimed = await repo.claim_endpoint(conn, self.me, endpoint_id, self.policy.lease_s)
                 if claimed:
                     task = asyncio.create_task(self._serve(pool, http, claimed), name=f"deliver-{claimed}")
                     self.running[claimed] = task
@@ -140,21 +126,10 @@ class DeliveryWorker:
         try:
             while True:
                 async with pool.acquire() as conn:
-                    endpoint = await conn.fetchrow(
-                        f"UPDATE {S}.endpoints SET lease_until = now() + make_interval(secs => $3) "
-                        "WHERE id = $1 AND lease_owner = $2 AND (paused_until IS NULL OR paused_until <= now()) "
-                        "RETURNING *", endpoint_id, self.me, self.policy.lease_s)
+                    endpoint = await repo.renew_lease(conn, self.me, endpoint_id, self.policy.lease_s)
                     if endpoint is None:
                         return
-                    # The head of each entity's queue, if due: never a later change of an
-                    # entity while an earlier one is pending (ordering; see module doc).
-                    heads = await conn.fetch(
-                        f"""SELECT d.* FROM {S}.deliveries d
-                            WHERE d.endpoint_id = $1 AND d.status = 'pending' AND d.next_attempt_at <= now()
-                              AND NOT EXISTS (SELECT 1 FROM {S}.deliveries p WHERE p.endpoint_id = d.endpoint_id
-                                              AND p.subject = d.subject AND p.status = 'pending'
-                                              AND p.position < d.position)
-                            ORDER BY d.position LIMIT $2""", endpoint_id, self.policy.batch)
+                    heads = await repo.queue_heads(conn, endpoint_id, self.policy.batch)
                 if not heads:
                     return
                 results = await asyncio.gather(*(self._send(http, endpoint, d) for d in heads))
@@ -165,8 +140,7 @@ class DeliveryWorker:
         finally:
             with contextlib.suppress(Exception):
                 async with pool.acquire() as conn:
-                    await conn.execute(f"UPDATE {S}.endpoints SET lease_until = NULL, lease_owner = NULL "
-                                       "WHERE id = $1 AND lease_owner = $2", endpoint_id, self.me)
+                    await repo.release_lease(conn, self.me, endpoint_id)
 
     async def _send(self, http: aiohttp.ClientSession, endpoint: asyncpg.Record,
                     d: asyncpg.Record) -> tuple[int | None, str] | None:
@@ -191,11 +165,7 @@ class DeliveryWorker:
                       results: list[tuple[int | None, str] | None]) -> None:
         ok = [d["id"] for d, r in zip(heads, results) if r is None]
         if ok:
-            await conn.execute(
-                f"UPDATE {S}.deliveries SET status = 'delivered', attempts = attempts + 1, delivered_at = now(), "
-                "last_status = 200, last_error = NULL, "
-                "latency_ms = (extract(epoch FROM clock_timestamp() - created_at) * 1000)::int "
-                "WHERE id = ANY($1::text[]) AND status = 'pending'", ok)
+            await repo.mark_delivered(conn, ok)
         failures = 0
         for d, r in zip(heads, results):
             if r is None:
@@ -205,30 +175,19 @@ class DeliveryWorker:
             attempts = d["attempts"] + 1
             wait = self.policy.next_attempt_in(attempts)
             if wait is None:
-                await conn.execute(
-                    f"UPDATE {S}.deliveries SET status = 'dead', attempts = $2, last_status = $3, last_error = $4 "
-                    "WHERE id = $1", d["id"], attempts, status, error)
+                await repo.mark_dead(conn, d["id"], attempts, status, error)
                 await OUTBOX.record(conn, d["id"], DeliveryDeadLettered(
                     delivery_id=d["id"], endpoint_id=d["endpoint_id"], subject=d["subject"],
                     change_type=d["change_type"], attempts=attempts, last_error=error))
             else:
-                await conn.execute(
-                    f"UPDATE {S}.deliveries SET attempts = $2, last_status = $3, last_error = $4, "
-                    "next_attempt_at = now() + make_interval(secs => $5) WHERE id = $1",
-                    d["id"], attempts, status, error, wait.total_seconds())
+                await repo.schedule_retry(conn, d["id"], attempts, status, error, wait.total_seconds())
         if failures == 0:
             if endpoint["consecutive_failures"]:
-                await conn.execute(f"UPDATE {S}.endpoints SET consecutive_failures = 0, paused_until = NULL "
-                                   "WHERE id = $1", endpoint["id"])
+                await repo.reset_failures(conn, endpoint["id"])
             return
-        count = await conn.fetchval(
-            f"UPDATE {S}.endpoints SET consecutive_failures = "
-            "CASE WHEN $2 THEN 0 ELSE consecutive_failures + 1 END WHERE id = $1 RETURNING consecutive_failures",
-            endpoint["id"], bool(ok))
+        count = await repo.count_failed_round(conn, endpoint["id"], bool(ok))
         if self.policy.pause_due(count):
-            resume_at = await conn.fetchval(
-                f"UPDATE {S}.endpoints SET paused_until = now() + make_interval(secs => $2) WHERE id = $1 "
-                "RETURNING paused_until", endpoint["id"], self.policy.pause_s)
+            resume_at = await repo.pause_endpoint(conn, endpoint["id"], self.policy.pause_s)
             await OUTBOX.record(conn, endpoint["id"], VenuePaused(venue_id=endpoint["id"], consecutive_failures=count,
                                                                   resume_at=resume_at.astimezone(UTC)))
             log.warning("endpoint %s paused until %s after %d failures", endpoint["id"], resume_at, count)

@@ -39,7 +39,9 @@ class Attributes:
     ipc: tuple[str, ...] = ()
 
 
-def normalise_ipc(symbol: str) -> str:
+def ipc_key(symbol: str) -> str:
+    """An IPC symbol as a prefix-matching key (``H01M 10/0525`` → ``H01M10/0525``): not a
+    validation — that is services.runtime.codes.normalize_ipc, at the register."""
     return symbol.replace(" ", "").upper()
 
 
@@ -77,7 +79,7 @@ class Filter:
         return cls(types=tuple(raw.get("types") or ()), industries=tuple(x.upper() for x in raw.get("industries") or ()),
                    regions=tuple(normalise_region(x) for x in raw.get("regions") or ()),
                    stages=tuple(raw.get("stages") or ()), modes=tuple(raw.get("modes") or ()),
-                   ipc=tuple(normalise_ipc(x) for x in raw.get("ipc") or ()))
+                   ipc=tuple(ipc_key(x) for x in raw.get("ipc") or ()))
 
     def as_dict(self) -> dict[str, list[str]]:
         return {"types": list(self.types), "industries": list(self.industries), "regions": list(self.regions),
@@ -92,7 +94,7 @@ class Filter:
                 and prefixed(self.regions, a.region)
                 and (not self.stages or a.stage in self.stages)
                 and (not self.modes or bool(set(self.modes) & set(a.modes)))
-                and (not self.ipc or any(prefixed(self.ipc, normalise_ipc(s)) for s in a.ipc)))
+                and (not self.ipc or any(prefixed(self.ipc, ipc_key(s)) for s in a.ipc)))
 
 
 @dataclass(frozen=True)

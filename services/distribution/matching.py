@@ -33,14 +33,12 @@ import logging
 from collections import defaultdict
 
 import asyncpg
-from aiohttp import web
 from elasticsearch import AsyncElasticsearch, BadRequestError
 
 from events.schemas.distribution import PushDelivered
 from services.distribution import domain
 from services.distribution.handlers import NOTIFY_CHANNEL, OUTBOX, new_id
 from services.distribution.consumers import listing_attributes
-from services.runtime.http.state import DB, ES, SETTINGS
 
 log = logging.getLogger("psm.distribution.matching")
 
@@ -91,7 +89,7 @@ def candidate_query(a: domain.Attributes, terms: list[str]) -> dict:
         dim("regions", expanded([a.region])),
         dim("stages", [ANY] + ([a.stage] if a.stage else [])),
         dim("modes", [ANY, *a.modes]),
-        dim("ipc", expanded(a.ipc, domain.normalise_ipc)),
+        dim("ipc", expanded(a.ipc, domain.ipc_key)),
         dim("types", [ANY, a.type]),
         {"bool": {"minimum_should_match": 1, "should": [
             {"term": {"query_term_count": 0}},
@@ -101,18 +99,14 @@ def candidate_query(a: domain.Attributes, terms: list[str]) -> dict:
 
 
 class Matcher:
-    def __init__(self, app: web.Application, poll_s: float = 0.2) -> None:
-        self.app = app
+    def __init__(self, pool: asyncpg.Pool, es: AsyncElasticsearch, index_prefix: str, poll_s: float = 0.2) -> None:
+        self.pool = pool
+        self.es = es
+        self.subs_index, self.probe = subscriptions_index(index_prefix), probe_index(index_prefix)
         self.poll_s = poll_s
 
-    @property
-    def es(self) -> AsyncElasticsearch:
-        return self.app[ES]
-
     async def run(self) -> None:
-        prefix = self.app[SETTINGS].index_prefix
-        self.subs_index, self.probe = subscriptions_index(prefix), probe_index(prefix)
-        pool: asyncpg.Pool = self.app[DB]
+        pool = self.pool
         while True:
             try:
                 await self._ensure_indices()

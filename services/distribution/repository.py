@@ -193,3 +193,90 @@ async def feedback_of(conn: asyncpg.Connection, listing_id: str, after: tuple | 
         f"SELECT * FROM {S}.push_feedback WHERE listing_id = $1 "
         "AND ($2::timestamptz IS NULL OR (created_at, push_id) > ($2, $3)) ORDER BY created_at, push_id LIMIT $4",
         listing_id, after[0] if after else None, after[1] if after else None, limit + 1)
+
+
+# -- delivery workers (services/distribution/delivery.py) ----------------------------------
+async def due_endpoints(conn: asyncpg.Connection, worker: str, busy: Sequence[str], limit: int) -> list[str]:
+    """Endpoints with a delivery due that no other worker holds (or whose lease ran out)."""
+    rows = await conn.fetch(
+        f"""SELECT e.id FROM {S}.endpoints e
+            WHERE e.url IS NOT NULL AND NOT (e.id = ANY($2::text[]))
+              AND (e.paused_until IS NULL OR e.paused_until <= now())
+              AND (e.lease_until IS NULL OR e.lease_until < now() OR e.lease_owner = $1)
+              AND EXISTS (SELECT 1 FROM {S}.deliveries d WHERE d.endpoint_id = e.id
+                          AND d.status = 'pending' AND d.next_attempt_at <= now())
+            LIMIT $3""", worker, list(busy), limit)
+    return [r["id"] for r in rows]
+
+
+async def claim_endpoint(conn: asyncpg.Connection, worker: str, endpoint_id: str, lease_s: float) -> str | None:
+    return await conn.fetchval(
+        f"UPDATE {S}.endpoints SET lease_owner = $1, lease_until = now() + make_interval(secs => $3) "
+        "WHERE id = $2 AND (lease_until IS NULL OR lease_until < now() OR lease_owner = $1) RETURNING id",
+        worker, endpoint_id, lease_s)
+
+
+async def renew_lease(conn: asyncpg.Connection, worker: str, endpoint_id: str, lease_s: float) -> asyncpg.Record | None:
+    """The endpoint, if this worker still holds it and it is not paused."""
+    return await conn.fetchrow(
+        f"UPDATE {S}.endpoints SET lease_until = now() + make_interval(secs => $3) "
+        "WHERE id = $1 AND lease_owner = $2 AND (paused_until IS NULL OR paused_until <= now()) "
+        "RETURNING *", endpoint_id, worker, lease_s)
+
+
+async def release_lease(conn: asyncpg.Connection, worker: str, endpoint_id: str) -> None:
+    await conn.execute(f"UPDATE {S}.endpoints SET lease_until = NULL, lease_owner = NULL "
+                       "WHERE id = $1 AND lease_owner = $2", endpoint_id, worker)
+
+
+async def queue_heads(conn: asyncpg.Connection, endpoint_id: str, limit: int) -> list[asyncpg.Record]:
+    """The head of each entity's queue, if due: never a later change of an entity while an
+    earlier one is pending (ordering; see delivery.py)."""
+    return await conn.fetch(
+        f"""SELECT d.* FROM {S}.deliveries d
+            WHERE d.endpoint_id = $1 AND d.status = 'pending' AND d.next_attempt_at <= now()
+              AND NOT EXISTS (SELECT 1 FROM {S}.deliveries p WHERE p.endpoint_id = d.endpoint_id
+                              AND p.subject = d.subject AND p.status = 'pending'
+                              AND p.position < d.position)
+            ORDER BY d.position LIMIT $2""", endpoint_id, limit)
+
+
+async def mark_delivered(conn: asyncpg.Connection, delivery_ids: Sequence[str]) -> None:
+    await conn.execute(
+        f"UPDATE {S}.deliveries SET status = 'delivered', attempts = attempts + 1, delivered_at = now(), "
+        "last_status = 200, last_error = NULL, "
+        "latency_ms = (extract(epoch FROM clock_timestamp() - created_at) * 1000)::int "
+        "WHERE id = ANY($1::text[]) AND status = 'pending'", list(delivery_ids))
+
+
+async def mark_dead(conn: asyncpg.Connection, delivery_id: str, attempts: int, status: int | None, error: str) -> None:
+    await conn.execute(
+        f"UPDATE {S}.deliveries SET status = 'dead', attempts = $2, last_status = $3, last_error = $4 "
+        "WHERE id = $1", delivery_id, attempts, status, error)
+
+
+async def schedule_retry(conn: asyncpg.Connection, delivery_id: str, attempts: int, status: int | None, error: str,
+                         wait_s: float) -> None:
+    await conn.execute(
+        f"UPDATE {S}.deliveries SET attempts = $2, last_status = $3, last_error = $4, "
+        "next_attempt_at = now() + make_interval(secs => $5) WHERE id = $1",
+        delivery_id, attempts, status, error, wait_s)
+
+
+async def reset_failures(conn: asyncpg.Connection, endpoint_id: str) -> None:
+    await conn.execute(f"UPDATE {S}.endpoints SET consecutive_failures = 0, paused_until = NULL WHERE id = $1",
+                       endpoint_id)
+
+
+async def count_failed_round(conn: asyncpg.Connection, endpoint_id: str, some_delivered: bool) -> int:
+    """One more round in a row in which every try failed (none, if some went through)."""
+    return await conn.fetchval(
+        f"UPDATE {S}.endpoints SET consecutive_failures = "
+        "CASE WHEN $2 THEN 0 ELSE consecutive_failures + 1 END WHERE id = $1 RETURNING consecutive_failures",
+        endpoint_id, some_delivered)
+
+
+async def pause_endpoint(conn: asyncpg.Connection, endpoint_id: str, pause_s: float) -> datetime:
+    return await conn.fetchval(
+        f"UPDATE {S}.endpoints SET paused_until = now() + make_interval(secs => $2) WHERE id = $1 "
+        "RETURNING paused_until", endpoint_id, pause_s)

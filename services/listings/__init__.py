@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from services.runtime.http.state import DB
 from services.listings.api import api
 from services.listings.consumers import SUBSCRIPTIONS
 from services.listings.expiry import ExpirySweeper
@@ -13,4 +12,4 @@ from services.runtime.module import ServiceModule
 
 MODULE = ServiceModule(name="listings", schema="listings", migrations=Path(__file__).parent / "migrations", api=api,
                        subscriptions=SUBSCRIPTIONS,
-                       workers=[lambda app: ImportWorker(app[DB]), lambda app: ExpirySweeper(app[DB])])
+                       workers=[lambda r: ImportWorker(r.pool), lambda r: ExpirySweeper(r.pool)])

@@ -73,7 +73,7 @@ def ipc_levels(symbol: str) -> list[str]:
     return [symbol[0], symbol[:3], symbol[:4], symbol]
 
 
-def normalise_ipc_symbols(ipc: Sequence[str]) -> tuple[list[str], list[FieldError]]:
+def normalize_ipc_symbols(ipc: Sequence[str]) -> tuple[list[str], list[FieldError]]:
     """Each symbol normalised (duplicates dropped, first kept), and a problem per bad one."""
     symbols: list[str] = []
     errors: list[FieldError] = []
@@ -137,7 +137,7 @@ def validate_patent(*, number: str, title: str, abstract: str, kind: str, ipc: l
             errors.append(FieldError("filing_date", f"number {normalized} was filed in {parsed.year}"))
     except ValidationFailed as e:
         errors.extend(e.errors)
-    symbols, ipc_errors = normalise_ipc_symbols(ipc)
+    symbols, ipc_errors = normalize_ipc_symbols(ipc)
     errors += ipc_errors
     if not ipc and kind != "design":  # designs are classified by Locarno, not IPC
         errors.append(FieldError("ipc", "at least one IPC symbol"))

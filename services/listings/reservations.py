@@ -178,7 +178,7 @@ async def patch_patent(conn: asyncpg.Connection, me: Principal, patent_id: str, 
     values: dict = {k: getattr(b, k) for k in ("title", "abstract", "applicants", "inventors", "grant_date")
                     if k in sent and getattr(b, k) is not None}
     if "ipc" in sent and b.ipc is not None:
-        values["ipc"], errors = domain.normalise_ipc_symbols(b.ipc)
+        values["ipc"], errors = domain.normalize_ipc_symbols(b.ipc)
         if errors:
             raise ValidationFailed(errors)
     target = b.legal_status or row["legal_status"]

@@ -1,4 +1,5 @@
-"""What a bounded context plugs into the process: schema, migrations, routes, consumers."""
+"""What a bounded context plugs into the process: schema, migrations, routes, consumers,
+workers — and the typed resources those receive."""
 
 from __future__ import annotations
 
@@ -7,10 +8,29 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+import asyncpg
 from aiohttp import web
+from aiokafka import AIOKafkaProducer
+from elasticsearch import AsyncElasticsearch
 
 from events.consumer import Subscription
 from services.runtime.http.api import Api
+from services.runtime.settings import Settings
+
+
+class Runner(Protocol):
+    async def run(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class Resources:
+    """What a worker or a consumer gets from the process: its clients, made once by the
+    application factory and closed by it."""
+
+    settings: Settings
+    pool: asyncpg.Pool
+    es: AsyncElasticsearch
+    producer: AIOKafkaProducer
 
 
 @dataclass(frozen=True)
@@ -20,12 +40,13 @@ class ServiceModule:
     migrations: Path
     api: Api
     subscriptions: Sequence[Subscription] = ()
-    # Called once the pool is up and migrations applied (e.g. to install the authenticator).
-    on_startup: Callable[[web.Application], Awaitable[None]] | None = None
+    # Subscriptions whose handlers need the process's clients (the catalogue's indexer
+    # writes to Elasticsearch): made once the resources exist, run like the others.
+    subscriptions_from: Callable[[Resources], Sequence[Subscription]] | None = None
+    # Called once the pool is up and migrations applied, with the application (the one
+    # place a module may put something its routes read, e.g. the auctions' live hub);
+    # what it returns is run for the app's lifetime like a worker.
+    on_startup: Callable[[web.Application], Awaitable[Sequence[Runner] | None]] | None = None
     # Background workers: each factory makes an object with ``async run()``, run as a
     # task for the app's lifetime and cancelled at shutdown.
-    workers: Sequence[Callable[[web.Application], Runner]] = field(default_factory=tuple)
-
-
-class Runner(Protocol):
-    async def run(self) -> None: ...
+    workers: Sequence[Callable[[Resources], Runner]] = field(default_factory=tuple)

@@ -27,7 +27,7 @@ from services.runtime.http.problems import problem_middleware
 from services.runtime.http.consistency import Consistency
 from services.runtime.auth import KeyAuthenticator
 from services.runtime.http.state import AUTHENTICATOR, CONSISTENCY, DB, ES, METRICS, PRODUCER, SETTINGS
-from services.runtime.module import ServiceModule
+from services.runtime.module import Resources, ServiceModule
 from services.runtime.settings import Settings
 from services.runtime.storage import apply_migrations, create_pool
 
@@ -38,6 +38,8 @@ HTTP_MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 MODULES = web.AppKey("modules", list)
 PEERS = web.AppKey("peers", list)
+RESOURCES = web.AppKey("resources", Resources)
+STARTED = web.AppKey("started", list)  # runners that modules' start-up hooks returned
 
 
 def create_app(settings: Settings, modules: Sequence[ServiceModule], *, relays: bool = True,
@@ -153,9 +155,11 @@ def _consistency(*, relays: bool, consumers: bool):
 
 
 async def _startup_hooks(app: web.Application):
+    app[RESOURCES] = Resources(settings=app[SETTINGS], pool=app[DB], es=app[ES], producer=app[PRODUCER])
+    app[STARTED] = []
     for m in app[MODULES]:
         if m.on_startup is not None:
-            await m.on_startup(app)
+            app[STARTED].extend((f"{m.name}-startup-{i}", r) for i, r in enumerate(await m.on_startup(app) or ()))
     yield
 
 
@@ -185,13 +189,15 @@ async def _consumers(app: web.Application):
     flush = app[CONSISTENCY].flush  # what a consumer's handlers record is on Kafka before it commits
     running = [EventConsumer(sub, pool=app[DB], kafka_bootstrap=s.kafka_bootstrap, topic_prefix=s.topic_prefix,
                              producer=app[PRODUCER], flush=flush, flush_timeout_s=s.consistency_wait_s)
-               for m in app[MODULES] for sub in m.subscriptions]
+               for m in app[MODULES]
+               for sub in [*m.subscriptions, *(m.subscriptions_from(app[RESOURCES]) if m.subscriptions_from else ())]]
     app[ops.CONSUMERS].extend(running)
     async for _ in _run_tasks(app, [(f"consumer-{c.sub.name}", c) for c in running]):
         yield
 
 
 async def _workers(app: web.Application):
-    named = [(f"worker-{m.name}-{i}", factory(app)) for m in app[MODULES] for i, factory in enumerate(m.workers)]
+    named = [(f"worker-{m.name}-{i}", factory(app[RESOURCES])) for m in app[MODULES]
+             for i, factory in enumerate(m.workers)] + app[STARTED]
     async for _ in _run_tasks(app, named):
         yield

@@ -1,0 +1,46 @@
+"""Keeping a long-running part (a relay, a consumer) alive through outages."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import NoReturn
+
+import asyncpg
+from aiokafka.errors import KafkaError
+
+# What an outage of PostgreSQL or Kafka looks like: waited out, logged as a warning.
+OUTAGES = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, KafkaError, asyncio.TimeoutError)
+FIRST_WAIT_S, LONGEST_WAIT_S, HEALTHY_AFTER_S = 0.2, 5.0, 30.0
+
+
+async def supervise(name: str, attempt: Callable[[], Awaitable[None]], log: logging.Logger, *,
+                    after: Callable[[], None] | None = None) -> NoReturn:
+    """Run ``attempt()`` until cancelled: whenever it ends, wait and run it again.
+
+    The wait doubles from 0.2 s to 5 s; a run that lasted more than 30 s starts again
+    from the short wait, so that a blip long after the last outage does not cost the
+    maximum. Anything unexpected (e.g. a client library's own assertion) is logged with
+    its traceback and restarted too: a part that died would silently stop its service's
+    reactions. ``after`` runs after every attempt (e.g. to drop a leadership flag).
+    """
+    wait = FIRST_WAIT_S
+    while True:
+        started = time.monotonic()
+        try:
+            await attempt()
+        except asyncio.CancelledError:
+            raise
+        except OUTAGES as e:
+            log.warning("%s: %s: %s; again in %.1fs", name, type(e).__name__, e, wait)
+        except Exception:  # noqa: BLE001 — see the docstring: restarted, never swallowed silently
+            log.exception("%s: failed; again in %.1fs", name, wait)
+        finally:
+            if after is not None:
+                after()
+        if time.monotonic() - started > HEALTHY_AFTER_S:
+            wait = FIRST_WAIT_S
+        await asyncio.sleep(wait)
+        wait = min(wait * 2, LONGEST_WAIT_S)
