@@ -16,7 +16,7 @@ process on a local HTTP port, and removes everything at the end; bounded in time
   receivers with the workers' connection limit (8 per venue).
 * **matching** (精准推送): this Elasticsearch has no percolator module, so the service
   selects candidates with one ``terms``/``terms_set`` query per listing over the
-  subscriptions index and verifies each exactly (``services/distribution/matching.py``).
+  subscriptions index and verifies each exactly (``services/distribution/push.py``).
   100k subscriptions are bulk-loaded straight into that index (through the API they
   would dominate the run; ``tests/integration/distribution/test_push.py`` covers that
   path), then match jobs for varied listings are queued in the database as the consumer
@@ -41,7 +41,7 @@ from elasticsearch.helpers import async_bulk
 from bench.catalogue import Env, draft_listings, environment, percentile, register_org, verdict
 from services.tools.demo.identifiers import uscc
 from services.distribution.consumers import listing_attributes
-from services.distribution.matching import ANALYZER, candidate_query, listing_texts, probe_index, subscriptions_index
+from services.distribution.push import ANALYZER, candidate_query, listing_texts, probe_index, subscriptions_index
 from services.runtime.settings import Settings
 
 VENUES = 20

@@ -203,12 +203,19 @@ class Auction:
         if reserve is not None and self.current_price < reserve <= (self.leader_max or Decimal(0)):
             accept(self.leader, reserve, True)
 
-        extended_to = None
-        if accepted and self.terms.window_s > 0 and self.ends_at - now <= timedelta(seconds=self.terms.window_s):
-            candidate = now + timedelta(seconds=self.terms.extend_s)
-            if candidate > self.ends_at:
-                self.ends_at = extended_to = candidate
+        extended_to = self._soft_close(now) if accepted else None
         return BidOutcome(accepted, extended_to, refused)
+
+    def _soft_close(self, now: datetime) -> datetime | None:
+        """A bid accepted within ``window_s`` of the end moves the end to ``now + extend_s``
+        (never earlier than it was): the new end, or None (DESIGN §8)."""
+        if self.terms.window_s <= 0 or self.ends_at - now > timedelta(seconds=self.terms.window_s):
+            return None
+        candidate = now + timedelta(seconds=self.terms.extend_s)
+        if candidate <= self.ends_at:
+            return None
+        self.ends_at = candidate
+        return candidate
 
     # -- after the close ---------------------------------------------------------------
     def settle(self, winner_country: str) -> str:

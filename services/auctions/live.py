@@ -28,6 +28,7 @@ from events.schemas.auctions import AuctionClosed, AuctionExtended, AuctionOpene
 from events.topics import Topic, physical
 from events.clients import start_safely
 from services.auctions import handlers
+from services.auctions import repository as repo
 from services.auctions.api import api, mask
 from services.runtime.errors import DomainError, FieldError, Unauthorized, ValidationFailed
 from services.runtime.http.problems import from_domain_error
@@ -100,12 +101,7 @@ def message(event: CloudEvent, viewer_registration: str | None) -> dict:
 
 
 async def _missed(conn: asyncpg.Connection, auction_id: str, after: int) -> list[CloudEvent]:
-    rows = await conn.fetch(
-        "SELECT event::text AS event FROM auctions.outbox WHERE subject = $1 AND sequence > $2 ORDER BY sequence",
-        auction_id, after,
-    )
-    events = [CloudEvent.from_json(r["event"]) for r in rows]
-    return [e for e in events if e.type in LIVE_TYPES]
+    return [e for e in await repo.events_after(conn, auction_id, after) if e.type in LIVE_TYPES]
 
 
 LIVE_HUB = web.AppKey("auctions_live_hub", LiveHub)
@@ -147,8 +143,8 @@ async def live(request: web.Request) -> web.StreamResponse:
                 await hub.ready.wait()
         async with request.app[DB].acquire() as conn:
             row = await handlers.load(conn, auction_id)
-            reg = await conn.fetchval("SELECT id FROM auctions.registrations WHERE auction_id = $1 "
-                                      "AND bidder_org_id = $2", auction_id, principal.effective_org_id)
+            mine = await repo.registration_of(conn, auction_id, principal.effective_org_id)
+            reg = mine["id"] if mine else None
             missed = await _missed(conn, auction_id, after)
         # What the client has after this, and the point the live tail continues from.
         last = max([after, *(e.sequence for e in missed)])

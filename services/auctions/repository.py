@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncpg
 
+from events.envelope import CloudEvent
+
 from services.auctions.domain import AcceptedBid, Auction, Terms
 from services.runtime.storage.sql import for_update
 
@@ -148,3 +150,11 @@ async def upsert_org(conn: asyncpg.Connection, org_id: str, kind: str, country: 
         "ON CONFLICT (id) DO UPDATE SET kind = EXCLUDED.kind, country = EXCLUDED.country",
         org_id, kind, country,
     )
+
+
+async def events_after(conn: asyncpg.Connection, auction_id: str, after: int) -> list[CloudEvent]:
+    """The auction's events after sequence ``after``, from its outbox (the live stream's replay)."""
+    rows = await conn.fetch(
+        "SELECT event::text AS event FROM auctions.outbox WHERE subject = $1 AND sequence > $2 ORDER BY sequence",
+        auction_id, after)
+    return [CloudEvent.from_json(r["event"]) for r in rows]

@@ -9,7 +9,7 @@ from services.distribution.api import api
 from services.distribution.consumers import SUBSCRIPTIONS
 from services.distribution.delivery import DeliveryWorker
 from services.distribution.domain import DeliveryPolicy
-from services.distribution.matching import Matcher
+from services.distribution.push import Matcher
 from services.runtime.module import ServiceModule
 
 

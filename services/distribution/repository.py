@@ -280,3 +280,35 @@ async def pause_endpoint(conn: asyncpg.Connection, endpoint_id: str, pause_s: fl
     return await conn.fetchval(
         f"UPDATE {S}.endpoints SET paused_until = now() + make_interval(secs => $2) WHERE id = $1 "
         "RETURNING paused_until", endpoint_id, pause_s)
+
+
+# -- precise push (services/distribution/push.py) ------------------------------------------
+async def pending_match_jobs(conn: asyncpg.Connection, limit: int = 20) -> list[asyncpg.Record]:
+    return await conn.fetch(f"SELECT * FROM {S}.match_jobs WHERE done_at IS NULL ORDER BY position LIMIT $1", limit)
+
+
+async def subscriptions_to_index(conn: asyncpg.Connection, limit: int) -> list[asyncpg.Record]:
+    return await conn.fetch(f"SELECT * FROM {S}.subscriptions WHERE indexed_version < version LIMIT $1", limit)
+
+
+async def mark_indexed(conn: asyncpg.Connection, ids: Sequence[str], versions: Sequence[int]) -> None:
+    await conn.execute(
+        f"UPDATE {S}.subscriptions s SET indexed_version = x.v FROM unnest($1::text[], $2::int[]) AS x(id, v) "
+        "WHERE s.id = x.id", list(ids), list(versions))
+
+
+async def insert_pushes(conn: asyncpg.Connection, ids: Sequence[str], orgs: Sequence[str], listing_id: str,
+                        snapshot: dict, subscription_ids: Sequence[Sequence[str]],
+                        channels: Sequence[str]) -> list[asyncpg.Record]:
+    """One push per enterprise; unique per (enterprise, listing): a job re-run after a
+    crash adds nothing (only the rows inserted are returned)."""
+    return await conn.fetch(
+        f"""INSERT INTO {S}.pushes (id, org_id, listing_id, subscription_ids, channel, listing)
+            SELECT i, o, $3, string_to_array(s, ','), c, $4
+            FROM unnest($1::text[], $2::text[], $5::text[], $6::text[]) AS x(i, o, s, c)
+            ON CONFLICT (org_id, listing_id) DO NOTHING RETURNING id, org_id, channel, subscription_ids""",
+        list(ids), list(orgs), listing_id, snapshot, [",".join(s) for s in subscription_ids], list(channels))
+
+
+async def finish_match_job(conn: asyncpg.Connection, listing_id: str) -> None:
+    await conn.execute(f"UPDATE {S}.match_jobs SET done_at = now() WHERE listing_id = $1", listing_id)

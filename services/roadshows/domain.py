@@ -12,8 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from events.schemas.roadshows import CONCERNS, COOPERATIONS
+
 from services.runtime.errors import Conflict, DomainError, FieldError, ValidationFailed
+
+# The feedback vocabulary (plan item 八), in the order a report lists it. The event
+# schema (events/schemas/roadshows.py) spells the same words; a unit test holds them equal.
+CONCERNS = ("too_early", "benefit_unclear", "commercial_route_unclear", "description_unclear", "price")
+COOPERATIONS = ("none", "licence", "transfer", "joint_development", "investment")
 
 
 class RoadshowsError(DomainError):

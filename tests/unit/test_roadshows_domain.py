@@ -58,3 +58,9 @@ def test_calendar_text_is_escaped_and_folded():
     folded = ics.fold(line)
     assert all(len(part.encode()) <= 75 for part in folded.split("\r\n"))
     assert folded.replace("\r\n ", "") == line
+
+
+def test_the_feedback_vocabulary_is_the_event_schemas():
+    from events.schemas.roadshows import CONCERNS, COOPERATIONS
+
+    assert (domain.CONCERNS, domain.COOPERATIONS) == (CONCERNS, COOPERATIONS)

@@ -37,12 +37,12 @@ from elasticsearch import AsyncElasticsearch, BadRequestError
 
 from events.schemas.distribution import PushDelivered
 from services.distribution import domain
+from services.distribution import repository as repo
 from services.distribution.handlers import NOTIFY_CHANNEL, OUTBOX, new_id
 from services.distribution.consumers import listing_attributes
 
-log = logging.getLogger("psm.distribution.matching")
+log = logging.getLogger("psm.distribution.push")
 
-S = "distribution"
 ANY = "*"
 ANALYZER = "psm_cjk"
 TEXT = {"type": "text", "analyzer": ANALYZER}
@@ -134,7 +134,7 @@ class Matcher:
         while n := await self.sync_subscriptions(pool):
             synced += n
         async with pool.acquire() as conn:
-            jobs = await conn.fetch(f"SELECT * FROM {S}.match_jobs WHERE done_at IS NULL ORDER BY position LIMIT 20")
+            jobs = await repo.pending_match_jobs(conn)
         for job in jobs:
             await self.match(pool, job)
         return bool(synced or jobs)
@@ -142,7 +142,7 @@ class Matcher:
     # -- subscriptions → the index --------------------------------------------------------
     async def sync_subscriptions(self, pool: asyncpg.Pool, batch: int = 2000) -> int:
         async with pool.acquire() as conn:
-            rows = await conn.fetch(f"SELECT * FROM {S}.subscriptions WHERE indexed_version < version LIMIT $1", batch)
+            rows = await repo.subscriptions_to_index(conn, batch)
         if not rows:
             return 0
         queries = sorted({r["query"] for r in rows if r["query"]})
@@ -172,9 +172,7 @@ class Matcher:
             bad = [i for i in resp["items"] if next(iter(i.values())).get("error")]
             raise RuntimeError(f"indexing subscriptions failed: {bad[:3]}")
         async with pool.acquire() as conn:
-            await conn.execute(
-                f"UPDATE {S}.subscriptions s SET indexed_version = x.v FROM unnest($1::text[], $2::int[]) AS x(id, v) "
-                "WHERE s.id = x.id", [r["id"] for r in rows], [r["version"] for r in rows])
+            await repo.mark_indexed(conn, [r["id"] for r in rows], [r["version"] for r in rows])
         return len(rows)
 
     async def terms_of(self, texts: list[str]) -> list[str]:
@@ -247,14 +245,8 @@ class Matcher:
         sub_ids = [sorted(h["_id"] for h in by_org[o]) for o in orgs]
         hooks = [sorted(h["_id"] for h in by_org[o] if h["_source"]["channel"] == "webhook") for o in orgs]
         async with pool.acquire() as conn, conn.transaction():
-            # Unique per (enterprise, listing): a job re-run after a crash adds nothing.
-            rows = await conn.fetch(
-                f"""INSERT INTO {S}.pushes (id, org_id, listing_id, subscription_ids, channel, listing)
-                    SELECT i, o, $3, string_to_array(s, ','), c, $4
-                    FROM unnest($1::text[], $2::text[], $5::text[], $6::text[]) AS x(i, o, s, c)
-                    ON CONFLICT (org_id, listing_id) DO NOTHING RETURNING id, org_id, channel, subscription_ids""",
-                [new_id("psh") for _ in orgs], orgs, listing_id, snapshot, [",".join(s) for s in sub_ids],
-                ["webhook" if h else "inbox" for h in hooks])
+            rows = await repo.insert_pushes(conn, [new_id("psh") for _ in orgs], orgs, listing_id, snapshot, sub_ids,
+                                            ["webhook" if h else "inbox" for h in hooks])
             hook_of = dict(zip(orgs, hooks))
             deliveries = []
             for r in rows:
@@ -265,15 +257,10 @@ class Matcher:
                     deliveries.append((new_id("msg"), hook_of[r["org_id"]][0], listing_id, job["position"],
                                        PushDelivered.TYPE, body))
             if deliveries:
-                await conn.execute(
-                    f"INSERT INTO {S}.deliveries (id, endpoint_id, subject, position, change_type, body) "
-                    "SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::jsonb[]) "
-                    "ON CONFLICT DO NOTHING", [d[0] for d in deliveries], [d[1] for d in deliveries],
-                    [d[2] for d in deliveries], [d[3] for d in deliveries], [d[4] for d in deliveries],
-                    [d[5] for d in deliveries])
+                await repo.insert_deliveries(conn, deliveries)
                 await conn.execute("SELECT pg_notify($1, '')", NOTIFY_CHANNEL)
             await OUTBOX.record_many(conn, [(r["id"], PushDelivered(
                 push_id=r["id"], org_id=r["org_id"], listing_id=listing_id, subscription_ids=list(r["subscription_ids"]),
                 channel=r["channel"])) for r in rows])
-            await conn.execute(f"UPDATE {S}.match_jobs SET done_at = now() WHERE listing_id = $1", listing_id)
+            await repo.finish_match_job(conn, listing_id)
         log.info("listing %s pushed to %d enterprises (%d subscriptions matched)", listing_id, len(rows), len(hits))
