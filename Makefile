@@ -29,7 +29,9 @@ run: stack
 	  export PSM_OPERATOR_KEY="$${PSM_OPERATOR_KEY:-$$(cat .stack/operator-key)}"; \
 	  psm migrate && psm seed && exec psm serve
 
-test: stack
+# The tests' data is thrown away: PostgreSQL runs without fsync (make run is durable).
+test: install
+	PSM_PG_DURABLE=false psm stack up
 	set -a; . $(STACK_ENV); set +a; $(PYTHON) -m pytest $(PYTEST_ARGS)
 
 bench: stack

@@ -68,6 +68,8 @@ class StackSettings(BaseSettings):
     elasticsearch_url: str | None = None
 
     health_timeout_s: float = Field(default=180.0, gt=0)
+    # make run keeps its data through a power cut; make test sets this to false (speed).
+    pg_durable: bool = True
 
 
 def say(msg: str) -> None:
@@ -142,12 +144,27 @@ class Part:
         self.cfg = cfg
         self.paths = paths
 
+    # SIGTERM, unless a server means something gentler by it (PostgreSQL: a "smart"
+    # shutdown that waits for every client; an operator who stops it means "fast").
+    stop_signal = signal.SIGTERM
+
     # -- overridden per part ---------------------------------------------------------
-    def external_url(self) -> str | None:
+    def configured_url(self) -> str | None:
+        """The ``PSM_*`` URL setting for this part, if any."""
         return None
 
-    def url(self) -> str:
+    def own_url(self) -> str:
+        """The URL of the server this stack runs for the part."""
         raise NotImplementedError
+
+    def external_url(self) -> str | None:
+        """A server of the user's own: the setting, unless it names the server this stack
+        runs (as .stack/psm.env does, which `make` sources) — then it is ours to start."""
+        configured = self.configured_url()
+        return configured if configured and configured != self.own_url() else None
+
+    def url(self) -> str:
+        return self.external_url() or self.own_url()
 
     def healthy(self) -> bool:
         raise NotImplementedError
@@ -194,7 +211,7 @@ class Part:
             self.paths.pidfile(self.name).unlink(missing_ok=True)
             return
         say(f"{self.name}: stopping pid {pid}")
-        os.kill(pid, signal.SIGTERM)
+        os.kill(pid, self.stop_signal)
         deadline = time.monotonic() + 60
         while pid_alive(pid) and time.monotonic() < deadline:
             time.sleep(0.2)
@@ -207,12 +224,25 @@ class Part:
 
     def status(self) -> dict:
         if self.external_url():
-            return {"part": self.name, "managed": False, "url": self.url(), "healthy": self.healthy()}
+            return {"part": self.name, "managed": False, "url": self.url(), "healthy": self.reachable()}
         return {"part": self.name, "managed": True, "pid": self.pid(), "url": self.url(),
                 "healthy": self.pid() is not None and self.healthy()}
 
     def main_port(self) -> int:
         raise NotImplementedError
+
+    def reachable(self) -> bool:
+        """A server of the user's own answers on its host and port (its own health is the
+        application's /readyz to judge)."""
+        from urllib.parse import urlsplit
+
+        url = self.external_url() or ""
+        parts = urlsplit(url if "//" in url else f"//{url.split(',')[0]}")
+        try:
+            with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 0), timeout=2):
+                return True
+        except (OSError, ValueError):
+            return False
 
     def port_in_use(self) -> bool:
         return port_open(self.main_port())
@@ -232,15 +262,16 @@ class Part:
 
 class Postgres(Part):
     name = "pg"
+    stop_signal = signal.SIGINT  # "fast" shutdown: connected clients are disconnected
 
-    def external_url(self) -> str | None:
+    def configured_url(self) -> str | None:
         return self.cfg.database_url
 
     def main_port(self) -> int:
         return self.cfg.pg_port
 
-    def url(self) -> str:
-        return self.external_url() or f"postgresql://psm@127.0.0.1:{self.cfg.pg_port}/psm"
+    def own_url(self) -> str:
+        return f"postgresql://psm@127.0.0.1:{self.cfg.pg_port}/psm"
 
     def bindir(self) -> Path:
         roots = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"), key=lambda p: int(p.parent.parent.name))
@@ -250,7 +281,7 @@ class Postgres(Part):
 
     def healthy(self) -> bool:
         if self.external_url():
-            return True  # checked by the application's /readyz
+            return self.reachable()
         r = subprocess.run([str(self.bindir() / "pg_isready"), "-h", "127.0.0.1", "-p", str(self.cfg.pg_port),
                             "-d", "psm", "-U", "psm"], capture_output=True)
         return r.returncode == 0 and self.db_exists()
@@ -275,11 +306,10 @@ class Postgres(Part):
         sock = self.paths.run / "pgsock"
         sock.mkdir(parents=True, exist_ok=True)
         self.own(sock)
-        # A development and test server: durability knobs off for speed (the data is
-        # disposable), enough connections for parallel tests and several services.
+        # Enough connections for parallel tests and several services. Durability is set
+        # after start (durability()), for make run and make test alike.
         opts = (f"-p {self.cfg.pg_port} -k {sock} -c listen_addresses=127.0.0.1 -c max_connections=400 "
-                "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c shared_buffers=256MB "
-                "-c max_prepared_transactions=0")
+                "-c shared_buffers=256MB -c max_prepared_transactions=0")
         log = self.log()
         log.touch()
         self.own(log)
@@ -293,21 +323,40 @@ class Postgres(Part):
         return pid
 
 
+    DURABILITY = ("fsync", "synchronous_commit", "full_page_writes")
+
+    def durability(self) -> None:
+        """Durable by default (make run: data a user expects to survive a power cut);
+        ``PSM_PG_DURABLE=false`` turns fsync, synchronous commit and full-page writes off
+        (make test: throw-away data, speed). All three are reloadable, so a running
+        server changes mode without a restart."""
+        value = "on" if self.cfg.pg_durable else "off"
+        # One -c each: psql runs a multi-statement -c as one transaction, which ALTER SYSTEM refuses.
+        statements = [f"ALTER SYSTEM SET {k} = {value}" for k in self.DURABILITY] + ["SELECT pg_reload_conf()"]
+        r = subprocess.run([str(self.bindir() / "psql"), "-h", "127.0.0.1", "-p", str(self.cfg.pg_port), "-U", "psm",
+                            "-d", "psm", "-v", "ON_ERROR_STOP=1", "-qAt",
+                            *(a for sql in statements for a in ("-c", sql))], capture_output=True, text=True)
+        if r.returncode != 0:
+            raise StackError(f"pg: could not set durability: {r.stderr.strip()}")
+        say(f"pg: {'durable' if self.cfg.pg_durable else 'fast, not durable'} "
+            f"({', '.join(f'{k}={value}' for k in self.DURABILITY)})")
+
+
 class Kafka(Part):
     name = "kafka"
 
-    def external_url(self) -> str | None:
+    def configured_url(self) -> str | None:
         return self.cfg.kafka_bootstrap
 
     def main_port(self) -> int:
         return self.cfg.kafka_port
 
-    def url(self) -> str:
-        return self.external_url() or f"127.0.0.1:{self.cfg.kafka_port}"
+    def own_url(self) -> str:
+        return f"127.0.0.1:{self.cfg.kafka_port}"
 
     def healthy(self) -> bool:
         if self.external_url():
-            return True
+            return self.reachable()
         # The broker logs this line once it has joined the KRaft quorum and opened its
         # listener; a bare TCP connect would succeed earlier than that.
         return port_open(self.cfg.kafka_port) and "Kafka Server started" in self.log().read_text(errors="replace")
@@ -392,18 +441,18 @@ class Kafka(Part):
 class Elasticsearch(Part):
     name = "es"
 
-    def external_url(self) -> str | None:
+    def configured_url(self) -> str | None:
         return self.cfg.elasticsearch_url
 
     def main_port(self) -> int:
         return self.cfg.es_port
 
-    def url(self) -> str:
-        return self.external_url() or f"http://127.0.0.1:{self.cfg.es_port}"
+    def own_url(self) -> str:
+        return f"http://127.0.0.1:{self.cfg.es_port}"
 
     def healthy(self) -> bool:
         if self.external_url():
-            return True
+            return self.reachable()
         try:
             with urllib.request.urlopen(f"{self.url()}/_cluster/health", timeout=2) as r:
                 return json.load(r).get("status") in ("green", "yellow")
@@ -532,6 +581,8 @@ class Stack:
         self.setup()
         for name in names or list(self.parts):
             self.parts[name].start()
+            if name == "pg" and not self.parts["pg"].external_url():
+                self.parts["pg"].durability()
         self.write_env()
 
     def down(self, names: list[str] | None = None) -> None:

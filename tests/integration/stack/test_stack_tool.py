@@ -127,6 +127,57 @@ async def test_readyz_follows_elasticsearch_down_and_up(private_stack, settings)
         assert back.status == 200, await back.text()
 
 
+def sourced(env: dict[str, str]) -> dict[str, str]:
+    """The environment as `make` gives it: .stack/psm.env sourced (the stack's own URLs)."""
+    lines = Path(env["PSM_STACK_DIR"], "psm.env").read_text().splitlines()
+    return {**env, **dict(line.split("=", 1) for line in lines if line)}
+
+
+def test_with_its_env_sourced_the_stack_still_owns_and_restarts_its_servers(private_stack):
+    env = sourced(private_stack)
+    assert run_stack(env, "stop", "kafka").returncode == 0
+    stopped = status(env)["kafka"]
+    assert (stopped["managed"], stopped["healthy"], stopped["pid"]) == (True, False, None), stopped
+    started = run_stack(env, "start", "kafka")
+    assert started.returncode == 0, started.stderr
+    assert "using your server" not in started.stdout and "kafka: up at" in started.stdout
+    assert status(env)["kafka"]["healthy"] is True
+
+
+async def test_stopping_postgresql_does_not_wait_for_its_clients(private_stack):
+    import asyncpg
+
+    env = sourced(private_stack)
+    client = await asyncpg.connect(env["PSM_DATABASE_URL"])
+    try:
+        stopped = run_stack(env, "stop", "pg")
+        assert stopped.returncode == 0, stopped.stderr
+        # A "smart" shutdown would have waited for this client until the tool gave up and killed it.
+        assert "ignored" not in stopped.stdout and "killing" not in stopped.stdout, stopped.stdout
+        assert status(env)["pg"]["healthy"] is False
+    finally:
+        await client.close(timeout=1)
+    started = run_stack(env, "start", "pg")
+    assert started.returncode == 0, started.stderr
+
+
+async def test_postgresql_is_durable_unless_told_otherwise(private_stack):
+    import asyncpg
+
+    async def settings_now() -> list[str]:
+        conn = await asyncpg.connect(sourced(private_stack)["PSM_DATABASE_URL"])
+        try:
+            return [await conn.fetchval(f"SHOW {k}") for k in ("fsync", "synchronous_commit", "full_page_writes")]
+        finally:
+            await conn.close()
+
+    assert run_stack(private_stack, "up").returncode == 0
+    assert await settings_now() == ["on", "on", "on"]  # make run's data survives a power cut
+    fast = run_stack({**private_stack, "PSM_PG_DURABLE": "false"}, "up")
+    assert fast.returncode == 0 and "not durable" in fast.stdout
+    assert await settings_now() == ["off", "off", "off"]  # make test's
+
+
 def test_down_leaves_no_process_behind(private_stack):
     root = Path(private_stack["PSM_STACK_DIR"])
     st = status(private_stack)
