@@ -7,8 +7,10 @@ from datetime import datetime
 from services.runtime.access import ANY_ORG, kinds
 from services.runtime.errors import Forbidden, NotFound
 from services.runtime.http.api import Api, Ctx, Reply
-from services.runtime.http.pagination import decode_cursor, page_of
-from services.listings import domain, handlers, imports, reservations
+from services.runtime.errors import FieldError, ValidationFailed
+from services.runtime.http.body import UnsupportedMediaType
+from services.runtime.http.pagination import decode_cursor, encode_cursor, page_of
+from services.listings import domain, handlers, imports, reservations, views
 from services.listings import repository as repo
 from services.listings.models import (
     ImportJob, ImportQuery, ListingCreate, ListingPage, ListingPatch, ListingQuery, PatentCreate, PatentPage,
@@ -18,7 +20,8 @@ from events.schemas.listings import ListingSnapshot, PatentSnapshot
 
 api = Api("listings")
 
-OWNERS = kinds("institution", "enterprise")  # the operator always passes
+OWNERS = kinds("institution", "enterprise")
+NDJSON_TYPES = ("application/x-ndjson", "application/ndjson", "application/jsonl")  # the operator always passes
 
 
 def _after(cursor: str | None) -> tuple | None:
@@ -58,23 +61,27 @@ async def list_patents(ctx: Ctx) -> PatentPage:
 @api.get("/v1/patents/{id}", response=PatentRightsView, errors=(404,),
          summary="A patent's rights at a glance: owner, co-owners, legal status, encumbrances in force, transfers")
 async def get_patent(ctx: Ctx) -> PatentRightsView:
-    return await handlers.rights_view(ctx.conn, await handlers.load_patent(ctx.conn, ctx.path["id"]))
+    return await views.rights_view(ctx.conn, await handlers.load_patent(ctx.conn, ctx.path["id"]))
 
 
 @api.patch("/v1/patents/{id}", body=PatentPatch, response=PatentRightsView, allow=OWNERS,
            errors=(404, 409), summary="Record a legal-status change (fee unpaid, lapsed, invalidated, proceedings "
                                       "suspended, restored) or correct the entry; the market follows through events")
 async def patch_patent(ctx: Ctx[PatentPatch]) -> PatentRightsView:
-    row = await reservations.patch_patent(ctx.conn, ctx.me(), ctx.path["id"], ctx.body)
-    return await handlers.rights_view(ctx.conn, row)
+    b = ctx.body
+    corrections = {k: getattr(b, k) for k in ("title", "abstract", "applicants", "inventors", "grant_date", "ipc")
+                   if k in b.model_fields_set and getattr(b, k) is not None}
+    row = await reservations.patch_patent(ctx.conn, ctx.me(), ctx.path["id"], b.legal_status, b.reason, corrections)
+    return await views.rights_view(ctx.conn, row)
 
 
 @api.post("/v1/patents/{id}/transfers/{tid}/recording", body=Recording, response=PatentRightsView,
           allow=OWNERS, errors=(404, 409),
           summary="Record that CNIPA registered the transfer (著录项目变更; Patent Law art. 10)")
 async def record_transfer(ctx: Ctx[Recording]) -> PatentRightsView:
-    row = await handlers.record_transfer(ctx.conn, ctx.me(), ctx.path["id"], ctx.path["tid"], ctx.body)
-    return await handlers.rights_view(ctx.conn, row)
+    row = await handlers.record_transfer(ctx.conn, ctx.me(), ctx.path["id"], ctx.path["tid"], ctx.body.recording_no,
+                                         ctx.body.recorded_on)
+    return await views.rights_view(ctx.conn, row)
 
 
 @api.post("/v1/patents/imports", response=ImportJob, status=202, allow=OWNERS, errors=(413, 415),
@@ -82,15 +89,26 @@ async def record_transfer(ctx: Ctx[Recording]) -> PatentRightsView:
 async def start_import(ctx: Ctx) -> Reply:
     me = ctx.me()
     await repo.ensure_org(ctx.conn, me.effective_org_id, me.effective_kind)
-    job = await imports.accept(ctx.conn, me, ctx.request)
-    return Reply(job, 202, {"Location": f"/v1/patents/imports/{job.id}"})
+    if ctx.request.content_type not in NDJSON_TYPES:
+        raise UnsupportedMediaType("send the patents as application/x-ndjson, one JSON object per line",
+                                   field="Content-Type")
+    try:
+        text = (await ctx.request.read()).decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValidationFailed([FieldError("body", "NDJSON must be UTF-8")]) from None
+    row = await imports.accept(ctx.conn, me, [(i, line) for i, line in enumerate(text.splitlines(), start=1)
+                                              if line.strip()])
+    return Reply(views.import_job(row, [], None), 202, {"Location": f"/v1/patents/imports/{row['id']}"})
 
 
 @api.get("/v1/patents/imports/{id}", query=ImportQuery, response=ImportJob, errors=(404,),
          summary="An import's progress and its per-line errors")
 async def get_import(ctx: Ctx) -> ImportJob:
     q: ImportQuery = ctx.query
-    return await imports.progress(ctx.conn, ctx.me(), ctx.path["id"], decode_cursor(q.cursor), q.limit)
+    after = decode_cursor(q.cursor)
+    row, errors = await imports.progress(ctx.conn, ctx.me(), ctx.path["id"], after[0] if after else 0, q.limit)
+    page, cursor = errors[:q.limit], (encode_cursor([errors[q.limit - 1]["line"]]) if len(errors) > q.limit else None)
+    return views.import_job(row, page, cursor)
 
 
 @api.post("/v1/listings", body=ListingCreate, response=ListingSnapshot, status=201, allow=OWNERS,

@@ -4,7 +4,7 @@ transaction. Every event carries the aggregate's snapshot (events.schemas.listin
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import asyncpg
@@ -19,7 +19,6 @@ from services.runtime.access import Principal
 from services.runtime.errors import Conflict, FieldError, NotFound, ValidationFailed
 from services.listings import domain, rights
 from services.listings import repository as repo
-from services.listings.models import EncumbranceView, PatentRightsView, Recording, TransferView
 from services.runtime.ids import new_id
 from services.runtime.clock import today
 
@@ -43,7 +42,7 @@ def _patent_snapshot(row: asyncpg.Record, owner: asyncpg.Record | None) -> Paten
     )
 
 
-def _money(amount: Decimal | None, currency: str | None) -> Money | None:
+def money(amount: Decimal | None, currency: str | None) -> Money | None:
     return None if amount is None else Money(amount=amount, currency=currency or "CNY")
 
 
@@ -57,8 +56,8 @@ async def listing_snapshot(conn: asyncpg.Connection, row: asyncpg.Record) -> Lis
         owner_kind=owner["kind"] if owner else None, owner_sub_kind=owner["sub_kind"] if owner else None,
         owner_name=(owner["name"] or None) if owner else None, title=row["title"], description=row["description"],
         patents=[await patent_snapshot(conn, patents[pid]) for pid in patent_ids if pid in patents],
-        modes=list(row["modes"]), price=_money(row["price_amount"], row["price_currency"]),
-        negotiable=row["negotiable"], budget=_money(row["budget_amount"], row["budget_currency"]),
+        modes=list(row["modes"]), price=money(row["price_amount"], row["price_currency"]),
+        negotiable=row["negotiable"], budget=money(row["budget_amount"], row["budget_currency"]),
         industry=row["industry"], field=row["field"], stage=row["stage"], region=row["region"],
         tags=list(row["tags"]), open_licence=any("open_licence" in encumbrances.get(p, ()) for p in patent_ids),
         created_at=row["created_at"], updated_at=row["updated_at"], published_at=row["published_at"],
@@ -101,25 +100,8 @@ async def load_patent(conn: asyncpg.Connection, patent_id: str) -> asyncpg.Recor
     return row
 
 
-async def rights_view(conn: asyncpg.Connection, row: asyncpg.Record) -> PatentRightsView:
-    """The register entry, every encumbrance in force (the register's own and the
-    listings' offers) and the transfers, with their CNIPA recording status."""
-    snapshot = await patent_snapshot(conn, row)
-    (now_held,) = await repo.rights_of(conn, [row["id"]])
-    t = today()
-    transfers = [TransferView(
-        id=x["id"], from_org_id=x["from_org_id"], to_org_id=x["to_org_id"], reference_kind=x["reference_kind"],
-        reference_id=x["reference_id"], price=_money(x["price_amount"], x["price_currency"]),
-        transferred_at=x["transferred_at"], recording_due_on=x["recording_due_on"],
-        recording_status="recorded" if x["recorded_on"] else ("overdue" if t > x["recording_due_on"] else "due"),
-        recorded_on=x["recorded_on"], recording_no=x["recording_no"]) for x in await repo.transfers_of(conn, row["id"])]
-    return PatentRightsView(**snapshot.model_dump(), transfers=transfers, encumbrances=[
-        EncumbranceView(kind=e.kind, reference_id=e.reference_id, holder_org_id=e.holder_org_id, since=e.since)
-        for e in now_held.encumbrances])
-
-
 async def record_transfer(conn: asyncpg.Connection, me: Principal, patent_id: str, transfer_id: str,
-                          b: Recording) -> asyncpg.Record:
+                          recording_no: str, recorded_on: date | None) -> asyncpg.Record:
     """The buyer (the owner now), its venue or the operator records CNIPA's registration."""
     row = await load_patent(conn, patent_id)
     t = await repo.transfer(conn, transfer_id, lock=True)
@@ -129,10 +111,10 @@ async def record_transfer(conn: asyncpg.Connection, me: Principal, patent_id: st
     if t["recorded_on"] is not None:
         raise Conflict(f"transfer {transfer_id} was recorded on {t['recorded_on']} ({t['recording_no']})",
                        rule="transfer-already-recorded")
-    on = b.recorded_on or today()
+    on = recorded_on or today()
     if on < t["transferred_at"].date() or on > today():
         raise ValidationFailed([FieldError("recorded_on", "between the transfer and today")])
-    await repo.set_recorded(conn, transfer_id, b.recording_no.strip(), on)
+    await repo.set_recorded(conn, transfer_id, recording_no.strip(), on)
     return row
 
 

@@ -14,21 +14,18 @@ import json
 import logging
 
 import asyncpg
-from aiohttp import web
 from pydantic import ValidationError
 
 from services.runtime.access import Principal
 from services.runtime.errors import DomainError, FieldError, NotFound, ValidationFailed
-from services.runtime.http.body import UnsupportedMediaType, field_errors
-from services.runtime.http.pagination import encode_cursor
+from services.runtime.validation import field_errors
 from services.listings import domain, handlers
-from services.listings.models import ImportJob, LineError, PatentCreate
+from services.listings.commands import PatentCreate
 
 log = logging.getLogger("psm.listings.imports")
 
 MAX_LINES = 100_000
 CHUNK = 250
-NDJSON_TYPES = ("application/x-ndjson", "application/ndjson", "application/jsonl")
 
 
 class TooManyLines(DomainError):
@@ -37,16 +34,8 @@ class TooManyLines(DomainError):
     default_rule = "import-too-large"
 
 
-async def accept(conn: asyncpg.Connection, me: Principal, request: web.Request) -> ImportJob:
-    if request.content_type not in NDJSON_TYPES:
-        raise UnsupportedMediaType("send the patents as application/x-ndjson, one JSON object per line",
-                                   field="Content-Type")
-    raw = await request.read()
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ValidationFailed([FieldError("body", "NDJSON must be UTF-8")]) from None
-    lines = [(i, line) for i, line in enumerate(text.splitlines(), start=1) if line.strip()]
+async def accept(conn: asyncpg.Connection, me: Principal, lines: list[tuple[int, str]]) -> asyncpg.Record:
+    """A new job holding ``lines`` ((line number, text) of the non-blank lines): its row."""
     if not lines:
         raise ValidationFailed([FieldError("body", "no lines to import")])
     if len(lines) > MAX_LINES:
@@ -59,28 +48,21 @@ async def accept(conn: asyncpg.Connection, me: Principal, request: web.Request) 
     await conn.copy_records_to_table("import_lines", schema_name="listings", columns=["import_id", "line", "body"],
                                      records=[(job_id, n, line) for n, line in lines])
     await conn.execute("SELECT pg_notify('psm_listings_imports', $1)", job_id)
-    return _job(row, [], None)
+    return row
 
 
-def _job(row, errors: list, next_cursor: str | None) -> ImportJob:
-    return ImportJob(id=row["id"], status=row["status"], total=row["total"], processed=row["processed"],
-                     accepted=row["accepted"], rejected=row["rejected"], created_at=row["created_at"],
-                     finished_at=row["finished_at"], errors=errors, next_errors_cursor=next_cursor)
-
-
-async def progress(conn: asyncpg.Connection, me: Principal, job_id: str, after: list | None, limit: int) -> ImportJob:
+async def progress(conn: asyncpg.Connection, me: Principal, job_id: str, after_line: int,
+                   limit: int) -> tuple[asyncpg.Record, list[asyncpg.Record]]:
+    """The job and up to ``limit`` + 1 of its line errors after ``after_line`` (one more
+    than asked: whether there is a next page)."""
     row = await conn.fetchrow("SELECT * FROM listings.imports WHERE id = $1", job_id)
     if row is None or not me.acts_as(row["owner_org_id"]):
         raise NotFound(f"no import {job_id}")
     errs = await conn.fetch(
         "SELECT line, errors FROM listings.import_errors WHERE import_id = $1 AND line > $2 ORDER BY line LIMIT $3",
-        job_id, after[0] if after else 0, limit + 1,
+        job_id, after_line, limit + 1,
     )
-    cursor = None
-    if len(errs) > limit:
-        errs = errs[:limit]
-        cursor = encode_cursor([errs[-1]["line"]])
-    return _job(row, [LineError(line=e["line"], errors=e["errors"]) for e in errs], cursor)
+    return row, list(errs)
 
 
 def _validate_line(body: str, owner: str) -> domain.PatentFacts:

@@ -10,27 +10,11 @@ from pydantic import BaseModel, Field
 from events.schemas.common import Money
 from events.schemas.listings import ListingSnapshot, PatentSnapshot
 from services.runtime.http.pagination import PageQuery
+from services.listings.commands import PatentCreate  # noqa: F401 — the API body of POST /v1/patents
 from services.runtime.models import Strict
 
 Mode = Literal["transfer", "exclusive_licence", "sole_licence", "ordinary_licence", "equity"]
 Stage = Literal["lab", "prototype", "pilot", "mass_production"]
-
-
-class PatentCreate(Strict):
-    number: str = Field(description="CN application number, e.g. 202310123456.6 (ZL prefix accepted)")
-    title: str = Field(min_length=1, max_length=500)
-    abstract: str = Field(default="", max_length=20000)
-    kind: Literal["invention", "utility_model", "design"]
-    ipc: list[str] = Field(default=[], max_length=50,
-                           description="IPC symbols, e.g. H01M 10/0525 (required except for designs)")
-    applicants: list[str] = []
-    inventors: list[str] = []
-    filing_date: date
-    grant_date: date | None = None
-    legal_status: Literal["pending", "granted", "fee_unpaid", "suspended", "lapsed", "expired", "invalidated"]
-    owner_org_id: str | None = Field(default=None, description="Defaults to the organisation acted for")
-    co_owner_org_ids: list[str] = Field(default=[], max_length=20,
-                                        description="Co-owners (共有人): each must consent to an open licence")
 
 
 class PatentPatch(Strict):

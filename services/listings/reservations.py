@@ -23,7 +23,6 @@ from events.schemas.register import (
 from services.runtime.access import Principal
 from services.runtime.calendar import add_months
 from services.runtime.errors import DomainError, NotFound, ValidationFailed
-from services.listings.models import PatentPatch
 from services.listings import domain, handlers, rights
 from services.listings import repository as repo
 
@@ -167,25 +166,25 @@ async def _end_listing(conn: asyncpg.Connection, listing_id: str, status: str) -
 
 
 # -- legal status ------------------------------------------------------------------------
-async def patch_patent(conn: asyncpg.Connection, me: Principal, patent_id: str, b: PatentPatch) -> asyncpg.Record:
+async def patch_patent(conn: asyncpg.Connection, me: Principal, patent_id: str, legal_status: str | None,
+                       reason: str | None, corrections: dict) -> asyncpg.Record:
     """Owner (or its mandated venue, or the operator): a legal-status change and/or
-    corrections, decided and recorded by the register."""
+    ``corrections`` of the entry (title, abstract, applicants, inventors, grant_date,
+    ipc), decided and recorded by the register."""
     (row,) = await repo.get_patents(conn, [patent_id], lock=True) or (None,)
     if row is None:
         raise NotFound(f"no patent {patent_id}")
     me.require_acting_as(row["owner_org_id"], "this patent")
-    sent = b.model_fields_set
-    values: dict = {k: getattr(b, k) for k in ("title", "abstract", "applicants", "inventors", "grant_date")
-                    if k in sent and getattr(b, k) is not None}
-    if "ipc" in sent and b.ipc is not None:
-        values["ipc"], errors = domain.normalize_ipc_symbols(b.ipc)
+    values = dict(corrections)
+    if "ipc" in values:
+        values["ipc"], errors = domain.normalize_ipc_symbols(values["ipc"])
         if errors:
             raise ValidationFailed(errors)
-    target = b.legal_status or row["legal_status"]
+    target = legal_status or row["legal_status"]
     rights.check_legal_status_change(row["legal_status"], target, grant_date=values.get("grant_date", row["grant_date"]))
     if not values and target == row["legal_status"]:
         return row
-    return await change_legal_status(conn, patent_id, target, b.reason, values)
+    return await change_legal_status(conn, patent_id, target, reason, values)
 
 
 async def change_legal_status(conn: asyncpg.Connection, patent_id: str, legal_status: str,

@@ -9,6 +9,7 @@ from typing import TypeVar
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
+from services.runtime.validation import field_errors
 from services.runtime.errors import DomainError, FieldError, ValidationFailed
 from services.runtime.http.state import SETTINGS
 
@@ -31,17 +32,6 @@ class MalformedJson(DomainError):
     status = 400
     title = "Malformed JSON"
     default_rule = "malformed-json"
-
-
-def field_errors(e: ValidationError, prefix: str = "") -> list[FieldError]:
-    out = []
-    for err in e.errors():
-        loc = ".".join(str(p) for p in err["loc"]) or "body"
-        msg = err["msg"]
-        if err["type"] == "extra_forbidden":
-            msg = "unknown field"
-        out.append(FieldError(f"{prefix}{loc}", msg))
-    return out
 
 
 async def read_json(request: web.Request) -> object:
