@@ -10,7 +10,7 @@ from aiohttp import web
 from services.runtime.http.api import Api, Ctx, Reply, json_reply
 from services.runtime.http.consistency import settle
 from services.runtime.http.pagination import decode_cursor, page_of
-from services.licences import handlers
+from services.licences import domain, handlers, views
 from services.licences import repository as repo
 from services.licences.models import (
     Acceptance, Declaration, DeclarationCreate, DeclarationPage, DeclarationQuery, Filing, Licence, LicencePage,
@@ -34,7 +34,7 @@ def _created_position(row) -> list:
 
 
 async def _declared(request: web.Request, d) -> web.Response:
-    return json_reply(handlers.declaration_view(d), 201, {"Location": f"/v1/open-licences/{d['id']}"})
+    return json_reply(views.declaration_view(d), 201, {"Location": f"/v1/open-licences/{d['id']}"})
 
 
 async def settle_declaration(request: web.Request, response: web.Response) -> web.Response:
@@ -48,8 +48,15 @@ async def settle_declaration(request: web.Request, response: web.Response) -> we
           summary="Declare an open licence (专利开放许可声明): the patent register decides it; 201 in force, "
                   "a 4xx naming the refusing rule, or 202 (pending) with the declaration to poll")
 async def declare(ctx: Ctx[DeclarationCreate]) -> Reply:
-    d = await handlers.declare(ctx.conn, ctx.me(), ctx.body)
-    return Reply(handlers.declaration_view(d), 202, {"Location": f"/v1/open-licences/{d['id']}"})
+    b = ctx.body
+    d = await handlers.declare(ctx.conn, ctx.me(), domain.DeclarationTerms(
+        patent_id=b.patent_id, royalty=domain.Royalty(b.royalty.basis, b.royalty.rate_percent,
+                                                      b.royalty.amount.amount if b.royalty.amount else None,
+                                                      b.royalty.amount.currency if b.royalty.amount else "CNY"),
+        payment_method=b.payment.method, payment_schedule=b.payment.schedule, term_years=b.term_years,
+        cnipa_announcement_no=b.cnipa_announcement_no, evaluation_report_no=b.evaluation_report_no,
+        co_owner_consents=tuple(b.co_owner_consents), pledgee_consents=tuple(b.pledgee_consents)))
+    return Reply(views.declaration_view(d), 202, {"Location": f"/v1/open-licences/{d['id']}"})
 
 
 @api.get("/v1/open-licences", query=DeclarationQuery, response=DeclarationPage, summary="Open-licence declarations")
@@ -58,26 +65,26 @@ async def list_declarations(ctx: Ctx) -> DeclarationPage:
     rows = await repo.list_declarations(ctx.conn, patent_id=q.patent_id, status=q.status, after=_after(q.cursor),
                                         limit=q.limit)
     items, cursor = page_of(rows, q.limit, _declared_position)
-    return DeclarationPage(items=[handlers.declaration_view(r) for r in items], next_cursor=cursor)
+    return DeclarationPage(items=[views.declaration_view(r) for r in items], next_cursor=cursor)
 
 
 @api.get("/v1/open-licences/{id}", response=Declaration, errors=(404,), summary="One declaration and its terms")
 async def get_declaration(ctx: Ctx) -> Declaration:
-    return handlers.declaration_view(await handlers.load_declaration(ctx.conn, ctx.path["id"]))
+    return views.declaration_view(await handlers.load_declaration(ctx.conn, ctx.path["id"]))
 
 
 @api.post("/v1/open-licences/{id}/withdraw", body=Withdrawal, response=Declaration, errors=(404, 409),
           summary="Withdraw (with every co-owner's consent): no new acceptances; licences granted stay")
 async def withdraw(ctx: Ctx[Withdrawal]) -> Declaration:
     d = await handlers.withdraw(ctx.conn, ctx.me(), ctx.path["id"], ctx.body.co_owner_consents)
-    return handlers.declaration_view(d)
+    return views.declaration_view(d)
 
 
 @api.post("/v1/open-licences/{id}/acceptances", body=Acceptance, response=Licence, status=201, errors=(404, 409),
           summary="Accept: an ordinary licence on the declared terms, at once, to any organisation alike")
 async def accept(ctx: Ctx[Acceptance]) -> Reply:
     row = await handlers.accept(ctx.conn, ctx.me(), ctx.path["id"], ctx.body.licensee_org_id)
-    return Reply(await handlers.licence_view(ctx.conn, row), 201, {"Location": f"/v1/licences/{row['id']}"})
+    return Reply(await views.licence_view(ctx.conn, row), 201, {"Location": f"/v1/licences/{row['id']}"})
 
 
 @api.get("/v1/open-licences/{id}/licences", query=LicenceQuery, response=LicencePage, errors=(404,),
@@ -100,24 +107,25 @@ async def _licences(ctx: Ctx, open_licence_id: str | None) -> LicencePage:
                                     status=q.status, open_licence_id=open_licence_id, today=handlers.today(),
                                     after=_after(q.cursor), limit=q.limit)
     items, cursor = page_of(rows, q.limit, _created_position)
-    return LicencePage(items=[await handlers.licence_view(ctx.conn, r) for r in items], next_cursor=cursor)
+    return LicencePage(items=[await views.licence_view(ctx.conn, r) for r in items], next_cursor=cursor)
 
 
 @api.get("/v1/licences/{id}", response=Licence, errors=(404,),
          summary="One licence: terms, filing (备案) status, royalties due, paid and outstanding")
 async def get_licence(ctx: Ctx) -> Licence:
-    return await handlers.licence_view(ctx.conn, await handlers.load_licence(ctx.conn, ctx.me(), ctx.path["id"]))
+    return await views.licence_view(ctx.conn, await handlers.load_licence(ctx.conn, ctx.me(), ctx.path["id"]))
 
 
 @api.post("/v1/licences/{id}/filing", body=Filing, response=Licence, errors=(404, 409),
           summary="Record the licence's filing (备案) with CNIPA (due 3 months after it takes effect)")
 async def file_licence(ctx: Ctx[Filing]) -> Licence:
     row = await handlers.file(ctx.conn, ctx.me(), ctx.path["id"], ctx.body.filing_no, ctx.body.filed_on)
-    return await handlers.licence_view(ctx.conn, row)
+    return await views.licence_view(ctx.conn, row)
 
 
 @api.post("/v1/licences/{id}/payments", body=PaymentCreate, response=PaymentReceipt, status=201, errors=(404, 409),
           summary="Pay royalties for a period: the amount due is computed from the declared basis")
 async def pay(ctx: Ctx[PaymentCreate]) -> Reply:
-    row, receipt = await handlers.pay(ctx.conn, ctx.me(), ctx.path["id"], ctx.body)
-    return Reply(receipt, 201, {"Location": f"/v1/licences/{row['id']}"})
+    b = ctx.body
+    paid = await handlers.pay(ctx.conn, ctx.me(), ctx.path["id"], b.period, b.amount, b.reported_revenue)
+    return Reply(views.receipt(paid), 201, {"Location": f"/v1/licences/{paid.licence_id}"})

@@ -8,7 +8,7 @@ Law: Patent Law (2020) arts. 50â€“52, Implementing Regulations (2023) arts. 85â€
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -76,6 +76,22 @@ def royalty_due(r: Royalty, *, period: int, first_period: int, reported_revenue:
 
 
 @dataclass(frozen=True)
+class DeclarationTerms:
+    """What a declarer asks for (Patent Law art. 50): the royalty and its payment, the
+    term, and the consents and reports the register will check."""
+
+    patent_id: str
+    royalty: Royalty
+    payment_method: str
+    payment_schedule: str
+    term_years: int
+    cnipa_announcement_no: str | None = None
+    evaluation_report_no: str | None = None
+    co_owner_consents: tuple[str, ...] = ()
+    pledgee_consents: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Balance:
     due: Decimal
     paid: Decimal
@@ -83,6 +99,18 @@ class Balance:
     @property
     def outstanding(self) -> Decimal:
         return max(self.due - self.paid, Decimal(0))
+
+
+@dataclass(frozen=True)
+class Paid:
+    """A royalty payment recorded: the payment, and the period's balance after it."""
+
+    licence_id: str
+    payment: Mapping
+    period: int
+    revenue: Decimal | None
+    balance: Balance
+    currency: str
 
 
 def check_payment(balance_before: Balance, amount: Decimal) -> Balance:

@@ -29,9 +29,6 @@ from services.runtime.access import Principal
 from services.runtime.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from services.licences import domain
 from services.licences import repository as repo
-from services.licences.models import (
-    Declaration, DeclarationCreate, Licence, Payment, PaymentCreate, PaymentReceipt, PeriodBalance, Refusal,
-)
 from services.runtime.ids import new_id
 from services.runtime.clock import today
 
@@ -48,57 +45,6 @@ def terms_of(d: asyncpg.Record) -> OpenLicenceTerms:
     return OpenLicenceTerms(basis=d["royalty_basis"], rate_percent=d["rate_percent"], amount=amount,
                             payment_method=d["payment_method"], payment_schedule=d["payment_schedule"],
                             term_years=d["term_years"])
-
-
-def declaration_view(d: asyncpg.Record) -> Declaration:
-    return Declaration(id=d["id"], patent_id=d["patent_id"], declarer_org_id=d["declarer_org_id"], status=d["status"],
-                       terms=terms_of(d), cnipa_announcement_no=d["cnipa_announcement_no"],
-                       evaluation_report_no=d["evaluation_report_no"], co_owner_consents=list(d["co_owner_consents"]),
-                       pledgee_consents=list(d["pledgee_consents"]), patent=repo.snapshot_of(d, "patent"),
-                       declared_at=d["declared_at"], withdrawn_at=d["withdrawn_at"],
-                       refusal=Refusal(**d["refusal"]) if d["refusal"] else None, ended_reason=d["ended_reason"])
-
-
-def _balance(period: int, revenue: Decimal | None, b: domain.Balance, currency: str) -> PeriodBalance:
-    def m(x: Decimal) -> Money:
-        return Money(amount=x, currency=currency)
-
-    return PeriodBalance(period=period, reported_revenue=m(revenue) if revenue is not None else None, due=m(b.due),
-                         paid=m(b.paid), outstanding=m(b.outstanding))
-
-
-def _payment(p: asyncpg.Record, currency: str) -> Payment:
-    revenue = p["reported_revenue"]
-    return Payment(id=p["id"], licence_id=p["licence_id"], period=p["period"],
-                   amount=Money(amount=p["amount"], currency=currency),
-                   reported_revenue=Money(amount=revenue, currency=currency) if revenue is not None else None,
-                   paid_at=p["paid_at"])
-
-
-async def licence_view(conn: asyncpg.Connection, row: asyncpg.Record) -> Licence:
-    d = await repo.get_declaration(conn, row["open_licence_id"])
-    royalty, currency = royalty_of(d), d["currency"]
-    payments = await repo.payments_of(conn, row["id"])
-    revenues = await repo.revenues_of(conn, row["id"])
-    paid: dict[int, Decimal] = {}
-    for p in payments:
-        paid[p["period"]] = paid.get(p["period"], Decimal(0)) + p["amount"]
-    balances = []
-    for period in sorted(set(paid) | set(revenues)):
-        due = domain.royalty_due(royalty, period=period, first_period=row["effective_date"].year,
-                                 reported_revenue=revenues.get(period))
-        balances.append(_balance(period, revenues.get(period), domain.Balance(due, paid.get(period, Decimal(0))),
-                                 currency))
-    t = today()
-    return Licence(
-        id=row["id"], kind=row["kind"], open_licence_id=row["open_licence_id"], patent_id=row["patent_id"],
-        licensor_org_id=row["licensor_org_id"], licensee_org_id=row["licensee_org_id"], terms=terms_of(d),
-        status="active" if row["expires_on"] > t else "expired", effective_date=row["effective_date"],
-        expires_on=row["expires_on"], filing_status=domain.filing_status(row["filed_on"], row["filing_due_on"], t),
-        filing_due_on=row["filing_due_on"], filed_on=row["filed_on"], filing_no=row["filing_no"],
-        royalties=balances, paid=Money(amount=sum(paid.values(), Decimal(0)), currency=currency),
-        payments=[_payment(p, currency) for p in payments], created_at=row["created_at"],
-    )
 
 
 # -- loading -----------------------------------------------------------------------------
@@ -133,21 +79,19 @@ def _acting(me: Principal, org_id: str) -> str:
 
 
 # -- declarations ------------------------------------------------------------------------
-async def declare(conn: asyncpg.Connection, me: Principal, b: DeclarationCreate) -> asyncpg.Record:
+async def declare(conn: asyncpg.Connection, me: Principal, b: domain.DeclarationTerms) -> asyncpg.Record:
     """A declaration, ``pending`` until the patent register decides it (a reservation:
     the register checks ownership, consents, legal status and every encumbrance against
     its own state, DESIGN §7). Only the terms are this context's to check."""
     row, facts = await patent_facts(conn, b.patent_id)  # an unknown patent is a 404 at once
-    royalty = domain.Royalty(b.royalty.basis, b.royalty.rate_percent,
-                             b.royalty.amount.amount if b.royalty.amount else None,
-                             b.royalty.amount.currency if b.royalty.amount else "CNY")
+    royalty = b.royalty
     domain.check_royalty(royalty)
     declarer = _acting(me, facts.owner_org_id)
     d = await repo.insert_declaration(conn, {
         "id": new_id("olc"), "patent_id": b.patent_id, "declarer_org_id": declarer,
         "co_owner_org_ids": list(facts.co_owner_org_ids), "status": "pending", "royalty_basis": royalty.basis,
         "rate_percent": royalty.rate_percent, "amount": royalty.amount, "currency": royalty.currency,
-        "payment_method": b.payment.method, "payment_schedule": b.payment.schedule, "term_years": b.term_years,
+        "payment_method": b.payment_method, "payment_schedule": b.payment_schedule, "term_years": b.term_years,
         "cnipa_announcement_no": b.cnipa_announcement_no, "evaluation_report_no": b.evaluation_report_no,
         "co_owner_consents": list(dict.fromkeys(b.co_owner_consents)),
         "pledgee_consents": list(dict.fromkeys(b.pledgee_consents)),
@@ -275,41 +219,44 @@ async def file(conn: asyncpg.Connection, me: Principal, licence_id: str, filing_
     return row
 
 
-async def pay(conn: asyncpg.Connection, me: Principal, licence_id: str,
-              b: PaymentCreate) -> tuple[asyncpg.Record, PaymentReceipt]:
+async def pay(conn: asyncpg.Connection, me: Principal, licence_id: str, period: int, amount: Money,
+              reported_revenue: Money | None) -> domain.Paid:
     row = await load_licence(conn, me, licence_id, lock=True)  # payments to one licence, one at a time
     if not me.acts_as(row["licensee_org_id"]):
         raise Forbidden("royalties are paid by the licensee", rule="not-licensee")
     d = await repo.get_declaration(conn, row["open_licence_id"])
     royalty, currency = royalty_of(d), d["currency"]
     errors = [FieldError(f"{name}.currency", f"this licence is paid in {currency}")
-              for name, m in (("amount", b.amount), ("reported_revenue", b.reported_revenue))
+              for name, m in (("amount", amount), ("reported_revenue", reported_revenue))
               if m is not None and m.currency != currency]
     last_day = row["expires_on"] - timedelta(days=1)
-    if not row["effective_date"].year <= b.period <= last_day.year:
+    if not row["effective_date"].year <= period <= last_day.year:
         errors.append(FieldError("period", f"the licence runs from {row['effective_date']} to {row['expires_on']}"))
-    if b.reported_revenue is not None and royalty.basis not in domain.RATE_BASES:
+    if reported_revenue is not None and royalty.basis not in domain.RATE_BASES:
         errors.append(FieldError("reported_revenue", f"not used by a {royalty.basis} royalty"))
     if errors:
         raise ValidationFailed(errors)
-    revenue = await repo.reported_revenue(conn, licence_id, b.period)
-    if b.reported_revenue is not None:
+    revenue = await repo.reported_revenue(conn, licence_id, period)
+    if reported_revenue is not None:
         if revenue is None:
-            revenue = b.reported_revenue.amount
-            await repo.report_revenue(conn, licence_id, b.period, revenue)
-        elif revenue != b.reported_revenue.amount:
-            raise domain.LicencesError(f"the revenue for {b.period} was reported as {revenue:.2f}",
+            revenue = reported_revenue.amount
+            await repo.report_revenue(conn, licence_id, period, revenue)
+        elif revenue != reported_revenue.amount:
+            raise domain.LicencesError(f"the revenue for {period} was reported as {revenue:.2f}",
                                        rule="revenue-already-reported", field="reported_revenue")
-    due = domain.royalty_due(royalty, period=b.period, first_period=row["effective_date"].year,
+    due = domain.royalty_due(royalty, period=period, first_period=row["effective_date"].year,
                              reported_revenue=revenue)
-    balance = domain.check_payment(domain.Balance(due, await repo.paid_for(conn, licence_id, b.period)),
-                                   b.amount.amount)
-    p = await repo.insert_payment(conn, new_id("pay"), licence_id, b.period, b.amount.amount,
-                                  b.reported_revenue.amount if b.reported_revenue else None)
-    receipt = PaymentReceipt(payment=_payment(p, currency), balance=_balance(b.period, revenue, balance, currency))
+    balance = domain.check_payment(domain.Balance(due, await repo.paid_for(conn, licence_id, period)), amount.amount)
+    p = await repo.insert_payment(conn, new_id("pay"), licence_id, period, amount.amount,
+                                  reported_revenue.amount if reported_revenue else None)
+
+    def m(x: Decimal) -> Money:
+        return Money(amount=x, currency=currency)
+
     await OUTBOX.record(conn, licence_id, RoyaltyPaid(
         licence_id=licence_id, payment_id=p["id"], patent_id=row["patent_id"],
-        licensor_org_id=row["licensor_org_id"], licensee_org_id=row["licensee_org_id"], period=b.period,
-        amount=receipt.payment.amount, reported_revenue=receipt.balance.reported_revenue, due=receipt.balance.due,
-        paid=receipt.balance.paid, outstanding=receipt.balance.outstanding))
-    return row, receipt
+        licensor_org_id=row["licensor_org_id"], licensee_org_id=row["licensee_org_id"], period=period,
+        amount=m(amount.amount), reported_revenue=m(revenue) if revenue is not None else None, due=m(balance.due),
+        paid=m(balance.paid), outstanding=m(balance.outstanding)))
+    return domain.Paid(licence_id=licence_id, payment=dict(p), period=period, revenue=revenue, balance=balance,
+                       currency=currency)
