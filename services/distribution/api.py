@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from services.runtime.access import ANY_ORG, kinds
-from services.distribution import domain, handlers
+from services.distribution import domain, handlers, views
 from services.distribution import repository as repo
 from services.distribution.models import (
     Delivery, DeliveryPage, DeliveryQuery, FeedbackCreate, FeedPage, FeedQuery, InboxPage, InboxQuery, Push,
@@ -44,8 +44,10 @@ def _created(key: str = "id"):
 @api.post("/v1/venues", body=VenueCreate, response=VenueCreated, status=201, allow=VENUES, errors=(403,),
           summary="Register a venue: its filter and webhook; the signing secret is shown once")
 async def register_venue(ctx: Ctx[VenueCreate]) -> Reply:
-    row, secret = await handlers.register_venue(ctx.conn, ctx.me(), ctx.body)
-    v = handlers.venue_view(row)
+    b = ctx.body
+    row, secret = await handlers.register_venue(ctx.conn, ctx.me(), b.org_id,
+                                                str(b.webhook_url) if b.webhook_url else None, b.filter.model_dump())
+    v = views.venue_view(row)
     return Reply(VenueCreated(**v.model_dump(), secret=secret), 201, {"Location": f"/v1/venues/{v.id}"})
 
 
@@ -55,12 +57,12 @@ async def list_venues(ctx: Ctx) -> Page[Venue]:
     me = ctx.me()
     rows = await repo.list_venues(ctx.conn, None if me.is_operator else me.org_id, _after(q.cursor), q.limit)
     items, cursor = page_of(rows, q.limit, _created())
-    return Page[Venue](items=[handlers.venue_view(r) for r in items], next_cursor=cursor)
+    return Page[Venue](items=[views.venue_view(r) for r in items], next_cursor=cursor)
 
 
 @api.get("/v1/venues/{id}", response=Venue, allow=VENUES, errors=(404,), summary="One venue")
 async def get_venue(ctx: Ctx) -> Venue:
-    return handlers.venue_view(await handlers.load_venue(ctx.conn, ctx.me(), ctx.path["id"]))
+    return views.venue_view(await handlers.load_venue(ctx.conn, ctx.me(), ctx.path["id"]))
 
 
 @api.post("/v1/venues/{id}/secret", response=SecretRotated, allow=VENUES, errors=(404,),
@@ -74,7 +76,7 @@ async def rotate_secret(ctx: Ctx) -> SecretRotated:
 async def resume_venue(ctx: Ctx) -> Venue:
     await handlers.load_venue(ctx.conn, ctx.me(), ctx.path["id"])
     await repo.resume(ctx.conn, ctx.path["id"])
-    return handlers.venue_view(await repo.get_venue(ctx.conn, ctx.path["id"]))
+    return views.venue_view(await repo.get_venue(ctx.conn, ctx.path["id"]))
 
 
 @api.get("/v1/venues/{id}/deliveries", query=DeliveryQuery, response=DeliveryPage, allow=VENUES, errors=(404,),
@@ -84,13 +86,13 @@ async def list_deliveries(ctx: Ctx) -> DeliveryPage:
     await handlers.load_venue(ctx.conn, ctx.me(), ctx.path["id"])
     rows = await repo.list_deliveries(ctx.conn, ctx.path["id"], q.status, _after(q.cursor), q.limit)
     items, cursor = page_of(rows, q.limit, _created())
-    return DeliveryPage(items=[handlers.delivery_view(r) for r in items], next_cursor=cursor)
+    return DeliveryPage(items=[views.delivery_view(r) for r in items], next_cursor=cursor)
 
 
 @api.post("/v1/venues/{id}/deliveries/{did}/retry", response=Delivery, allow=VENUES, errors=(404, 409),
           summary="Send a delivered or dead-lettered delivery again (same webhook-id)")
 async def retry_delivery(ctx: Ctx) -> Delivery:
-    return handlers.delivery_view(await handlers.retry_delivery(ctx.conn, ctx.me(), ctx.path["id"], ctx.path["did"]))
+    return views.delivery_view(await handlers.retry_delivery(ctx.conn, ctx.me(), ctx.path["id"], ctx.path["did"]))
 
 
 @api.post("/v1/venues/{id}/replay", body=Replay, response=Replayed, allow=VENUES, errors=(404,),
@@ -120,7 +122,7 @@ async def feed(ctx: Ctx) -> FeedPage:
         flt = domain.Filter.of(venues[0]["filter"])
     after = decode_cursor(q.after, lambda v: int(v[0])) if q.after else 0
     rows, position = await handlers.feed(ctx.conn, flt, after, q.limit)
-    return FeedPage(items=[handlers.change_view(r) for r in rows],
+    return FeedPage(items=[views.change_view(r) for r in rows],
                     next_cursor=encode_cursor([position]))
 
 
@@ -129,8 +131,10 @@ async def feed(ctx: Ctx) -> FeedPage:
           summary="Subscribe to new supply (精准推送): a structured filter and/or a free-text query; "
                   "pushed to your inbox or webhook, once per listing")
 async def subscribe(ctx: Ctx[SubscriptionCreate]) -> Reply:
-    row, secret = await handlers.subscribe(ctx.conn, ctx.me(), ctx.body)
-    return Reply(handlers.subscription_view(row, secret), 201, {"Location": f"/v1/subscriptions/{row['id']}"})
+    b = ctx.body
+    row, secret = await handlers.subscribe(ctx.conn, ctx.me(), b.filter.model_dump(), b.query, b.channel,
+                                           str(b.webhook_url) if b.webhook_url else None)
+    return Reply(views.subscription_view(row, secret), 201, {"Location": f"/v1/subscriptions/{row['id']}"})
 
 
 @api.get("/v1/subscriptions", query=PageQuery, response=SubscriptionPage, allow=ENTERPRISES,
@@ -141,7 +145,7 @@ async def list_subscriptions(ctx: Ctx) -> SubscriptionPage:
     rows = await repo.list_subscriptions(ctx.conn, None if me.is_operator else me.effective_org_id, _after(q.cursor),
                                          q.limit)
     items, cursor = page_of(rows, q.limit, _created())
-    return SubscriptionPage(items=[handlers.subscription_view(r) for r in items], next_cursor=cursor)
+    return SubscriptionPage(items=[views.subscription_view(r) for r in items], next_cursor=cursor)
 
 
 @api.get("/v1/inbox", query=InboxQuery, response=InboxPage, allow=ANY_ORG,
@@ -150,20 +154,21 @@ async def inbox(ctx: Ctx) -> InboxPage:
     q: InboxQuery = ctx.query
     rows = await repo.inbox(ctx.conn, ctx.me().effective_org_id, q.unread, _after(q.cursor), q.limit)
     items, cursor = page_of(rows, q.limit, _created())
-    return InboxPage(items=[handlers.push_view(r) for r in items], next_cursor=cursor)
+    return InboxPage(items=[views.push_view(r) for r in items], next_cursor=cursor)
 
 
 @api.post("/v1/inbox/{id}/read", response=Push, allow=ANY_ORG, errors=(404,), summary="Mark an inbox item read")
 async def mark_read(ctx: Ctx) -> Push:
     push = await handlers.load_push(ctx.conn, ctx.me(), ctx.path["id"])
-    return handlers.push_view(await repo.mark_read(ctx.conn, push["id"]))
+    return views.push_view(await repo.mark_read(ctx.conn, push["id"]))
 
 
 @api.post("/v1/inbox/{id}/feedback", body=FeedbackCreate, response=PushFeedback, status=201, allow=ANY_ORG,
           errors=(404, 409), summary="Tell the listing's owner how interested you are (计划第八条); once per item")
 async def give_feedback(ctx: Ctx[FeedbackCreate]) -> Reply:
-    row = await handlers.give_feedback(ctx.conn, ctx.me(), ctx.path["id"], ctx.body)
-    return Reply(handlers.feedback_view(row), 201)
+    b = ctx.body
+    row = await handlers.give_feedback(ctx.conn, ctx.me(), ctx.path["id"], b.interest_level, b.cooperation, b.comment)
+    return Reply(views.feedback_view(row), 201)
 
 
 @api.get("/v1/listings/{id}/push-feedback", query=PageQuery, response=PushFeedbackPage, allow=ANY_ORG,
@@ -173,4 +178,4 @@ async def push_feedback(ctx: Ctx) -> PushFeedbackPage:
     await handlers.feedback_for_owner(ctx.conn, ctx.me(), ctx.path["id"])
     rows = await repo.feedback_of(ctx.conn, ctx.path["id"], _after(q.cursor), q.limit)
     items, cursor = page_of(rows, q.limit, _created("push_id"))
-    return PushFeedbackPage(items=[handlers.feedback_view(r) for r in items], next_cursor=cursor)
+    return PushFeedbackPage(items=[views.feedback_view(r) for r in items], next_cursor=cursor)

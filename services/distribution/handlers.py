@@ -15,12 +15,9 @@ from events.schemas.distribution import (
 )
 from services.runtime.access import Principal
 from services.distribution import domain
+from services.distribution.messages import change_of
 from services.distribution import repository as repo
-from services.distribution.models import (
-    Change, Delivery, FeedbackCreate, Push, PushFeedback, Subscription, SubscriptionCreate, Venue, VenueCreate,
-)
 from services.runtime.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
-from services.runtime.http.pagination import encode_cursor
 from services.runtime.ids import new_id
 
 OUTBOX = Outbox(schema="distribution", source="/psm/distribution")
@@ -28,54 +25,18 @@ NOTIFY_CHANNEL = "psm_distribution_deliveries"
 
 
 # -- views -------------------------------------------------------------------------------
-def venue_view(r: asyncpg.Record) -> Venue:
-    return Venue(id=r["id"], org_id=r["org_id"], webhook_url=r["webhook_url"], filter=r["filter"],
-                 paused_until=r["paused_until"], consecutive_failures=r["consecutive_failures"],
-                 created_at=r["created_at"])
-
-
-def change_view(r: asyncpg.Record) -> Change:
-    return Change(cursor=encode_cursor([r["seq"]]), seq=r["seq"], subject=r["subject"], type=r["change_type"],
-                  entity_type=r["attributes"]["type"], snapshot=r["snapshot"], occurred_at=r["occurred_at"])
-
-
-def delivery_view(r: asyncpg.Record) -> Delivery:
-    return Delivery(id=r["id"], endpoint_id=r["endpoint_id"], subject=r["subject"], change_type=r["change_type"],
-                    status=r["status"], attempts=r["attempts"],
-                    next_attempt_at=r["next_attempt_at"] if r["status"] == "pending" else None,
-                    last_error=r["last_error"], last_status=r["last_status"], latency_ms=r["latency_ms"],
-                    created_at=r["created_at"], delivered_at=r["delivered_at"])
-
-
-def subscription_view(r: asyncpg.Record, secret: str | None = None) -> Subscription:
-    return Subscription(id=r["id"], org_id=r["org_id"], filter=r["filter"], query=r["query"], channel=r["channel"],
-                        active=r["active"], created_at=r["created_at"], secret=secret)
-
-
-def push_view(r: asyncpg.Record) -> Push:
-    return Push(id=r["id"], listing_id=r["listing_id"], listing=r["listing"], subscription_ids=list(r["subscription_ids"]),
-                channel=r["channel"], read_at=r["read_at"], created_at=r["created_at"])
-
-
-def feedback_view(r: asyncpg.Record) -> PushFeedback:
-    return PushFeedback(push_id=r["push_id"], listing_id=r["listing_id"], from_org_id=r["from_org_id"],
-                        interest_level=r["interest_level"], cooperation=r["cooperation"], comment=r["comment"],
-                        created_at=r["created_at"])
-
-
 # -- venues ------------------------------------------------------------------------------
-async def register_venue(conn: asyncpg.Connection, me: Principal, b: VenueCreate) -> tuple[asyncpg.Record, str]:
-    me.require_self(b.org_id, "its venues")
-    kind = me.kind if me.org_id == b.org_id else await repo.org_kind(conn, b.org_id)
+async def register_venue(conn: asyncpg.Connection, me: Principal, org_id: str, url: str | None,
+                         filter: dict) -> tuple[asyncpg.Record, str]:
+    me.require_self(org_id, "its venues")
+    kind = me.kind if me.org_id == org_id else await repo.org_kind(conn, org_id)
     if kind != "venue":
-        raise ValidationFailed([FieldError("org_id", f"{b.org_id} is not a venue organisation (one registered a "
-                                                     "moment ago may not have reached distribution yet)")])
+        raise ValidationFailed([FieldError("org_id", f"{org_id} is not a venue organisation")])
     venue_id, secret = new_id("ven"), domain.new_secret()
-    flt = domain.Filter.of(b.filter.model_dump()).as_dict()
-    url = str(b.webhook_url) if b.webhook_url else None
-    await repo.insert_endpoint(conn, venue_id, "venue", b.org_id, url, secret)
-    await repo.insert_venue(conn, venue_id, b.org_id, flt)
-    await OUTBOX.record(conn, venue_id, VenueRegistered(venue_id=venue_id, org_id=b.org_id, webhook_url=url, filter=flt))
+    flt = domain.Filter.of(filter).as_dict()
+    await repo.insert_endpoint(conn, venue_id, "venue", org_id, url, secret)
+    await repo.insert_venue(conn, venue_id, org_id, flt)
+    await OUTBOX.record(conn, venue_id, VenueRegistered(venue_id=venue_id, org_id=org_id, webhook_url=url, filter=flt))
     return await repo.get_venue(conn, venue_id), secret
 
 
@@ -126,7 +87,7 @@ async def append_change(conn: asyncpg.Connection, event_id: str, change: domain.
         attributes={"type": a.type, "industry": a.industry, "region": a.region, "stage": a.stage,
                     "modes": list(a.modes), "ipc": list(a.ipc)},
         snapshot=change.snapshot, occurred_at=change.occurred_at)
-    body = domain.webhook_body(change.change_type, change.occurred_at, change_view(row).model_dump(mode="json"))
+    body = domain.webhook_body(change.change_type, change.occurred_at, change_of(row).model_dump(mode="json"))
     rows = [(new_id("msg"), v["id"], change.subject, row["seq"], change.change_type, body)
             for v in await repo.webhook_venues(conn) if domain.Filter.of(v["filter"]).matches(a)]
     await repo.insert_deliveries(conn, rows)
@@ -168,24 +129,25 @@ def attributes_of(raw: dict) -> domain.Attributes:
 
 
 # -- subscriptions ---------------------------------------------------------------------------
-async def subscribe(conn: asyncpg.Connection, me: Principal, b: SubscriptionCreate) -> tuple[asyncpg.Record, str | None]:
-    if b.channel == "webhook" and b.webhook_url is None:
+async def subscribe(conn: asyncpg.Connection, me: Principal, filter: dict, query: str | None, channel: str,
+                    webhook_url: str | None) -> tuple[asyncpg.Record, str | None]:
+    if channel == "webhook" and webhook_url is None:
         raise ValidationFailed([FieldError("webhook_url", "required for channel webhook")])
-    if b.channel == "inbox" and b.webhook_url is not None:
+    if channel == "inbox" and webhook_url is not None:
         raise ValidationFailed([FieldError("webhook_url", "only for channel webhook")])
-    flt = domain.Filter.of(b.filter.model_dump())
-    query = b.query.strip() if b.query else None
+    flt = domain.Filter.of(filter)
+    query = query.strip() if query else None
     if flt == domain.Filter() and not query:
         raise ValidationFailed([FieldError("filter", "give a filter or a query: a subscription to everything "
                                                      "is what a venue's feed is for")])
     org = me.effective_org_id
     sub_id = new_id("sub")
     secret = None
-    if b.channel == "webhook":
+    if channel == "webhook":
         secret = domain.new_secret()
-        await repo.insert_endpoint(conn, sub_id, "subscription", org, str(b.webhook_url), secret)
-    row = await repo.insert_subscription(conn, sub_id, org, flt.as_dict(), query, b.channel)
-    await OUTBOX.record(conn, sub_id, SubscriptionCreated(subscription_id=sub_id, org_id=org, channel=b.channel,
+        await repo.insert_endpoint(conn, sub_id, "subscription", org, webhook_url, secret)
+    row = await repo.insert_subscription(conn, sub_id, org, flt.as_dict(), query, channel)
+    await OUTBOX.record(conn, sub_id, SubscriptionCreated(subscription_id=sub_id, org_id=org, channel=channel,
                                                    filter=flt.as_dict(), query=query))
     await conn.execute("SELECT pg_notify($1, '')", NOTIFY_CHANNEL)
     return row, secret
@@ -199,17 +161,18 @@ async def load_push(conn: asyncpg.Connection, me: Principal, push_id: str) -> as
     return row
 
 
-async def give_feedback(conn: asyncpg.Connection, me: Principal, push_id: str, b: FeedbackCreate) -> asyncpg.Record:
+async def give_feedback(conn: asyncpg.Connection, me: Principal, push_id: str, interest_level: int, cooperation: str,
+                        comment: str | None) -> asyncpg.Record:
     push = await load_push(conn, me, push_id)
     listing = await repo.get_listing(conn, push["listing_id"])
     owner = listing["owner_org_id"] if listing else push["listing"]["owner_org_id"]
-    row = await repo.insert_feedback(conn, push_id, push["listing_id"], owner, push["org_id"], b.interest_level,
-                                     b.cooperation, b.comment)
+    row = await repo.insert_feedback(conn, push_id, push["listing_id"], owner, push["org_id"], interest_level,
+                                     cooperation, comment)
     if row is None:
         raise Conflict(f"feedback on {push_id} was already given", rule="feedback-already-given")
     await OUTBOX.record(conn, push["listing_id"], PushFeedbackGiven(
         push_id=push_id, listing_id=push["listing_id"], listing_owner_org_id=owner, from_org_id=push["org_id"],
-        interest_level=b.interest_level, cooperation=b.cooperation, comment=b.comment))
+        interest_level=interest_level, cooperation=cooperation, comment=comment))
     return row
 
 

@@ -12,6 +12,7 @@ from events.schemas.distribution import Cooperation
 from events.schemas.listings import Mode, Stage
 from services.distribution.domain import CATALOGUE_TYPES
 from services.runtime.http.pagination import PageQuery
+from services.distribution.messages import Change  # noqa: F401 — the feed's items
 from services.runtime.models import Strict
 
 CatalogueType = Literal[CATALOGUE_TYPES]  # type: ignore[valid-type]
@@ -82,18 +83,6 @@ class Replay(Strict):
 
 class Replayed(BaseModel):
     requeued: int
-
-
-class Change(BaseModel):
-    """One entry of the change feed, and the ``data`` of every venue webhook."""
-
-    cursor: str = Field(description="resume the feed after this change: GET /v1/feed?after=<cursor>")
-    seq: int = Field(description="the change's place in the network-wide log (gap-free)")
-    subject: str = Field(description="the entity: listing, open-licence declaration, auction or roadshow id")
-    type: str = Field(description="the event type, e.g. psm.listing.published.v1")
-    entity_type: str = Field(description="listing | demand | open_licence | auction | roadshow")
-    snapshot: dict[str, Any] = Field(description="the entity's full state after the change")
-    occurred_at: datetime
 
 
 class FeedQuery(Strict):

@@ -64,7 +64,8 @@ async def test_ten_thousand_subscriptions_each_match_pushed_once_and_no_false_pu
             async with pool.acquire() as conn, conn.transaction():
                 for s in chunk:
                     me = Principal(org_id=s["org"], kind="enterprise", key_id="k")
-                    await handlers.subscribe(conn, me, SubscriptionCreate(filter=s["filter"], query=s["query"]))
+                    b = SubscriptionCreate(filter=s["filter"], query=s["query"])
+                    await handlers.subscribe(conn, me, b.filter.model_dump(), b.query, b.channel, None)
 
         ent = await register("enterprise")
         r = await ent.post("/v1/subscriptions", {"query": "固态电池", "channel": "inbox"})

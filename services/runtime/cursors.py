@@ -1,0 +1,36 @@
+"""Opaque cursors: a position (a small JSON list) in URL-safe base64. Lists page with
+them, and every venue message carries one (where to resume the feed)."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from services.runtime.errors import FieldError, ValidationFailed
+
+P = TypeVar("P")
+
+
+def encode_cursor(position: list[Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(position, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None, position: Callable[[list[Any]], P] = list) -> P | None:
+    """The position a cursor stands for, built by ``position`` from the decoded list.
+
+    A cursor we did not make (not base64 JSON, or a list ``position`` cannot read:
+    it raises ValueError/TypeError/IndexError/KeyError/OverflowError) → 422 on ``query.cursor``,
+    never a 500 from the query it would have fed.
+    """
+    if cursor is None:
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        value = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        if not isinstance(value, list):
+            raise ValueError("a cursor is a list")
+        return position(value)
+    except (ValueError, TypeError, IndexError, KeyError, OverflowError, RecursionError):
+        raise ValidationFailed([FieldError("query.cursor", "not a cursor this API issued")]) from None
