@@ -32,6 +32,7 @@ run: stack
 # The tests' data is thrown away: PostgreSQL runs without fsync (make run is durable).
 test: install
 	PSM_PG_DURABLE=false psm stack up
+	lint-imports  # the architecture's import rules (.importlinter)
 	set -a; . $(STACK_ENV); set +a; $(PYTHON) -m pytest $(PYTEST_ARGS)
 
 bench: stack

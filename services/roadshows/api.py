@@ -9,7 +9,7 @@ from aiohttp import web
 from services.runtime.access import ANY_ORG, kinds
 from services.runtime.http.api import Api, Ctx, Reply
 from services.runtime.http.pagination import decode_cursor, page_of
-from services.roadshows import handlers, ics
+from services.roadshows import domain, handlers, ics, views
 from services.roadshows import repository as repo
 from services.roadshows.models import (
     CalendarFile, Cancellation, Feedback, FeedbackCreate, FeedbackList, FeedbackUpdate, InterestCreate, Lead, ListingFeedback,
@@ -22,6 +22,10 @@ api = Api("roadshows")
 ORGANISERS = kinds("venue")
 
 
+def slots_in(lineup) -> tuple[domain.SlotIn, ...]:
+    return tuple(domain.SlotIn(s.listing_id, s.slot_starts_at, s.slot_ends_at) for s in lineup)
+
+
 def _location(rid: str) -> dict[str, str]:
     return {"Location": f"/v1/roadshows/{rid}"}
 
@@ -29,8 +33,11 @@ def _location(rid: str) -> dict[str, str]:
 @api.post("/v1/roadshows", body=RoadshowCreate, response=Roadshow, status=201, allow=ORGANISERS, errors=(403,),
           summary="Schedule a roadshow (a draft): lineup of published listings in non-overlapping slots")
 async def create(ctx: Ctx[RoadshowCreate]) -> Reply:
-    row = await handlers.create(ctx.conn, ctx.me(), ctx.body)
-    return Reply(await handlers.view(ctx.conn, row), 201, _location(row["id"]))
+    b = ctx.body
+    row = await handlers.create(ctx.conn, ctx.me(), domain.RoadshowPlan(
+        title=b.title, description=b.description, starts_at=b.starts_at, ends_at=b.ends_at, mode=b.mode,
+        location=b.location, stream_url=b.stream_url, capacity=b.capacity, lineup=slots_in(b.lineup)))
+    return Reply(await views.view(ctx.conn, row), 201, _location(row["id"]))
 
 
 # Before /v1/roadshows/{id}: that pattern would take "rs_….ics" for an id.
@@ -61,31 +68,34 @@ async def list_roadshows(ctx: Ctx) -> RoadshowPage:
                                      upcoming_after=handlers.now() if q.upcoming else None,
                                      after=(datetime.fromisoformat(pos[0]), pos[1]) if pos else None, limit=q.limit)
     items, cursor = page_of(rows, q.limit, lambda r: [r["starts_at"].isoformat(), r["id"]])
-    return RoadshowPage(items=[await handlers.view(ctx.conn, r) for r in items], next_cursor=cursor)
+    return RoadshowPage(items=[await views.view(ctx.conn, r) for r in items], next_cursor=cursor)
 
 
 @api.get("/v1/roadshows/{id}", response=Roadshow, errors=(404,), summary="One roadshow, its lineup and seats")
 async def get_roadshow(ctx: Ctx) -> Roadshow:
-    return await handlers.view(ctx.conn, await handlers.load(ctx.conn, ctx.me(), ctx.path["id"]))
+    return await views.view(ctx.conn, await handlers.load(ctx.conn, ctx.me(), ctx.path["id"]))
 
 
 @api.post("/v1/roadshows/{id}/publish", response=Roadshow, errors=(403, 404, 409),
           summary="Publish: open for registration, shown in the catalogue (type=roadshow)")
 async def publish(ctx: Ctx) -> Roadshow:
-    return await handlers.view(ctx.conn, await handlers.publish(ctx.conn, ctx.me(), ctx.path["id"]))
+    return await views.view(ctx.conn, await handlers.publish(ctx.conn, ctx.me(), ctx.path["id"]))
 
 
 @api.post("/v1/roadshows/{id}/reschedule", body=Reschedule, response=Roadshow, errors=(403, 404, 409),
           summary="Move the roadshow (slots move with it unless a new lineup is given); attendees are told")
 async def reschedule(ctx: Ctx[Reschedule]) -> Roadshow:
-    return await handlers.view(ctx.conn, await handlers.reschedule(ctx.conn, ctx.me(), ctx.path["id"], ctx.body))
+    b = ctx.body
+    row = await handlers.reschedule(ctx.conn, ctx.me(), ctx.path["id"], b.starts_at, b.ends_at,
+                                    list(slots_in(b.lineup)) if b.lineup is not None else None)
+    return await views.view(ctx.conn, row)
 
 
 @api.post("/v1/roadshows/{id}/cancel", body=Cancellation, response=Roadshow, errors=(403, 404, 409),
           summary="Cancel the roadshow; attendees are told")
 async def cancel(ctx: Ctx[Cancellation]) -> Roadshow:
     row = await handlers.cancel(ctx.conn, ctx.me(), ctx.path["id"], ctx.body.reason)
-    return await handlers.view(ctx.conn, row)
+    return await views.view(ctx.conn, row)
 
 
 @api.post("/v1/roadshows/{id}/registrations", body=RegistrationCreate, response=Registration, status=201,
@@ -94,7 +104,7 @@ async def cancel(ctx: Ctx[Cancellation]) -> Roadshow:
 async def register(ctx: Ctx[RegistrationCreate]) -> Reply:
     reg = await handlers.register(ctx.conn, ctx.me(), ctx.path["id"])
     position = await repo.waitlist_position(ctx.conn, reg["roadshow_id"], reg["arrival"])
-    return Reply(handlers.registration_view(reg, position), 201,
+    return Reply(views.registration_view(reg, position), 201,
                  {"Location": f"/v1/roadshows/{reg['roadshow_id']}/registrations/{reg['id']}"})
 
 
@@ -102,14 +112,14 @@ async def register(ctx: Ctx[RegistrationCreate]) -> Reply:
          summary="Registrations in arrival order: all for the organiser, one's own for an attendee")
 async def list_registrations(ctx: Ctx) -> Registrations:
     rows = await handlers.registrations(ctx.conn, ctx.me(), ctx.path["id"], ctx.query.status)
-    return Registrations(items=[handlers.registration_view(r) for r in rows])
+    return Registrations(items=[views.registration_view(r) for r in rows])
 
 
 @api.post("/v1/roadshows/{id}/registrations/{rid}/cancel", response=Registration, errors=(404, 409),
           summary="Cancel a registration; a freed seat goes to the head of the waitlist at once")
 async def cancel_registration(ctx: Ctx) -> Registration:
     reg = await handlers.cancel_registration(ctx.conn, ctx.me(), ctx.path["id"], ctx.path["rid"])
-    return handlers.registration_view(reg)
+    return views.registration_view(reg)
 
 
 @api.post("/v1/roadshows/{id}/interest", body=InterestCreate, response=Lead, status=201, errors=(404, 409),
@@ -117,47 +127,52 @@ async def cancel_registration(ctx: Ctx) -> Registration:
 async def interest(ctx: Ctx[InterestCreate]) -> Reply:
     lead, new = await handlers.express_interest(ctx.conn, ctx.me(), ctx.path["id"], ctx.body.listing_id,
                                                 ctx.body.note)
-    return Reply(handlers.lead_view(lead), 201 if new else 200)
+    return Reply(views.lead_view(lead), 201 if new else 200)
 
 
 @api.post("/v1/roadshows/{id}/feedback", body=FeedbackCreate, response=Feedback, status=201, errors=(404, 409),
           summary="Structured feedback (计划第八条) by a registered enterprise: one per listing; 422 names the rule")
 async def submit_feedback(ctx: Ctx[FeedbackCreate]) -> Reply:
-    f = await handlers.submit_feedback(ctx.conn, ctx.me(), ctx.path["id"], ctx.body)
-    return Reply(handlers.feedback_view(f), 201, {"Location": f"/v1/roadshows/{f['roadshow_id']}/feedback/{f['id']}"})
+    b = ctx.body
+    f = await handlers.submit_feedback(ctx.conn, ctx.me(), ctx.path["id"], domain.FeedbackIn(
+        listing_id=b.listing_id, industrialisation_prospect=b.industrialisation_prospect,
+        improvement_needs=b.improvement_needs, concerns=tuple(b.concerns), cooperation=b.cooperation))
+    return Reply(views.feedback_view(f), 201, {"Location": f"/v1/roadshows/{f['roadshow_id']}/feedback/{f['id']}"})
 
 
 @api.get("/v1/roadshows/{id}/feedback", response=FeedbackList, errors=(404,),
          summary="The caller's own feedback at this roadshow (never anyone else's)")
 async def my_feedback(ctx: Ctx) -> FeedbackList:
     rows = await handlers.my_feedback(ctx.conn, ctx.me(), ctx.path["id"])
-    return FeedbackList(items=[handlers.feedback_view(r) for r in rows])
+    return FeedbackList(items=[views.feedback_view(r) for r in rows])
 
 
 @api.patch("/v1/roadshows/{id}/feedback/{fid}", body=FeedbackUpdate, response=Feedback, errors=(404,),
            summary="Edit one's feedback until the roadshow's report is closed")
 async def edit_feedback(ctx: Ctx[FeedbackUpdate]) -> Feedback:
-    f = await handlers.edit_feedback(ctx.conn, ctx.me(), ctx.path["id"], ctx.path["fid"], ctx.body)
-    return handlers.feedback_view(f)
+    f = await handlers.edit_feedback(ctx.conn, ctx.me(), ctx.path["id"], ctx.path["fid"],
+                                     ctx.body.model_dump(exclude_unset=True, exclude_none=True))
+    return views.feedback_view(f)
 
 
 @api.get("/v1/roadshows/{id}/report", response=Report, errors=(403, 404),
          summary="Per listing: feedback count, mean prospect (exact decimal), concerns, cooperation, leads")
 async def report(ctx: Ctx) -> Report:
-    return await handlers.report(ctx.conn, ctx.me(), ctx.path["id"])
+    return views.report(await handlers.report(ctx.conn, ctx.me(), ctx.path["id"]))
 
 
 @api.post("/v1/roadshows/{id}/report/close", response=Report, errors=(403, 404, 409),
           summary="Close the report: feedback can no longer be given or edited")
 async def close_report(ctx: Ctx) -> Report:
     await handlers.close_report(ctx.conn, ctx.me(), ctx.path["id"])
-    return await handlers.report(ctx.conn, ctx.me(), ctx.path["id"])
+    return views.report(await handlers.report(ctx.conn, ctx.me(), ctx.path["id"]))
 
 
 @api.get("/v1/listings/{id}/feedback", response=ListingFeedback, errors=(403, 404),
          summary="All roadshow feedback on a listing, with a monthly trend and leads: its owner (or mandated venue) only")
 async def listing_feedback(ctx: Ctx) -> ListingFeedback:
-    return await handlers.listing_feedback(ctx.conn, ctx.me(), ctx.path["id"])
+    rows, leads = await handlers.listing_feedback(ctx.conn, ctx.me(), ctx.path["id"])
+    return views.listing_feedback(ctx.path["id"], rows, leads)
 
 
 @api.get("/v1/listings/{id}/roadshows", response=ListingRoadshows,

@@ -50,6 +50,44 @@ class SlotIn:
 
 
 @dataclass(frozen=True)
+class RoadshowPlan:
+    """A roadshow as its organiser asks for it (DESIGN §9)."""
+
+    title: str
+    description: str
+    starts_at: datetime
+    ends_at: datetime
+    mode: str
+    location: str | None
+    stream_url: str | None
+    capacity: int
+    lineup: tuple[SlotIn, ...]
+
+
+@dataclass(frozen=True)
+class FeedbackIn:
+    """An enterprise's evaluation of one listing it saw (plan item 八)."""
+
+    listing_id: str
+    industrialisation_prospect: int
+    improvement_needs: str
+    concerns: tuple[str, ...]
+    cooperation: str
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """What a report is made of: the roadshow, the slots shown to the reader, every
+    feedback and lead of the roadshow, and the seats taken."""
+
+    roadshow: Mapping
+    shown: Sequence[Mapping]
+    feedback: Sequence[Mapping]
+    leads: Sequence[Mapping]
+    registered: int
+
+
+@dataclass(frozen=True)
 class Slot:
     listing: ListingFacts
     starts_at: datetime

@@ -12,7 +12,7 @@ after it.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 import asyncpg
 
@@ -26,10 +26,6 @@ from services.runtime.access import Principal
 from services.runtime.errors import Conflict, Forbidden, NotFound
 from services.roadshows import domain
 from services.roadshows import repository as repo
-from services.roadshows.models import (
-    Feedback, FeedbackCreate, FeedbackUpdate, Lead, ListingFeedback, ListingReport, Registration, Report,
-    Reschedule, Roadshow, RoadshowCreate, Slot, SlotCreate, Summary, TrendPoint,
-)
 from services.runtime.clock import now
 from services.runtime.ids import new_id
 
@@ -37,62 +33,18 @@ from services.runtime.ids import new_id
 OUTBOX = Outbox(schema="roadshows", source="/psm/roadshows")
 
 
-# -- views -------------------------------------------------------------------------------
-def _slot(r: asyncpg.Record) -> Slot:
-    return Slot(listing_id=r["listing_id"], listing_title=r["listing_title"], owner_org_id=r["owner_org_id"],
-                slot_starts_at=r["slot_starts_at"], slot_ends_at=r["slot_ends_at"])
-
-
+# -- the roadshow's snapshot (its events carry it) ---------------------------------------
 async def snapshot(conn: asyncpg.Connection, row: asyncpg.Record) -> RoadshowSnapshot:
     lineup = await repo.lineup_of(conn, row["id"])
     return RoadshowSnapshot(
         roadshow_id=row["id"], organiser_org_id=row["organiser_org_id"], organiser_kind=row["organiser_kind"],
         title=row["title"], description=row["description"], starts_at=row["starts_at"], ends_at=row["ends_at"],
         mode=row["mode"], location=row["location"], stream_url=row["stream_url"], capacity=row["capacity"],
-        status=row["status"], lineup=[LineupSlot(**_slot(r).model_dump()) for r in lineup],
+        status=row["status"], lineup=[LineupSlot(listing_id=r["listing_id"], listing_title=r["listing_title"],
+                                                 owner_org_id=r["owner_org_id"], slot_starts_at=r["slot_starts_at"],
+                                                 slot_ends_at=r["slot_ends_at"]) for r in lineup],
         created_at=row["created_at"], updated_at=row["updated_at"], published_at=row["published_at"],
         cancelled_at=row["cancelled_at"])
-
-
-async def view(conn: asyncpg.Connection, row: asyncpg.Record) -> Roadshow:
-    counts = dict(await conn.fetch("SELECT status, count(*) FROM roadshows.registrations WHERE roadshow_id = $1 "
-                                   "GROUP BY status", row["id"]))
-    return Roadshow(
-        id=row["id"], organiser_org_id=row["organiser_org_id"], title=row["title"], description=row["description"],
-        starts_at=row["starts_at"], ends_at=row["ends_at"], mode=row["mode"], location=row["location"],
-        stream_url=row["stream_url"], capacity=row["capacity"], seats_taken=counts.get("registered", 0),
-        waitlisted=counts.get("waitlisted", 0), status=row["status"],
-        lineup=[_slot(r) for r in await repo.lineup_of(conn, row["id"])],
-        report_closed=row["report_closed_at"] is not None, created_at=row["created_at"],
-        updated_at=row["updated_at"], published_at=row["published_at"], cancelled_at=row["cancelled_at"])
-
-
-def registration_view(r: asyncpg.Record, waitlist_position: int | None = None) -> Registration:
-    position = r["waitlist_position"] if "waitlist_position" in r.keys() else waitlist_position
-    return Registration(id=r["id"], roadshow_id=r["roadshow_id"], org_id=r["org_id"], status=r["status"],
-                        arrival=r["arrival"], waitlist_position=position if r["status"] == "waitlisted" else None,
-                        created_at=r["created_at"], promoted_at=r["promoted_at"], cancelled_at=r["cancelled_at"])
-
-
-def lead_view(r: asyncpg.Record) -> Lead:
-    return Lead(id=r["id"], roadshow_id=r["roadshow_id"], listing_id=r["listing_id"], owner_org_id=r["owner_org_id"],
-                enterprise_org_id=r["enterprise_org_id"], note=r["note"], created_at=r["created_at"])
-
-
-def feedback_view(r: asyncpg.Record) -> Feedback:
-    return Feedback(id=r["id"], roadshow_id=r["roadshow_id"], listing_id=r["listing_id"],
-                    enterprise_org_id=r["enterprise_org_id"],
-                    industrialisation_prospect=r["industrialisation_prospect"],
-                    improvement_needs=r["improvement_needs"], concerns=list(r["concerns"]),
-                    cooperation=r["cooperation"], revision=r["revision"], submitted_at=r["submitted_at"],
-                    updated_at=r["updated_at"])
-
-
-def _summary(rows) -> dict:
-    s = domain.summarise([domain.Feedback(r["industrialisation_prospect"], tuple(r["concerns"]), r["cooperation"])
-                          for r in rows])
-    return {"feedback_count": s.count, "prospect_mean": s.prospect_mean,
-            "prospect_distribution": s.prospect_distribution, "concerns": s.concerns, "cooperation": s.cooperation}
 
 
 # -- loading -----------------------------------------------------------------------------
@@ -117,15 +69,11 @@ async def _plan(conn: asyncpg.Connection, slots: list[domain.SlotIn], starts_at:
     return domain.plan_lineup(slots, listings, starts_at=starts_at, ends_at=ends_at)
 
 
-def _slots_in(lineup: list[SlotCreate]) -> list[domain.SlotIn]:
-    return [domain.SlotIn(s.listing_id, s.slot_starts_at, s.slot_ends_at) for s in lineup]
-
-
 # -- the roadshow ------------------------------------------------------------------------
-async def create(conn: asyncpg.Connection, me: Principal, b: RoadshowCreate) -> asyncpg.Record:
+async def create(conn: asyncpg.Connection, me: Principal, b: domain.RoadshowPlan) -> asyncpg.Record:
     domain.check_schedule(b.starts_at, b.ends_at, now=now())
     domain.check_venue(b.mode, b.location, b.stream_url)
-    slots = await _plan(conn, _slots_in(b.lineup), b.starts_at, b.ends_at)
+    slots = await _plan(conn, list(b.lineup), b.starts_at, b.ends_at)
     row = await repo.insert_roadshow(conn, {
         "id": new_id("rs"), "organiser_org_id": me.effective_org_id, "organiser_kind": me.effective_kind,
         "title": b.title, "description": b.description, "starts_at": b.starts_at, "ends_at": b.ends_at,
@@ -149,20 +97,21 @@ async def publish(conn: asyncpg.Connection, me: Principal, roadshow_id: str) -> 
     return row
 
 
-async def reschedule(conn: asyncpg.Connection, me: Principal, roadshow_id: str, b: Reschedule) -> asyncpg.Record:
+async def reschedule(conn: asyncpg.Connection, me: Principal, roadshow_id: str, starts_at: datetime,
+                     ends_at: datetime, lineup: list[domain.SlotIn] | None) -> asyncpg.Record:
     row = await load(conn, me, roadshow_id, lock="UPDATE")
     _require_organiser(me, row)
     domain.check_changeable(row["status"])
-    domain.check_schedule(b.starts_at, b.ends_at, now=now())
-    if b.lineup is not None:
-        wanted = _slots_in(b.lineup)
+    domain.check_schedule(starts_at, ends_at, now=now())
+    if lineup is not None:
+        wanted = lineup
     else:
         old = await _plan(conn, [domain.SlotIn(r["listing_id"], r["slot_starts_at"], r["slot_ends_at"])
                                  for r in await repo.lineup_of(conn, roadshow_id)], row["starts_at"], row["ends_at"])
-        wanted = domain.shift(old, b.starts_at - row["starts_at"])
-    slots = await _plan(conn, wanted, b.starts_at, b.ends_at)
+        wanted = domain.shift(old, starts_at - row["starts_at"])
+    slots = await _plan(conn, wanted, starts_at, ends_at)
     previous = row
-    row = await repo.update_roadshow(conn, roadshow_id, starts_at=b.starts_at, ends_at=b.ends_at)
+    row = await repo.update_roadshow(conn, roadshow_id, starts_at=starts_at, ends_at=ends_at)
     await repo.replace_lineup(conn, roadshow_id, slots)
     await OUTBOX.record(conn, roadshow_id, RoadshowRescheduled(
         roadshow=await snapshot(conn, row), previous_starts_at=previous["starts_at"],
@@ -276,7 +225,7 @@ async def _feedback_event(conn: asyncpg.Connection, f: asyncpg.Record) -> None:
 
 
 async def submit_feedback(conn: asyncpg.Connection, me: Principal, roadshow_id: str,
-                          b: FeedbackCreate) -> asyncpg.Record:
+                          b: domain.FeedbackIn) -> asyncpg.Record:
     row = await load(conn, me, roadshow_id, lock="SHARE")
     domain.check_open_for_attendees(row["status"])
     slot, attendee = await _attending_slot(conn, me, row, b.listing_id)
@@ -297,7 +246,8 @@ async def submit_feedback(conn: asyncpg.Connection, me: Principal, roadshow_id: 
 
 
 async def edit_feedback(conn: asyncpg.Connection, me: Principal, roadshow_id: str, feedback_id: str,
-                        b: FeedbackUpdate) -> asyncpg.Record:
+                        changes: dict) -> asyncpg.Record:
+    """``changes``: the fields the enterprise sent (prospect, needs, concerns, cooperation)."""
     row = await load(conn, me, roadshow_id, lock="SHARE")
     f = await repo.get_feedback(conn, roadshow_id, feedback_id)
     if f is None or f["enterprise_org_id"] != me.effective_org_id:
@@ -305,7 +255,6 @@ async def edit_feedback(conn: asyncpg.Connection, me: Principal, roadshow_id: st
     if row["report_closed_at"] is not None:
         raise domain.RoadshowsError("the roadshow's report is closed: feedback can no longer be changed",
                                     rule="report-closed")
-    changes = b.model_dump(exclude_unset=True, exclude_none=True)
     if "concerns" in changes:
         domain.check_concerns(changes["concerns"])
     if not changes:
@@ -321,7 +270,7 @@ async def my_feedback(conn: asyncpg.Connection, me: Principal, roadshow_id: str)
 
 
 # -- the report --------------------------------------------------------------------------
-async def report(conn: asyncpg.Connection, me: Principal, roadshow_id: str) -> Report:
+async def report(conn: asyncpg.Connection, me: Principal, roadshow_id: str) -> domain.ReportData:
     """The organiser sees every listing; a presenting owner (or its mandated venue) its own."""
     row = await load(conn, me, roadshow_id)
     lineup = await repo.lineup_of(conn, roadshow_id)
@@ -331,18 +280,9 @@ async def report(conn: asyncpg.Connection, me: Principal, roadshow_id: str) -> R
         shown = [s for s in lineup if me.acts_as(s["owner_org_id"])]
         if not shown:
             raise Forbidden("the report is for the organiser and the presenting owners", rule="not-report-reader")
-    feedback = await repo.feedback_of_roadshow(conn, roadshow_id)
-    leads = await repo.leads_of_roadshow(conn, roadshow_id)
-    listings = []
-    for s in shown:
-        rows = [f for f in feedback if f["listing_id"] == s["listing_id"]]
-        listings.append(ListingReport(
-            listing_id=s["listing_id"], listing_title=s["listing_title"], owner_org_id=s["owner_org_id"],
-            slot_starts_at=s["slot_starts_at"], **_summary(rows),
-            leads=[lead_view(x) for x in leads if x["listing_id"] == s["listing_id"]]))
-    return Report(roadshow_id=roadshow_id, title=row["title"], closed=row["report_closed_at"] is not None,
-                  closed_at=row["report_closed_at"], registered=await repo.count_registered(conn, roadshow_id),
-                  listings=listings)
+    return domain.ReportData(roadshow=row, shown=shown, feedback=await repo.feedback_of_roadshow(conn, roadshow_id),
+                             leads=await repo.leads_of_roadshow(conn, roadshow_id),
+                             registered=await repo.count_registered(conn, roadshow_id))
 
 
 async def close_report(conn: asyncpg.Connection, me: Principal, roadshow_id: str) -> asyncpg.Record:
@@ -357,20 +297,13 @@ async def close_report(conn: asyncpg.Connection, me: Principal, roadshow_id: str
     return row
 
 
-async def listing_feedback(conn: asyncpg.Connection, me: Principal, listing_id: str) -> ListingFeedback:
-    """Every roadshow's feedback on a listing, for its owner (or a venue with its mandate)
-    only: one enterprise's feedback is never shown to another."""
+async def listing_feedback(conn: asyncpg.Connection, me: Principal,
+                           listing_id: str) -> tuple[list[asyncpg.Record], list[asyncpg.Record]]:
+    """Every roadshow's feedback on a listing and its leads, for its owner (or a venue with
+    its mandate) only: one enterprise's feedback is never shown to another."""
     listing = await repo.get_listing(conn, listing_id)
     if listing is None:
         raise NotFound(f"no listing {listing_id} known to roadshows")
     if not me.acts_as(listing["owner_org_id"]):
         raise Forbidden("feedback on a listing is for its owner (or a venue it mandated)", rule="not-owner")
-    rows = await repo.feedback_of_listing(conn, listing_id)
-    months: dict[str, list] = {}
-    for r in rows:
-        months.setdefault(domain.month_of(r["submitted_at"].astimezone(UTC)), []).append(r)
-    return ListingFeedback(
-        listing_id=listing_id, overall=Summary(**_summary(rows)),
-        trend=[TrendPoint(month=m, **_summary(rs)) for m, rs in sorted(months.items())],
-        items=[feedback_view(r) for r in rows],
-        leads=[lead_view(x) for x in await repo.leads_of_listing(conn, listing_id)])
+    return await repo.feedback_of_listing(conn, listing_id), await repo.leads_of_listing(conn, listing_id)

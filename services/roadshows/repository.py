@@ -202,3 +202,9 @@ async def listings_by_id(conn: asyncpg.Connection, ids: Sequence[str]) -> dict[s
 
 async def get_listing(conn: asyncpg.Connection, listing_id: str) -> asyncpg.Record | None:
     return await conn.fetchrow("SELECT * FROM roadshows.listings WHERE id = $1", listing_id)
+
+
+async def registration_counts(conn: asyncpg.Connection, roadshow_id: str) -> dict[str, int]:
+    """Registrations by status (registered, waitlisted, cancelled)."""
+    return dict(await conn.fetch("SELECT status, count(*) FROM roadshows.registrations WHERE roadshow_id = $1 "
+                                 "GROUP BY status", roadshow_id))
