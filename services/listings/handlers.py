@@ -253,10 +253,10 @@ async def refresh_listings_of_patent(conn: asyncpg.Connection, patent_id: str) -
 async def refresh_owner(conn: asyncpg.Connection, org_id: str) -> None:
     # No row locks on patents here: a publish holds its listing's lock while it locks
     # patents, so taking them in the other order would deadlock with it.
-    for row in await conn.fetch("SELECT id FROM listings.patents WHERE owner_org_id = $1 ORDER BY id", org_id):
+    for row in await repo.patents_of_owner(conn, org_id):
         patent = await repo.get_patent(conn, row["id"])
         await OUTBOX.record(conn, patent["id"], PatentUpdated(patent=await patent_snapshot(conn, patent)))
-    for row in await conn.fetch("SELECT id FROM listings.listings WHERE owner_org_id = $1 ORDER BY id", org_id):
+    for row in await repo.listings_of_owner(conn, org_id):
         listing = await load_listing(conn, row["id"], lock=True)
         await OUTBOX.record(conn, listing["id"], ListingUpdated(listing=await listing_snapshot(conn, listing)))
 

@@ -272,3 +272,11 @@ async def active_listings_of_patent(conn: asyncpg.Connection, patent_id: str, *,
         "WHERE lp.patent_id = $1 AND l.status = ANY($2::text[]) AND ($3::text IS NULL OR l.owner_org_id = $3) "
         "ORDER BY l.id", patent_id, list(statuses), owner)
     return [r["id"] for r in rows]
+
+
+async def patents_of_owner(conn: asyncpg.Connection, org_id: str) -> list[asyncpg.Record]:
+    return await conn.fetch("SELECT id FROM listings.patents WHERE owner_org_id = $1 ORDER BY id", org_id)
+
+
+async def listings_of_owner(conn: asyncpg.Connection, org_id: str) -> list[asyncpg.Record]:
+    return await conn.fetch("SELECT id FROM listings.listings WHERE owner_org_id = $1 ORDER BY id", org_id)

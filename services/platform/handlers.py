@@ -41,11 +41,7 @@ async def register_org(conn: asyncpg.Connection, org: NewOrg) -> tuple[asyncpg.R
 async def ensure_operator_org(conn: asyncpg.Connection) -> None:
     """The bootstrap operator organisation behind ``PSM_OPERATOR_KEY``."""
     async with conn.transaction():
-        created = await conn.fetchval(
-            "INSERT INTO platform.orgs (id, kind, name, country) VALUES ($1, 'operator', $2, 'CN') "
-            "ON CONFLICT (id) DO NOTHING RETURNING true",
-            OPERATOR_ORG_ID, "专利超市运营方 (Patent Supermarket operator)",
-        )
+        created = await repo.ensure_operator(conn, OPERATOR_ORG_ID, "专利超市运营方 (Patent Supermarket operator)")
         if created:
             await OUTBOX.record(conn, OPERATOR_ORG_ID, OrgRegistered(
                 org_id=OPERATOR_ORG_ID, kind="operator", name="专利超市运营方 (Patent Supermarket operator)",

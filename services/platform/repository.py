@@ -89,3 +89,10 @@ async def list_mandates(conn: asyncpg.Connection, org_id: str) -> list[asyncpg.R
         "ORDER BY granted_at",
         org_id,
     )
+
+
+async def ensure_operator(conn: asyncpg.Connection, org_id: str, name: str) -> bool:
+    """The operator organisation's row; True if it was created now."""
+    return bool(await conn.fetchval(
+        "INSERT INTO platform.orgs (id, kind, name, country) VALUES ($1, 'operator', $2, 'CN') "
+        "ON CONFLICT (id) DO NOTHING RETURNING true", org_id, name))

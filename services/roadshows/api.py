@@ -46,8 +46,7 @@ async def create(ctx: Ctx[RoadshowCreate]) -> Reply:
 async def calendar(ctx: Ctx) -> web.Response:
     row = await handlers.load(ctx.conn, None, ctx.path["id"])
     lineup = await repo.lineup_of(ctx.conn, row["id"])
-    sequence = await ctx.conn.fetchval("SELECT last_sequence FROM roadshows.aggregate_sequences WHERE subject = $1",
-                                       row["id"])
+    sequence = await repo.event_sequence(ctx.conn, row["id"])
     text = ics.calendar(uid=f"{row['id']}@psm.roadshows", title=row["title"], description=row["description"],
                         starts_at=row["starts_at"], ends_at=row["ends_at"], location=row["location"],
                         url=row["stream_url"], status=row["status"], sequence=sequence or 0, stamp=row["updated_at"],

@@ -51,8 +51,7 @@ async def snapshot(conn: asyncpg.Connection, row: asyncpg.Record) -> RoadshowSna
 async def load(conn: asyncpg.Connection, me: Principal | None, roadshow_id: str, *,
                lock: str | None = None) -> asyncpg.Record:
     """A roadshow; a draft only for its organiser (and the operator). ``lock``: UPDATE or SHARE."""
-    row = await conn.fetchrow(f"SELECT * FROM roadshows.roadshows WHERE id = $1{f' FOR {lock}' if lock else ''}",
-                              roadshow_id)
+    row = await repo.get_roadshow(conn, roadshow_id, lock=lock)
     if row is None or (row["status"] == "draft" and (me is None or not me.acts_as(row["organiser_org_id"]))):
         raise NotFound(f"no roadshow {roadshow_id}")
     return row
@@ -165,8 +164,7 @@ async def cancel_registration(conn: asyncpg.Connection, me: Principal, roadshow_
         roadshow_id=roadshow_id, registration_id=registration_id, org_id=reg["org_id"],
         at=cancelled["cancelled_at"], previous_status=reg["status"]))
     if row["status"] == "published":
-        waiting = await conn.fetchval("SELECT count(*) FROM roadshows.registrations WHERE roadshow_id = $1 "
-                                      "AND status = 'waitlisted'", roadshow_id)
+        waiting = (await repo.registration_counts(conn, roadshow_id)).get("waitlisted", 0)
         free = domain.promotions(await repo.count_registered(conn, roadshow_id), row["capacity"], waiting)
         for head in await repo.waitlist_head(conn, roadshow_id, free):
             promoted = await repo.promote(conn, head["id"])

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from typing import Literal
+
 import asyncpg
 
 from services.roadshows.domain import ListingFacts, Slot
-from services.runtime.storage.sql import for_update, insert_row, update_row
+from services.runtime.storage.sql import insert_row, update_row
 
 
 # -- roadshows ---------------------------------------------------------------------------
@@ -16,8 +18,11 @@ async def insert_roadshow(conn: asyncpg.Connection, values: dict) -> asyncpg.Rec
     return await insert_row(conn, "roadshows.roadshows", values)
 
 
-async def get_roadshow(conn: asyncpg.Connection, roadshow_id: str, *, lock: bool = False) -> asyncpg.Record | None:
-    return await conn.fetchrow("SELECT * FROM roadshows.roadshows WHERE id = $1" + for_update(lock),
+async def get_roadshow(conn: asyncpg.Connection, roadshow_id: str, *,
+                      lock: Literal["UPDATE", "SHARE"] | None = None) -> asyncpg.Record | None:
+    """``lock``: FOR UPDATE (changes to the roadshow) or FOR SHARE (feedback: enterprises do
+    not wait for each other, but closing the report waits for them)."""
+    return await conn.fetchrow(f"SELECT * FROM roadshows.roadshows WHERE id = $1{f' FOR {lock}' if lock else ''}",
                                roadshow_id)
 
 
@@ -208,3 +213,10 @@ async def registration_counts(conn: asyncpg.Connection, roadshow_id: str) -> dic
     """Registrations by status (registered, waitlisted, cancelled)."""
     return dict(await conn.fetch("SELECT status, count(*) FROM roadshows.registrations WHERE roadshow_id = $1 "
                                  "GROUP BY status", roadshow_id))
+
+
+async def event_sequence(conn: asyncpg.Connection, roadshow_id: str) -> int | None:
+    """The roadshow's last event sequence: its iCalendar SEQUENCE (a calendar client
+    replaces an entry with a higher one)."""
+    return await conn.fetchval("SELECT last_sequence FROM roadshows.aggregate_sequences WHERE subject = $1",
+                               roadshow_id)
