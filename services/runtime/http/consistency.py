@@ -4,8 +4,9 @@ holds): what the HTTP layer waits for before and after running a route."""
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 import asyncpg
@@ -17,6 +18,30 @@ from services.runtime.errors import Refused
 log = logging.getLogger("psm.consistency")
 
 T = TypeVar("T")
+
+
+class WaitBudget:
+    """How long a read-your-writes wait may take. After one ran out (Kafka, or the relay
+    behind it, is away) the following ones are short until one succeeds again: an outage
+    must not cost every request the whole bound. A write's effect is durable either way;
+    only read-your-writes is weaker while the outage lasts (said once in the log)."""
+
+    def __init__(self, full_s: float, *, short_s: float = 0.2, short_for_s: float = 10.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.full_s, self.short_s, self.short_for_s, self.clock = full_s, short_s, short_for_s, clock
+        self.short_until = 0.0
+
+    def bound(self) -> float:
+        return self.short_s if self.clock() < self.short_until else self.full_s
+
+    def ran_out(self, what: str) -> None:
+        if self.clock() >= self.short_until:
+            log.warning("%s did not happen within %.1fs: read-your-writes waits are short for %.0fs",
+                        what, self.bound(), self.short_for_s)
+        self.short_until = self.clock() + self.short_for_s
+
+    def succeeded(self) -> None:
+        self.short_until = 0.0
 
 
 @dataclass
@@ -33,6 +58,10 @@ class Consistency:
     upstream_groups: Mapping[str, Sequence[str]]  # service name → the groups of the services it reads
     wait_s: float
     saga_wait_s: float
+    budget: WaitBudget = field(default_factory=lambda: WaitBudget(5.0))
+
+    def __post_init__(self) -> None:
+        self.budget = WaitBudget(self.wait_s)
 
     async def caught_up(self, service: str) -> None:
         """Before a request of ``service`` runs: its consumers have applied what was on Kafka.
@@ -45,17 +74,20 @@ class Consistency:
         if self.barrier is None:
             return
         for groups in (self.upstream_groups.get(service, ()), self.service_groups.get(service, ())):
-            if not await self.barrier.wait(groups, self.wait_s):
-                log.info("%s: consumers still behind after %.1fs; the request goes on", service, self.wait_s)
+            if not await self.barrier.wait(groups, self.budget.bound()):
+                self.budget.ran_out(f"{service}: consumers catching up")
                 return
+        self.budget.succeeded()
 
     async def published(self, written: Mapping[str, int]) -> None:
         """After a request committed: the events it wrote are on Kafka."""
         if self.flush is None:
             return
         for schema, upto in written.items():
-            if not await self.flush.wait(schema, upto, self.wait_s):
-                log.info("%s: outbox not published up to %d after %.1fs", schema, upto, self.wait_s)
+            if not await self.flush.wait(schema, upto, self.budget.bound()):
+                self.budget.ran_out(f"{schema}: publishing the outbox up to {upto}")
+                return
+        self.budget.succeeded()
 
     async def published_all(self, schema: str) -> None:
         """Everything ``schema``'s outbox holds now is on Kafka (e.g. what a consumer wrote
