@@ -18,6 +18,7 @@ from services.runtime.errors import FieldError, ValidationFailed
 from services.runtime.http.api import Api, Ctx, Reply, json_reply
 from services.runtime.http.consistency import settle as settle_saga
 from services.runtime.http.state import DB
+from services.runtime.cursors import sequence
 from services.runtime.http.pagination import PageQuery, decode_cursor, encode_cursor
 from services.runtime.http.problems import from_domain_error
 from events.schemas.common import Money
@@ -145,8 +146,7 @@ def mask(registration_id: str) -> str:
 async def list_bids(ctx: Ctx) -> BidPage:
     row = await handlers.load(ctx.conn, ctx.path["id"])
     q: PageQuery = ctx.query
-    after = decode_cursor(q.cursor)
-    rows = await repo.bids(ctx.conn, row["id"], after[0] if after else 0, q.limit)
+    rows = await repo.bids(ctx.conn, row["id"], decode_cursor(q.cursor, sequence) or 0, q.limit)
     me = ctx.me()
     items = [BidView(id=f"{row['id']}:{r['sequence']}", amount=Money(amount=r["amount"], currency=row["currency"]),
                      sequence=r["sequence"], placed_at=r["placed_at"], proxy=r["proxy"],

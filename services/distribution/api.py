@@ -11,7 +11,6 @@ Pushes to a subscription webhook: the same headers, ``type`` ``psm.push.delivere
 
 from __future__ import annotations
 
-from datetime import datetime
 
 from services.runtime.access import ANY_ORG, kinds
 from services.distribution import domain, handlers, views
@@ -23,6 +22,7 @@ from services.distribution.models import (
 )
 from services.runtime.errors import FieldError, NotFound, ValidationFailed
 from services.runtime.http.api import Api, Ctx, Reply
+from services.runtime.cursors import sequence, time_and_id
 from services.runtime.http.pagination import Page, PageQuery, decode_cursor, encode_cursor, page_of
 
 api = Api("distribution")
@@ -32,8 +32,7 @@ ENTERPRISES = kinds("enterprise")
 
 
 def _after(cursor: str | None) -> tuple | None:
-    pos = decode_cursor(cursor)
-    return (datetime.fromisoformat(pos[0]), pos[1]) if pos else None
+    return decode_cursor(cursor, time_and_id)
 
 
 def _created(key: str = "id"):
@@ -120,7 +119,7 @@ async def feed(ctx: Ctx) -> FeedPage:
         if len(venues) > 1:
             raise ValidationFailed([FieldError("query.venue_id", "you run several venues: say whose filter applies")])
         flt = domain.Filter.of(venues[0]["filter"])
-    after = decode_cursor(q.after, lambda v: int(v[0])) if q.after else 0
+    after = decode_cursor(q.after, sequence) if q.after else 0
     rows, position = await handlers.feed(ctx.conn, flt, after, q.limit)
     return FeedPage(items=[views.change_view(r) for r in rows],
                     next_cursor=encode_cursor([position]))

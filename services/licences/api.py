@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 
 from services.runtime.access import ANY_ORG
 from aiohttp import web
 
 from services.runtime.http.api import Api, Ctx, Reply, json_reply
 from services.runtime.http.consistency import settle
+from services.runtime.cursors import time_and_id
 from services.runtime.http.pagination import decode_cursor, page_of
 from services.licences import domain, handlers, views
 from services.licences import repository as repo
@@ -21,8 +21,7 @@ api = Api("licences")
 
 
 def _after(cursor: str | None) -> tuple | None:
-    pos = decode_cursor(cursor)
-    return (datetime.fromisoformat(pos[0]), pos[1]) if pos else None
+    return decode_cursor(cursor, time_and_id)
 
 
 def _declared_position(row) -> list:

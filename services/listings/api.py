@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 
 from services.runtime.access import ANY_ORG, kinds
 from services.runtime.errors import Forbidden, NotFound
 from services.runtime.http.api import Api, Ctx, Reply
 from services.runtime.errors import FieldError, ValidationFailed
 from services.runtime.http.body import UnsupportedMediaType
+from services.runtime.cursors import sequence, time_and_id
 from services.runtime.http.pagination import decode_cursor, encode_cursor, page_of
 from services.listings import domain, handlers, imports, reservations, views
 from services.listings import repository as repo
@@ -20,13 +20,12 @@ from events.schemas.listings import ListingSnapshot, PatentSnapshot
 
 api = Api("listings")
 
-OWNERS = kinds("institution", "enterprise")
-NDJSON_TYPES = ("application/x-ndjson", "application/ndjson", "application/jsonl")  # the operator always passes
+OWNERS = kinds("institution", "enterprise")  # the operator always passes
+NDJSON_TYPES = ("application/x-ndjson", "application/ndjson", "application/jsonl")
 
 
 def _after(cursor: str | None) -> tuple | None:
-    pos = decode_cursor(cursor)
-    return (datetime.fromisoformat(pos[0]), pos[1]) if pos else None
+    return decode_cursor(cursor, time_and_id)
 
 
 def _position(row) -> list:
@@ -105,8 +104,8 @@ async def start_import(ctx: Ctx) -> Reply:
          summary="An import's progress and its per-line errors")
 async def get_import(ctx: Ctx) -> ImportJob:
     q: ImportQuery = ctx.query
-    after = decode_cursor(q.cursor)
-    row, errors = await imports.progress(ctx.conn, ctx.me(), ctx.path["id"], after[0] if after else 0, q.limit)
+    row, errors = await imports.progress(ctx.conn, ctx.me(), ctx.path["id"], decode_cursor(q.cursor, sequence) or 0,
+                                         q.limit)
     page, cursor = errors[:q.limit], (encode_cursor([errors[q.limit - 1]["line"]]) if len(errors) > q.limit else None)
     return views.import_job(row, page, cursor)
 

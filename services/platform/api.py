@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
 from services.runtime.access import ANY_ORG, OPERATOR
 from services.runtime.http.api import Api, Ctx, Reply
-from services.runtime.http.body import text_problem
+from services.runtime.cursors import time_and_id
 from services.runtime.http.pagination import PageQuery, decode_cursor, page_of
 from services.platform import handlers
 from services.platform import repository as repo
@@ -104,19 +104,10 @@ async def register_org(ctx: Ctx[OrgCreate]) -> Reply:
                  {"Location": f"/v1/orgs/{row['id']}"})
 
 
-def _org_position(value: list) -> tuple[datetime, str]:
-    """(created_at, id) from a cursor's list; raises ValueError/TypeError for anything else."""
-    created_at, org_id = value  # exactly two
-    at = datetime.fromisoformat(created_at)
-    if at.tzinfo is None or not isinstance(org_id, str) or text_problem(org_id):
-        raise ValueError("not an org position")
-    return at.astimezone(UTC), org_id  # OverflowError for the year 1 or 9999 at an offset
-
-
 @api.get("/v1/orgs", query=OrgListQuery, response=OrgPage, allow=OPERATOR, summary="List organisations")
 async def list_orgs(ctx: Ctx) -> OrgPage:
     q: OrgListQuery = ctx.query
-    after = decode_cursor(q.cursor, _org_position)
+    after = decode_cursor(q.cursor, time_and_id)
     rows = await repo.list_orgs(ctx.conn, after, q.limit, q.kind)
     items, cursor = page_of(rows, q.limit, lambda r: [r["created_at"].isoformat(), r["id"]])
     return OrgPage(items=[Org.of(r) for r in items], next_cursor=cursor)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 
 from aiohttp import web
 
 from services.runtime.access import ANY_ORG, kinds
 from services.runtime.http.api import Api, Ctx, Reply
+from services.runtime.cursors import time_and_id
 from services.runtime.http.pagination import decode_cursor, page_of
 from services.roadshows import domain, handlers, ics, views
 from services.roadshows import repository as repo
@@ -61,11 +61,11 @@ async def calendar(ctx: Ctx) -> web.Response:
 async def list_roadshows(ctx: Ctx) -> RoadshowPage:
     q: RoadshowQuery = ctx.query
     me = ctx.me()
-    pos = decode_cursor(q.cursor)
+    after = decode_cursor(q.cursor, time_and_id)
     rows = await repo.list_roadshows(ctx.conn, viewer=None if me.is_operator else me.effective_org_id,
                                      status=q.status, listing_id=q.listing_id,
                                      upcoming_after=handlers.now() if q.upcoming else None,
-                                     after=(datetime.fromisoformat(pos[0]), pos[1]) if pos else None, limit=q.limit)
+                                     after=after, limit=q.limit)
     items, cursor = page_of(rows, q.limit, lambda r: [r["starts_at"].isoformat(), r["id"]])
     return RoadshowPage(items=[await views.view(ctx.conn, r) for r in items], next_cursor=cursor)
 
