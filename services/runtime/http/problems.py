@@ -6,6 +6,7 @@ import json
 import logging
 from typing import Any
 
+import asyncpg
 from aiohttp import web
 
 from services.runtime.errors import DomainError, FieldError
@@ -33,6 +34,12 @@ def from_domain_error(e: DomainError) -> web.Response:
                             instance=getattr(e, "instance", None))
 
 
+# What an unreachable PostgreSQL raises: a refused or lost connection, a server starting
+# or shutting down, a pool that could not connect in time.
+UNAVAILABLE = (OSError, asyncpg.CannotConnectNowError, asyncpg.ConnectionDoesNotExistError,
+               asyncpg.InterfaceError, asyncpg.AdminShutdownError, asyncpg.CrashShutdownError,
+               asyncpg.TooManyConnectionsError, TimeoutError)
+
 _HTTP_RULES = {404: "not-found", 405: "method-not-allowed", 413: "body-too-large", 415: "unsupported-media-type"}
 
 
@@ -50,6 +57,13 @@ async def problem_middleware(request: web.Request, handler) -> web.StreamRespons
             detail = "request body is larger than the server accepts"
         return problem_response(e.status, e.reason, detail, rule=_HTTP_RULES.get(e.status, f"http-{e.status}"),
                                 headers={k: v for k, v in e.headers.items() if k.lower() == "allow"})
+    except UNAVAILABLE as e:
+        # A dependency is away (PostgreSQL refusing, restarting, or a connection lost):
+        # the request did nothing that committed; the client may try again shortly.
+        log.warning("%s %s: a dependency is unavailable: %s: %s", request.method, request.path, type(e).__name__, e)
+        return problem_response(503, "Service Unavailable", "a server this service depends on (the database) is not "
+                                "reachable right now; try again in a few seconds", rule="dependency-unavailable",
+                                headers={"Retry-After": "5"})
     except Exception:
         log.exception("unhandled error on %s %s", request.method, request.path)
         return problem_response(500, "Internal Server Error", "the server failed; the error has been logged",
