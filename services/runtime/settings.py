@@ -31,6 +31,9 @@ class Settings(BaseSettings):
 
     db_pool_min: int = Field(default=2, ge=1)
     db_pool_max: int = Field(default=20, ge=1)
+    # The longest a statement may take (asyncpg command_timeout): past it, it fails and
+    # its connection is dropped (see services/runtime/storage/pool.py).
+    db_command_timeout_s: float = Field(default=60.0, gt=0)
     max_body_bytes: int = Field(default=1 << 20, ge=1024)  # a JSON body
     max_upload_bytes: int = Field(default=256 << 20, ge=1024)  # an NDJSON import
     log_level: str = "INFO"

@@ -19,6 +19,7 @@ from elasticsearch import AsyncElasticsearch
 from events.consistency import ConsumerBarrier, Notices, Outcomes, OutboxFlush
 from events.consumer import EventConsumer
 from events.relay import OutboxRelay, kafka_producer
+from events.supervise import supervise
 from events.topics import ensure_topics, physical
 from services.runtime.http import ops
 from services.runtime.http.observability import Metrics, observability_middleware
@@ -29,7 +30,7 @@ from services.runtime.auth import KeyAuthenticator
 from services.runtime.http.state import AUTHENTICATOR, CONSISTENCY, DB, ES, METRICS, PRODUCER, SETTINGS
 from services.runtime.module import Resources, ServiceModule
 from services.runtime.settings import Settings
-from services.runtime.storage import apply_migrations, create_pool
+from services.runtime.storage import apply_migrations, close_pool, create_pool
 
 log = logging.getLogger("psm.app")
 
@@ -95,7 +96,7 @@ async def _database(app: web.Application):
         await migrate(pool, app[MODULES])
         yield
     finally:
-        await pool.close()
+        await close_pool(pool)
 
 
 async def _elasticsearch(app: web.Application):
@@ -164,7 +165,9 @@ async def _startup_hooks(app: web.Application):
 
 
 async def _run_tasks(app: web.Application, named: list[tuple[str, object]]):
-    tasks = [asyncio.create_task(runner.run(), name=name) for name, runner in named]
+    # Supervised: a worker that fails (an outage, or a client library's own error after a
+    # server restart) is logged and started again, never left dead for the app's life.
+    tasks = [asyncio.create_task(supervise(name, runner.run, log), name=name) for name, runner in named]
     try:
         yield
     finally:

@@ -37,8 +37,8 @@ def from_domain_error(e: DomainError) -> web.Response:
 # What an unreachable PostgreSQL raises: a refused or lost connection, a server starting
 # or shutting down, a pool that could not connect in time.
 UNAVAILABLE = (OSError, asyncpg.CannotConnectNowError, asyncpg.ConnectionDoesNotExistError,
-               asyncpg.InterfaceError, asyncpg.AdminShutdownError, asyncpg.CrashShutdownError,
-               asyncpg.TooManyConnectionsError, TimeoutError)
+               asyncpg.InterfaceError, asyncpg.InternalClientError, asyncpg.AdminShutdownError,
+               asyncpg.CrashShutdownError, asyncpg.TooManyConnectionsError, TimeoutError)
 
 _HTTP_RULES = {404: "not-found", 405: "method-not-allowed", 413: "body-too-large", 415: "unsupported-media-type"}
 

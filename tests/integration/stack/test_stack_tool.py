@@ -178,6 +178,28 @@ async def test_postgresql_is_durable_unless_told_otherwise(private_stack):
     assert await settings_now() == ["off", "off", "off"]  # make test's
 
 
+async def test_postgresql_down_is_a_503_and_the_service_recovers_and_stops(private_stack, settings):
+    """Requests while the database is away are 503 problems with Retry-After; once it is
+    back the same process answers again, and it still shuts down (a connection left
+    checked out by the restart is given up, services/runtime/storage/pool.py)."""
+    env = sourced(private_stack)
+    app_settings = settings.model_copy(update={"database_url": env["PSM_DATABASE_URL"],
+                                               "kafka_bootstrap": env["PSM_KAFKA_BOOTSTRAP"],
+                                               "consistency_wait_s": 0.5})
+    async with TestClient(TestServer(create_app(app_settings, all_modules()))) as client:
+        headers = {"Authorization": "Bearer not-a-key"}
+        assert (await client.get("/v1/me", headers=headers)).status == 401  # the database answers
+        assert run_stack(env, "stop", "pg").returncode == 0
+        try:
+            r = await client.get("/v1/me", headers=headers)
+            body = await r.json()
+            assert (r.status, r.headers.get("Retry-After")) == (503, "5"), body
+            assert r.content_type == "application/problem+json" and body["type"].endswith("/dependency-unavailable")
+        finally:
+            assert run_stack(env, "start", "pg").returncode == 0
+        assert (await client.get("/v1/me", headers=headers)).status == 401
+
+
 def test_down_leaves_no_process_behind(private_stack):
     root = Path(private_stack["PSM_STACK_DIR"])
     st = status(private_stack)
