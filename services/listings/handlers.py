@@ -178,11 +178,13 @@ def _validate_listing(kind: str, values: dict, patent_count: int) -> None:
 
 async def create_listing(conn: asyncpg.Connection, me: Principal, kind: str, patent_ids: list[str], values: dict):
     owner = me.effective_org_id
-    _validate_listing(kind, values, len(patent_ids))
     if len(set(patent_ids)) != len(patent_ids):
         raise ValidationFailed([FieldError("patent_ids", "each patent once")])
     if patent_ids:
-        await _owned_patents(conn, owner, patent_ids)
+        rows = {r["id"]: r for r in await _owned_patents(conn, owner, patent_ids)}
+        if kind == "supply" and not values.get("title"):
+            values = {**values, "title": rows[patent_ids[0]]["title"]}  # DESIGN §5: the first patent's title
+    _validate_listing(kind, values, len(patent_ids))
     await repo.ensure_org(conn, owner, me.effective_kind)
     row = await repo.insert_listing(conn, {"id": new_id("lst"), "kind": kind, "status": "draft",
                                            "owner_org_id": owner, "acted_by_org_id": me.org_id if me.acting_for else None,

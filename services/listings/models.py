@@ -69,7 +69,8 @@ class Recording(Strict):
 
 class ListingCreate(Strict):
     kind: Literal["supply", "demand"]
-    title: str = Field(min_length=1, max_length=300)
+    title: str | None = Field(default=None, min_length=1, max_length=300,
+                              description="a supply listing's defaults to its first patent's title (DESIGN §5)")
     description: str = Field(default="", max_length=20000)
     patent_ids: list[str] = Field(default=[], max_length=500)
     modes: list[Mode] = []

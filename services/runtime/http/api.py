@@ -150,6 +150,10 @@ class Api:
             app.router.add_route(spec.method, spec.path, spec.handler if spec.websocket else _wrap(spec))
 
 
+def _takes_empty(model: type[BaseModel]) -> bool:
+    return not any(f.is_required() for f in model.model_fields.values())
+
+
 def _bearer(request: web.Request) -> str | None:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
@@ -203,7 +207,10 @@ def _wrap(spec: RouteSpec):
         path = dict(request.match_info)
         if any(text_problem(v) for v in path.values()):
             raise NotFound("no such resource")  # e.g. %00: nothing is named that, and PG could not even look
-        raw_body = await read_json(request) if spec.body is not None else None
+        raw_body = None
+        if spec.body is not None:
+            # An action whose every field is optional may be sent without a body at all.
+            raw_body = {} if not request.body_exists and _takes_empty(spec.body) else await read_json(request)
         body = parse_model(spec.body, raw_body) if spec.body is not None else None
         query = parse_query(spec.query, request) if spec.query is not None else None
         consistency = request.app.get(CONSISTENCY)
