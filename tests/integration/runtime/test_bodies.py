@@ -29,3 +29,16 @@ async def test_a_supply_listing_without_a_title_takes_its_first_patents(register
     assert (await r.json())["title"] == "一种固态电解质及其制备方法"
     r = await ent.post("/v1/listings", {"kind": "demand", "description": "需要固态电池技术"})
     assert r.status == 422 and [e["field"] for e in (await r.json())["errors"]] == ["title"]
+
+
+async def test_money_sent_as_a_json_number_is_refused_naming_the_field(register):
+    uni = await register()
+    p = await uni.patent()
+    for amount in (5.5, 880000, 1e3):
+        r = await uni.post("/v1/listings", {"kind": "supply", "patent_ids": [p["patent_id"]], "modes": ["transfer"],
+                                            "price": {"amount": amount, "currency": "CNY"}})
+        body = await r.json()
+        assert r.status == 422 and [e["field"] for e in body["errors"]] == ["price.amount"], body
+    r = await uni.post("/v1/listings", {"kind": "supply", "patent_ids": [p["patent_id"]], "modes": ["transfer"],
+                                        "price": {"amount": "880000.00", "currency": "CNY"}})
+    assert r.status == 201 and (await r.json())["price"] == {"amount": "880000.00", "currency": "CNY"}
