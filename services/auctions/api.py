@@ -9,8 +9,8 @@ from services.runtime.access import ANY_ORG, OPERATOR, kinds
 from services.auctions import domain, handlers
 from services.auctions import repository as repo
 from services.auctions.models import (
-    AuctionCreate, AuctionTerms, AuctionView, BidCreate, BidPage, BidView, ExportDecision, Extension,
-    MyRegistration, Registration, Relist,
+    AuctionCreate, AuctionPage, AuctionQuery, AuctionTerms, AuctionView, BidCreate, BidPage, BidView, ExportDecision, Extension,
+    MyRegistration, Registration, RegistrationPage, Relist,
 )
 from aiohttp import web
 
@@ -18,8 +18,8 @@ from services.runtime.errors import FieldError, ValidationFailed
 from services.runtime.http.api import Api, Ctx, Reply, json_reply
 from services.runtime.http.consistency import settle as settle_saga
 from services.runtime.http.state import DB
-from services.runtime.cursors import sequence
-from services.runtime.http.pagination import PageQuery, decode_cursor, encode_cursor
+from services.runtime.cursors import sequence, time_and_id
+from services.runtime.http.pagination import PageQuery, decode_cursor, encode_cursor, page_of
 from services.runtime.http.problems import from_domain_error
 from events.schemas.common import Money
 
@@ -103,6 +103,29 @@ async def relist(ctx: Ctx[Relist]) -> Reply:
     currency, t = terms_of(terms)
     row = await handlers.create(ctx.conn, ctx.me(), old["listing_id"], currency, t, relisted_from=old["id"])
     return Reply(await view(ctx, row), 202, {"Location": f"/v1/auctions/{row['id']}"})
+
+
+@api.get("/v1/auctions", query=AuctionQuery, response=AuctionPage,
+         summary="Auctions by end time (?status=, ?listing_id=, ?ends_after=, ?ends_before=, ?mine=true)")
+async def list_auctions(ctx: Ctx) -> AuctionPage:
+    q: AuctionQuery = ctx.query
+    me = ctx.me()
+    rows = await repo.list_auctions(ctx.conn, status=q.status, listing_id=q.listing_id, ends_after=q.ends_after,
+                                    ends_before=q.ends_before, party=me.effective_org_id if q.mine else None,
+                                    after=decode_cursor(q.cursor, time_and_id), limit=q.limit)
+    items, cursor = page_of(rows, q.limit, lambda r: [r["ends_at"].isoformat(), r["id"]])
+    return AuctionPage(items=[await view(ctx, r) for r in items], next_cursor=cursor)
+
+
+@api.get("/v1/auctions/{id}/registrations", query=PageQuery, response=RegistrationPage, errors=(403, 404),
+         summary="An auction's registered bidders and their deposits (its seller and the operator)")
+async def list_registrations(ctx: Ctx) -> RegistrationPage:
+    row = await handlers.load(ctx.conn, ctx.path["id"])
+    ctx.me().require_acting_as(row["seller_org_id"], "this auction's registrations")
+    q: PageQuery = ctx.query
+    rows = await repo.registrations_of(ctx.conn, row["id"], decode_cursor(q.cursor, time_and_id), q.limit)
+    items, cursor = page_of(rows, q.limit, lambda r: [r["created_at"].isoformat(), r["id"]])
+    return RegistrationPage(items=[Registration(**dict(r)) for r in items], next_cursor=cursor)
 
 
 @api.get("/v1/auctions/{id}", response=AuctionView, errors=(404,), summary="An auction's public state")

@@ -7,6 +7,7 @@ from datetime import datetime
 from pydantic import AwareDatetime, BaseModel, Field
 
 from events.schemas.common import Money
+from services.runtime.http.pagination import PageQuery
 from services.runtime.models import Strict
 
 
@@ -93,3 +94,21 @@ class Registration(BaseModel):
 
 class ExportDecision(Strict):
     approve: bool
+
+
+class AuctionQuery(PageQuery):
+    status: str | None = Field(default=None, description="e.g. open, scheduled, closed_won, settled")
+    listing_id: str | None = None
+    ends_after: AwareDatetime | None = None
+    ends_before: AwareDatetime | None = None
+    mine: bool = Field(default=False, description="only auctions the caller sells or is registered for")
+
+
+class AuctionPage(BaseModel):
+    items: list[AuctionView]
+    next_cursor: str | None
+
+
+class RegistrationPage(BaseModel):
+    items: list[Registration]
+    next_cursor: str | None

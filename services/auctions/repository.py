@@ -158,3 +158,27 @@ async def events_after(conn: asyncpg.Connection, auction_id: str, after: int) ->
         "SELECT event::text AS event FROM auctions.outbox WHERE subject = $1 AND sequence > $2 ORDER BY sequence",
         auction_id, after)
     return [CloudEvent.from_json(r["event"]) for r in rows]
+
+
+async def list_auctions(conn: asyncpg.Connection, *, status: str | None, listing_id: str | None,
+                        ends_after, ends_before, party: str | None, after: tuple | None,
+                        limit: int) -> list[asyncpg.Record]:
+    """Auctions decided by the register (not pending or refused), by end time; ``party``:
+    only those it sells or is registered for."""
+    return await conn.fetch(
+        "SELECT a.* FROM auctions.auctions a WHERE a.status NOT IN ('pending', 'refused') "
+        "AND ($1::text IS NULL OR a.status = $1) AND ($2::text IS NULL OR a.listing_id = $2) "
+        "AND ($3::timestamptz IS NULL OR a.ends_at > $3) AND ($4::timestamptz IS NULL OR a.ends_at < $4) "
+        "AND ($5::text IS NULL OR a.seller_org_id = $5 OR EXISTS (SELECT 1 FROM auctions.registrations r "
+        "     WHERE r.auction_id = a.id AND r.bidder_org_id = $5)) "
+        "AND ($6::timestamptz IS NULL OR (a.ends_at, a.id) > ($6, $7)) ORDER BY a.ends_at, a.id LIMIT $8",
+        status, listing_id, ends_after, ends_before, party, after[0] if after else None, after[1] if after else None,
+        limit + 1)
+
+
+async def registrations_of(conn: asyncpg.Connection, auction_id: str, after: tuple | None,
+                           limit: int) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        "SELECT * FROM auctions.registrations WHERE auction_id = $1 "
+        "AND ($2::timestamptz IS NULL OR (created_at, id) > ($2, $3)) ORDER BY created_at, id LIMIT $4",
+        auction_id, after[0] if after else None, after[1] if after else None, limit + 1)
