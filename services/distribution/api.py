@@ -136,6 +136,15 @@ async def subscribe(ctx: Ctx[SubscriptionCreate]) -> Reply:
     return Reply(views.subscription_view(row, secret), 201, {"Location": f"/v1/subscriptions/{row['id']}"})
 
 
+@api.get("/v1/subscriptions/{id}", response=Subscription, allow=ENTERPRISES, errors=(404,),
+         summary="One of your subscriptions")
+async def get_subscription(ctx: Ctx) -> Subscription:
+    row = await repo.get_subscription(ctx.conn, ctx.path["id"])
+    if row is None or not ctx.me().acts_as(row["org_id"]):
+        raise NotFound(f"no subscription {ctx.path['id']}")
+    return views.subscription_view(row)
+
+
 @api.get("/v1/subscriptions", query=PageQuery, response=SubscriptionPage, allow=ENTERPRISES,
          summary="Your subscriptions")
 async def list_subscriptions(ctx: Ctx) -> SubscriptionPage:

@@ -147,6 +147,10 @@ async def insert_subscription(conn: asyncpg.Connection, id: str, org_id: str, fi
         id, org_id, filter, query, channel)
 
 
+async def get_subscription(conn: asyncpg.Connection, subscription_id: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(f"SELECT * FROM {S}.subscriptions WHERE id = $1", subscription_id)
+
+
 async def list_subscriptions(conn: asyncpg.Connection, org_id: str | None, after: tuple | None,
                              limit: int) -> list[asyncpg.Record]:
     return await conn.fetch(

@@ -114,6 +114,13 @@ async def list_registrations(ctx: Ctx) -> Registrations:
     return Registrations(items=[views.registration_view(r) for r in rows])
 
 
+@api.get("/v1/roadshows/{id}/registrations/{rid}", response=Registration, errors=(404,),
+         summary="One registration (the registrant and the organiser)")
+async def get_registration(ctx: Ctx) -> Registration:
+    return views.registration_view(await handlers.one_registration(ctx.conn, ctx.me(), ctx.path["id"],
+                                                                   ctx.path["rid"]))
+
+
 @api.post("/v1/roadshows/{id}/registrations/{rid}/cancel", response=Registration, errors=(404, 409),
           summary="Cancel a registration; a freed seat goes to the head of the waitlist at once")
 async def cancel_registration(ctx: Ctx) -> Registration:
@@ -144,6 +151,12 @@ async def submit_feedback(ctx: Ctx[FeedbackCreate]) -> Reply:
 async def my_feedback(ctx: Ctx) -> FeedbackList:
     rows = await handlers.my_feedback(ctx.conn, ctx.me(), ctx.path["id"])
     return FeedbackList(items=[views.feedback_view(r) for r in rows])
+
+
+@api.get("/v1/roadshows/{id}/feedback/{fid}", response=Feedback, errors=(404,),
+         summary="One feedback (the enterprise that gave it)")
+async def get_feedback(ctx: Ctx) -> Feedback:
+    return views.feedback_view(await handlers.one_feedback(ctx.conn, ctx.me(), ctx.path["id"], ctx.path["fid"]))
 
 
 @api.patch("/v1/roadshows/{id}/feedback/{fid}", body=FeedbackUpdate, response=Feedback, errors=(404,),

@@ -247,7 +247,7 @@ async def edit_feedback(conn: asyncpg.Connection, me: Principal, roadshow_id: st
                         changes: dict) -> asyncpg.Record:
     """``changes``: the fields the enterprise sent (prospect, needs, concerns, cooperation)."""
     row = await load(conn, me, roadshow_id, lock="SHARE")
-    f = await repo.get_feedback(conn, roadshow_id, feedback_id)
+    f = await repo.get_feedback(conn, roadshow_id, feedback_id, lock=True)
     if f is None or f["enterprise_org_id"] != me.effective_org_id:
         raise NotFound(f"no feedback {feedback_id} of yours")  # another enterprise's feedback is not even named
     if row["report_closed_at"] is not None:
@@ -259,6 +259,25 @@ async def edit_feedback(conn: asyncpg.Connection, me: Principal, roadshow_id: st
         return f
     f = await repo.update_feedback(conn, feedback_id, **changes)
     await _feedback_event(conn, f)
+    return f
+
+
+async def one_registration(conn: asyncpg.Connection, me: Principal, roadshow_id: str,
+                           registration_id: str) -> asyncpg.Record:
+    """A registration, seen by the registrant and the organiser (and the operator)."""
+    row = await load(conn, me, roadshow_id)
+    reg = await repo.get_registration(conn, roadshow_id, registration_id)
+    if reg is None or not (me.acts_as(reg["org_id"]) or me.acts_as(row["organiser_org_id"])):
+        raise NotFound(f"no registration {registration_id}")
+    return reg
+
+
+async def one_feedback(conn: asyncpg.Connection, me: Principal, roadshow_id: str, feedback_id: str) -> asyncpg.Record:
+    """A feedback, seen by the enterprise that gave it (and the operator): never by another."""
+    await load(conn, me, roadshow_id)
+    f = await repo.get_feedback(conn, roadshow_id, feedback_id)
+    if f is None or not me.acts_as(f["enterprise_org_id"]):
+        raise NotFound(f"no feedback {feedback_id} of yours")
     return f
 
 

@@ -10,7 +10,7 @@ from typing import Literal
 import asyncpg
 
 from services.roadshows.domain import ListingFacts, Slot
-from services.runtime.storage.sql import insert_row, update_row
+from services.runtime.storage.sql import for_update, insert_row, update_row
 
 
 # -- roadshows ---------------------------------------------------------------------------
@@ -166,8 +166,9 @@ async def insert_feedback(conn: asyncpg.Connection, values: dict) -> asyncpg.Rec
                             on_conflict="ON CONFLICT (roadshow_id, listing_id, enterprise_org_id) DO NOTHING")
 
 
-async def get_feedback(conn: asyncpg.Connection, roadshow_id: str, feedback_id: str) -> asyncpg.Record | None:
-    return await conn.fetchrow("SELECT * FROM roadshows.feedback WHERE roadshow_id = $1 AND id = $2 FOR UPDATE",
+async def get_feedback(conn: asyncpg.Connection, roadshow_id: str, feedback_id: str, *,
+                       lock: bool = False) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT * FROM roadshows.feedback WHERE roadshow_id = $1 AND id = $2" + for_update(lock),
                                roadshow_id, feedback_id)
 
 
