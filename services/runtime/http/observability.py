@@ -34,7 +34,10 @@ def configure_logging(level: str) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    logging.getLogger("aiokafka").setLevel(max(logging.WARNING, root.level))
+    # Client libraries speak up only when something is wrong: the Elasticsearch client
+    # logs every request at INFO (thousands of lines), aiokafka its routine at INFO.
+    for chatty in ("aiokafka", "elastic_transport"):
+        logging.getLogger(chatty).setLevel(max(logging.WARNING, root.level))
 
 
 class Metrics:

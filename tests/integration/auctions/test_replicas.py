@@ -50,7 +50,7 @@ class Replica:
         return self.log.read_text(errors="replace")[-3000:]
 
 
-def spawn(settings: Settings, log: Path, *args: str) -> Replica:
+def spawn(settings: Settings, log: Path, *args: str, log_level: str = "WARNING") -> Replica:
     """``psm serve`` (every service, or ``--services …`` in ``args``) on a free port."""
     port = free_port()
     # The child reads its settings from the environment, as in production; os.environ
@@ -58,7 +58,7 @@ def spawn(settings: Settings, log: Path, *args: str) -> Replica:
     env = {**os.environ, "PSM_DATABASE_URL": settings.database_url, "PSM_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
            "PSM_ELASTICSEARCH_URL": settings.elasticsearch_url, "PSM_TOPIC_PREFIX": settings.topic_prefix,
            "PSM_TOPIC_PARTITIONS": "2", "PSM_INDEX_PREFIX": settings.index_prefix,
-           "PSM_OPERATOR_KEY": OPERATOR_KEY, "PSM_LOG_LEVEL": "WARNING"}
+           "PSM_OPERATOR_KEY": OPERATOR_KEY, "PSM_LOG_LEVEL": log_level}
     out = log.open("wb")
     try:
         process = subprocess.Popen([sys.executable, "-m", "services.tools.cli", "serve", "--port", str(port), *args],
