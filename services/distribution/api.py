@@ -119,7 +119,7 @@ async def feed(ctx: Ctx) -> FeedPage:
         if len(venues) > 1:
             raise ValidationFailed([FieldError("query.venue_id", "you run several venues: say whose filter applies")])
         flt = domain.Filter.of(venues[0]["filter"])
-    after = decode_cursor(q.after, sequence) if q.after else 0
+    after = decode_cursor(q.after, sequence, field="query.after") if q.after else 0
     rows, position = await handlers.feed(ctx.conn, flt, after, q.limit)
     return FeedPage(items=[views.change_view(r) for r in rows],
                     next_cursor=encode_cursor([position]))

@@ -118,7 +118,7 @@ def check_venue(mode: str, location: str | None, stream_url: str | None) -> None
 
 def plan_lineup(slots: Sequence[SlotIn], listings: Mapping[str, ListingFacts], *, starts_at: datetime,
                 ends_at: datetime) -> list[Slot]:
-    """The lineup in time order, or 422 naming each bad slot (``lineup[i].…``).
+    """The lineup in time order, or 422 naming each bad slot (``lineup.<i>.…``).
 
     A slot without an end runs until the next slot starts (the last: until the roadshow
     ends). Slots lie within the roadshow and never overlap; each listing appears once
@@ -128,15 +128,14 @@ def plan_lineup(slots: Sequence[SlotIn], listings: Mapping[str, ListingFacts], *
     errors: list[FieldError] = []
     seen: dict[str, int] = {}
     for i, s in enumerate(slots):
-        where = f"lineup[{i}]"
+        where = f"lineup.{i}"  # the one field-path syntax of the API: dotted, indices too
         if s.listing_id in seen:
-            errors.append(FieldError(f"{where}.listing_id", f"already in lineup[{seen[s.listing_id]}]"))
+            errors.append(FieldError(f"{where}.listing_id", f"already in lineup.{seen[s.listing_id]}"))
         seen.setdefault(s.listing_id, i)
         facts = listings.get(s.listing_id)
         if facts is None:
             errors.append(FieldError(f"{where}.listing_id",
-                                     f"no published listing {s.listing_id} (a listing just published can take a "
-                                     "moment to reach roadshows)"))
+                                     f"no published listing {s.listing_id}"))
         elif facts.kind != "supply":
             errors.append(FieldError(f"{where}.listing_id", "only supply listings are presented"))
         elif facts.status not in PRESENTABLE:
@@ -157,8 +156,8 @@ def plan_lineup(slots: Sequence[SlotIn], listings: Mapping[str, ListingFacts], *
         planned.append((i, Slot(listings[s.listing_id], s.starts_at, end)))
     for (i, a), (j, b) in zip(planned, planned[1:]):
         if b.starts_at < a.ends_at or b.starts_at == a.starts_at:  # same start: both claim the moment
-            errors.append(FieldError(f"lineup[{j}].slot_starts_at",
-                                     f"overlaps lineup[{i}] ({a.starts_at.isoformat()}–{a.ends_at.isoformat()})"))
+            errors.append(FieldError(f"lineup.{j}.slot_starts_at",
+                                     f"overlaps lineup.{i} ({a.starts_at.isoformat()}–{a.ends_at.isoformat()})"))
     if errors:
         raise ValidationFailed(errors, detail="slots overlap: " + "; ".join(f"{e.field} {e.message}" for e in errors))
     return [slot for _, slot in planned]

@@ -18,11 +18,12 @@ def encode_cursor(position: list[Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(position, separators=(",", ":")).encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str | None, position: Callable[[list[Any]], P] = list) -> P | None:
+def decode_cursor(cursor: str | None, position: Callable[[list[Any]], P] = list, *,
+                  field: str = "query.cursor") -> P | None:
     """The position a cursor stands for, built by ``position`` from the decoded list.
 
     A cursor we did not make (not base64 JSON, or a list ``position`` cannot read:
-    it raises ValueError/TypeError/IndexError/KeyError/OverflowError) → 422 on ``query.cursor``,
+    it raises ValueError/TypeError/IndexError/KeyError/OverflowError) → 422 on ``field``,
     never a 500 from the query it would have fed.
     """
     if cursor is None:
@@ -34,7 +35,7 @@ def decode_cursor(cursor: str | None, position: Callable[[list[Any]], P] = list)
             raise ValueError("a cursor is a list")
         return position(value)
     except (ValueError, TypeError, IndexError, KeyError, OverflowError, RecursionError):
-        raise ValidationFailed([FieldError("query.cursor", "not a cursor this API issued")]) from None
+        raise ValidationFailed([FieldError(field, "not a cursor this API issued")]) from None
 
 
 def time_and_id(value: list[Any]) -> tuple[datetime, str]:

@@ -29,7 +29,7 @@ def test_refuses_a_listing_off_the_market(status):
     with pytest.raises(ValidationFailed) as e:
         domain.plan_lineup([domain.SlotIn("a", T0, None)], {"a": facts("a", status)}, starts_at=T0,
                            ends_at=T0 + timedelta(hours=1))
-    assert e.value.errors[0].field == "lineup[0].listing_id"
+    assert e.value.errors[0].field == "lineup.0.listing_id"
 
 
 def test_refuses_overlapping_slots():
@@ -37,7 +37,7 @@ def test_refuses_overlapping_slots():
         domain.plan_lineup([domain.SlotIn("a", T0, T0 + timedelta(minutes=40)),
                             domain.SlotIn("b", T0 + timedelta(minutes=30), None)],
                            {"a": facts("a"), "b": facts("b")}, starts_at=T0, ends_at=T0 + timedelta(hours=1))
-    assert [x.field for x in e.value.errors] == ["lineup[1].slot_starts_at"]
+    assert [x.field for x in e.value.errors] == ["lineup.1.slot_starts_at"]
 
 
 def test_mean_is_exact_and_rounded_half_up_once():

@@ -18,19 +18,19 @@ async def test_refuses_overlapping_slots_and_listings_off_the_market(register):
     body = roadshow_body([(a, 0), (b, 30)])
     body["lineup"][0]["slot_ends_at"] = at(60)
     err = await create(venue, body, expect=422)
-    assert err["errors"] == [{"field": "lineup[1].slot_starts_at", "message": err["errors"][0]["message"]}]
-    assert "overlaps lineup[0]" in err["errors"][0]["message"]
+    assert err["errors"] == [{"field": "lineup.1.slot_starts_at", "message": err["errors"][0]["message"]}]
+    assert "overlaps lineup.0" in err["errors"][0]["message"]
     # Two slots at the same moment overlap too; a slot outside the roadshow is refused.
     err = await problem(await venue.post("/v1/roadshows", roadshow_body([(a, 0), (b, 0)])), 422)
     assert "overlaps" in err["detail"]
     err = await problem(await venue.post("/v1/roadshows", roadshow_body([(a, 0), (b, 200)])), 422)
-    assert [e["field"] for e in err["errors"]] == ["lineup[1].slot_starts_at"]
+    assert [e["field"] for e in err["errors"]] == ["lineup.1.slot_starts_at"]
 
     # A draft listing never reaches roadshows; a withdrawn one is refused by name.
     p = await uni.patent()
     draft = (await uni.supply([p["patent_id"]]))["listing_id"]
     err = await problem(await venue.post("/v1/roadshows", roadshow_body([(draft, 0)])), 422)
-    assert err["errors"][0]["field"] == "lineup[0].listing_id"
+    assert err["errors"][0]["field"] == "lineup.0.listing_id"
     gone = await published_listing(uni)
     assert (await uni.post(f"/v1/listings/{gone}/withdraw")).status == 200
 
