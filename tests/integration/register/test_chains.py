@@ -144,7 +144,7 @@ async def test_declare_then_accept_then_file_and_pay(register):
     d = await ok(await uni.post("/v1/open-licences", declaration_body(p["patent_id"])), 201)
     lic = await ok(await ent.post(f"/v1/open-licences/{d['id']}/acceptances", {}), 201)
     await ok(await ent.post(f"/v1/licences/{lic['id']}/filing", {"filing_no": "BA-1"}))
-    await ok(await ent.get(f"/v1/licences?role=licensee"))
+    await ok(await ent.get("/v1/licences?role=licensee"))
 
 
 async def test_create_auction_then_register_and_deposit(register, client, operator):
