@@ -33,8 +33,16 @@ def all_topics(prefix: str = "") -> list[str]:
     return names + [dlq(n) for n in names]
 
 
-async def ensure_topics(bootstrap: str, prefix: str = "", partitions: int = PARTITIONS) -> list[str]:
-    """Create every topic (and its DLQ) that is missing; return the ones created."""
+async def ensure_topics(bootstrap: str, prefix: str = "", partitions: int = PARTITIONS,
+                        leaders_within_s: float = 30.0) -> list[str]:
+    """Create every topic (and its DLQ) that is missing; return the ones created.
+
+    Returns only when every partition of every topic has a leader: a consumer started on a
+    partition still electing one gets NotLeaderForPartition, which aiokafka logs as an error
+    on every retry, so a fresh deployment would start with a screenful of false alarms.
+    """
+    import asyncio
+
     from aiokafka.admin import AIOKafkaAdminClient, NewTopic
     from aiokafka.errors import TopicAlreadyExistsError
 
@@ -51,6 +59,18 @@ async def ensure_topics(bootstrap: str, prefix: str = "", partitions: int = PART
                                            for t in missing])
             except TopicAlreadyExistsError:
                 pass  # another process created it first: what we wanted
+        deadline = asyncio.get_running_loop().time() + leaders_within_s
+        while (waiting := leaderless(await admin.describe_topics(all_topics(prefix)))):
+            if asyncio.get_running_loop().time() > deadline:
+                raise TimeoutError(f"Kafka elected no leader within {leaders_within_s:.0f} s for {waiting[:3]}")
+            await asyncio.sleep(0.1)
         return missing
     finally:
         await admin.close()
+
+
+def leaderless(described: list[dict]) -> list[str]:
+    """The topics (from a metadata answer) that are missing or have a partition without a leader."""
+    return [t["topic"] for t in described
+            if t["error_code"] != 0 or not t["partitions"]
+            or any(p["leader"] < 0 or p["error_code"] != 0 for p in t["partitions"])]
