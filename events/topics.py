@@ -13,6 +13,7 @@ class Topic(StrEnum):
     ROADSHOWS = "psm.roadshows"
     DISTRIBUTION = "psm.distribution"
     FINANCING = "psm.financing"  # pledges (the financing context); the register reads it
+    DEALS = "psm.deals"  # negotiated deals and transaction certificates
 
 
 DLQ_SUFFIX = ".dlq"

@@ -1,3 +1,5 @@
 """Every event payload schema, one module per bounded context (importing registers them)."""
 
-from events.schemas import auctions, distribution, licences, listings, platform, register, roadshows  # noqa: F401
+from events.schemas import (  # noqa: F401
+    auctions, deals, distribution, licences, listings, platform, register, roadshows,
+)

@@ -75,6 +75,10 @@ class LicenceGranted(EventPayload):
     terms: OpenLicenceTerms | None = None
     expires_on: date | None = None
     filing_due_on: date | None = None
+    deal_id: str | None = None  # granted by a negotiated deal (services/deals)
+    territory: str | None = None
+    # A licence to a party outside CN is a technology export to register (技术出口合同登记).
+    technology_export_registration: bool = False
 
 
 @event_type("psm.licence.terminated.v1", Topic.LICENCES)
@@ -91,6 +95,17 @@ class LicenceFiled(EventPayload):
     patent_id: str
     filing_no: str
     filed_on: date
+    deal_id: str | None = None  # a licence granted by a negotiated deal
+
+
+@event_type("psm.licence.contract_registered.v1", Topic.LICENCES)
+class LicenceContractRegistered(EventPayload):
+    """Registered as a technology contract (技术合同登记, plan item 九)."""
+
+    licence_id: str
+    patent_id: str
+    registration_no: str
+    registered_on: date
 
 
 @event_type("psm.royalty.paid.v1", Topic.LICENCES)

@@ -22,7 +22,7 @@ from events.schemas.common import Money
 from events.schemas.listings import PatentSnapshot
 from events.topics import Topic
 
-ReservationKind = Literal["open_licence", "auction", "pledge"]
+ReservationKind = Literal["open_licence", "auction", "pledge", "deal"]
 
 
 class ReservationRequest(BaseModel):
@@ -42,7 +42,9 @@ class ReservationRequest(BaseModel):
     # ended (a relisted auction names the unsold one): the register may take its place
     # even if the event that ended it has not reached the register yet.
     replaces: str | None = None
-    holder_org_id: str | None = None  # e.g. the pledgee of a pledge
+    holder_org_id: str | None = None  # e.g. the pledgee of a pledge, the counterparty of a deal
+    # A deal: what it does with the patents (transfer, equity, or a licence of a kind).
+    deal_kind: Literal["transfer", "exclusive_licence", "sole_licence", "ordinary_licence", "equity"] | None = None
     co_owner_consents: list[str] = []
     pledgee_consents: list[str] = []
     evaluation_report_no: str | None = None
@@ -124,3 +126,14 @@ class PatentLegalStatusChanged(EventPayload):
     legal_status: str
     reason: str | None = None
     patent: PatentSnapshot
+
+
+@event_type("psm.patent.transfer_recorded.v1", Topic.LISTINGS)
+class PatentTransferRecorded(EventPayload):
+    """CNIPA recorded a transfer (著录项目变更, Patent Law art. 10): it has legal effect."""
+
+    patent_id: str
+    transfer_id: str
+    reference: TransferReference
+    recording_no: str
+    recorded_on: date

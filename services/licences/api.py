@@ -13,7 +13,7 @@ from services.runtime.http.pagination import decode_cursor, page_of
 from services.licences import domain, handlers, views
 from services.licences import repository as repo
 from services.licences.models import (
-    Acceptance, Declaration, DeclarationCreate, DeclarationPage, DeclarationQuery, Filing, Licence, LicencePage,
+    Acceptance, ContractRegistration, Declaration, DeclarationCreate, DeclarationPage, DeclarationQuery, Filing, Licence, LicencePage,
     LicenceQuery, PaymentCreate, PaymentReceipt, Withdrawal,
 )
 
@@ -128,3 +128,11 @@ async def pay(ctx: Ctx[PaymentCreate]) -> Reply:
     b = ctx.body
     paid = await handlers.pay(ctx.conn, ctx.me(), ctx.path["id"], b.period, b.amount, b.reported_revenue)
     return Reply(views.receipt(paid), 201, {"Location": f"/v1/licences/{paid.licence_id}"})
+
+
+@api.post("/v1/licences/{id}/contract-registration", body=ContractRegistration, response=Licence, errors=(404, 409),
+          summary="Record the technology-contract registration (技术合同登记) of a filed licence (plan item 九)")
+async def register_contract(ctx: Ctx[ContractRegistration]) -> Licence:
+    row = await handlers.register_contract(ctx.conn, ctx.me(), ctx.path["id"], ctx.body.registration_no,
+                                           ctx.body.registered_on)
+    return await views.licence_view(ctx.conn, row)

@@ -12,6 +12,7 @@ import asyncpg
 
 from events.consumer import Subscription
 from events.envelope import CloudEvent
+from events.schemas.deals import DealPaid
 from events.schemas.listings import PatentRegistered, PatentUpdated
 from events.schemas.platform import OrgRegistered
 from events.schemas.register import (
@@ -43,7 +44,12 @@ async def on_reservation_decided(conn: asyncpg.Connection, event: CloudEvent,
 
 
 async def on_org_registered(conn: asyncpg.Connection, event: CloudEvent, e: OrgRegistered) -> None:
-    await repo.upsert_org(conn, e.org_id, e.kind, e.name)
+    await repo.upsert_org(conn, e.org_id, e.kind, e.name, e.country)
+
+
+async def on_deal_paid(conn: asyncpg.Connection, event: CloudEvent, e: DealPaid) -> None:
+    if e.deal.kind in ("exclusive_licence", "sole_licence", "ordinary_licence"):
+        await handlers.grant_for_deal(conn, e)
 
 
 SUBSCRIPTIONS = [
@@ -57,4 +63,6 @@ SUBSCRIPTIONS = [
     }),
     Subscription(name="licences.orgs", schema="licences", topics=[Topic.PLATFORM],
                  handlers={OrgRegistered.TYPE: on_org_registered}),
+    Subscription(name="licences.deals", schema="licences", topics=[Topic.DEALS],
+                 handlers={DealPaid.TYPE: on_deal_paid}),
 ]

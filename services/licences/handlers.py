@@ -18,8 +18,9 @@ import asyncpg
 from events.outbox import Outbox
 from events.schemas.common import Money
 from events.consistency import announce_outcome
+from events.schemas.deals import DealPaid
 from events.schemas.licences import (
-    LicenceFiled, LicenceGranted, OpenLicenceDeclared, OpenLicenceEnded, OpenLicenceResumed, OpenLicenceSuspended,
+    LicenceContractRegistered, LicenceFiled, LicenceGranted, OpenLicenceDeclared, OpenLicenceEnded, OpenLicenceResumed, OpenLicenceSuspended,
     OpenLicenceTerms, OpenLicenceWithdrawn, RoyaltyPaid,
 )
 from events.schemas.register import (
@@ -30,6 +31,7 @@ from services.runtime.errors import Conflict, FieldError, Forbidden, NotFound, V
 from services.licences import domain
 from services.licences import repository as repo
 from services.runtime.ids import new_id
+from services.runtime.calendar import add_months
 from services.runtime.clock import today
 
 OUTBOX = Outbox(schema="licences", source="/psm/licences")
@@ -38,6 +40,16 @@ OUTBOX = Outbox(schema="licences", source="/psm/licences")
 # -- views -------------------------------------------------------------------------------
 def royalty_of(d: asyncpg.Record) -> domain.Royalty:
     return domain.Royalty(d["royalty_basis"], d["rate_percent"], d["amount"], d["currency"])
+
+
+async def royalty_and_terms(conn: asyncpg.Connection, licence: asyncpg.Record) -> tuple[domain.Royalty, OpenLicenceTerms]:
+    """A licence's royalty and terms: its declaration's, or (a deal licence) its own."""
+    if licence["open_licence_id"] is None:
+        terms = OpenLicenceTerms.model_validate(licence["terms"])
+        return domain.Royalty(terms.basis, terms.rate_percent, terms.amount.amount if terms.amount else None,
+                              licence["currency"]), terms
+    d = await repo.get_declaration(conn, licence["open_licence_id"])
+    return royalty_of(d), terms_of(d)
 
 
 def terms_of(d: asyncpg.Record) -> OpenLicenceTerms:
@@ -186,11 +198,12 @@ async def accept(conn: asyncpg.Connection, me: Principal, declaration_id: str,
     grant = domain.check_acceptance(status=d["status"], licensee=licensee,
                                     licensor_ids=[d["declarer_org_id"], *d["co_owner_org_ids"]], patent=facts,
                                     term_years=d["term_years"], today=today())
+    abroad = (await repo.org_country(conn, licensee) or "CN") != "CN"
     row = await repo.insert_licence(conn, {
         "id": new_id("lic"), "open_licence_id": declaration_id, "patent_id": d["patent_id"], "kind": "ordinary",
         "licensor_org_id": d["declarer_org_id"], "licensee_org_id": licensee,
         "effective_date": grant.effective_date, "expires_on": grant.expires_on, "filing_due_on": grant.filing_due_on,
-        "acted_by_org_id": me.org_id if me.org_id != licensee else None,
+        "acted_by_org_id": me.org_id if me.org_id != licensee else None, "technology_export_registration": abroad,
     })
     if row is None:
         raise Conflict(f"{licensee} already holds a licence under open licence {declaration_id}",
@@ -199,7 +212,60 @@ async def accept(conn: asyncpg.Connection, me: Principal, declaration_id: str,
         licence_id=row["id"], patent_id=row["patent_id"], licensor_org_id=row["licensor_org_id"],
         licensee_org_id=licensee, kind="ordinary", effective_date=row["effective_date"],
         open_licence_id=declaration_id, terms=terms_of(d), expires_on=row["expires_on"],
-        filing_due_on=row["filing_due_on"]))
+        filing_due_on=row["filing_due_on"], technology_export_registration=abroad))
+    return row
+
+
+async def grant_for_deal(conn: asyncpg.Connection, e: DealPaid) -> None:
+    """A licence deal is complete (paid): the licence it agreed, granted here where every
+    licence is kept — its filing (备案) tracked and its royalties paid like any other."""
+    deal = e.deal
+    kind = deal.kind.removesuffix("_licence")
+    _, facts = await patent_facts(conn, deal.patent_ids[0])
+    t, r = deal.terms, deal.terms.royalty
+    terms = OpenLicenceTerms(basis=r.basis, rate_percent=r.rate_percent, amount=r.amount,
+                             payment_method=t.payment_method or "as agreed in the contract",
+                             payment_schedule=t.payment_schedule or "as agreed in the contract",
+                             term_years=t.term_years)
+    currency = r.amount.currency if r.amount else "CNY"
+    on = today()
+    expires = min(add_months(on, 12 * (t.term_years or 1)), facts.expires_on)
+    for patent_id in deal.patent_ids:
+        row = await repo.insert_licence_for_deal(conn, {
+            "id": new_id("lic"), "deal_id": deal.deal_id,
+            "patent_id": patent_id, "kind": kind, "licensor_org_id": deal.owner_org_id,
+            "licensee_org_id": deal.counterparty_org_id, "effective_date": on, "expires_on": expires,
+            "filing_due_on": add_months(on, domain.FILING_MONTHS), "terms": terms.model_dump(mode="json"),
+            "currency": currency, "territory": t.territory,
+            "technology_export_registration": deal.technology_export_registration})
+        if row is None:
+            continue  # a redelivered completion: granted already
+        await OUTBOX.record(conn, row["id"], LicenceGranted(
+            licence_id=row["id"], patent_id=patent_id, licensor_org_id=deal.owner_org_id,
+            licensee_org_id=deal.counterparty_org_id, kind=kind, effective_date=on, terms=terms, expires_on=expires,
+            filing_due_on=row["filing_due_on"], deal_id=deal.deal_id, territory=t.territory,
+            technology_export_registration=deal.technology_export_registration))
+
+
+async def register_contract(conn: asyncpg.Connection, me: Principal, licence_id: str, registration_no: str,
+                            registered_on: date | None) -> asyncpg.Record:
+    """技术合同登记 of a licence that was filed (备案): plan item 九 — "对达成并备案的专利开放
+    许可，依法依规予以技术合同登记认定"."""
+    row = await load_licence(conn, me, licence_id, lock=True)
+    if row["filed_on"] is None:
+        raise Conflict("a licence is registered as a technology contract once it is filed (备案)",
+                       rule="licence-not-filed")
+    if row["contract_registration_no"] is not None:
+        raise Conflict(f"licence {licence_id} was registered on {row['contract_registered_on']} "
+                       f"({row['contract_registration_no']})", rule="already-registered")
+    on = registered_on or today()
+    if on < row["filed_on"] or on > today():
+        raise ValidationFailed([FieldError("registered_on", f"between the filing ({row['filed_on']}) and today")])
+    row = await repo.set_licence(conn, licence_id, {"contract_registration_no": registration_no.strip(),
+                                                    "contract_registered_on": on})
+    await OUTBOX.record(conn, licence_id, LicenceContractRegistered(
+        licence_id=licence_id, patent_id=row["patent_id"], registration_no=row["contract_registration_no"],
+        registered_on=on))
     return row
 
 
@@ -215,7 +281,7 @@ async def file(conn: asyncpg.Connection, me: Principal, licence_id: str, filing_
                                                        f"({row['effective_date']}) and today")])
     row = await repo.set_filed(conn, licence_id, filing_no.strip(), on)
     await OUTBOX.record(conn, licence_id, LicenceFiled(licence_id=licence_id, patent_id=row["patent_id"],
-                                                 filing_no=row["filing_no"], filed_on=on))
+                                                 filing_no=row["filing_no"], filed_on=on, deal_id=row["deal_id"]))
     return row
 
 
@@ -224,8 +290,8 @@ async def pay(conn: asyncpg.Connection, me: Principal, licence_id: str, period: 
     row = await load_licence(conn, me, licence_id, lock=True)  # payments to one licence, one at a time
     if not me.acts_as(row["licensee_org_id"]):
         raise Forbidden("royalties are paid by the licensee", rule="not-licensee")
-    d = await repo.get_declaration(conn, row["open_licence_id"])
-    royalty, currency = royalty_of(d), d["currency"]
+    royalty, _ = await royalty_and_terms(conn, row)
+    currency = royalty.currency
     errors = [FieldError(f"{name}.currency", f"this licence is paid in {currency}")
               for name, m in (("amount", amount), ("reported_revenue", reported_revenue))
               if m is not None and m.currency != currency]

@@ -123,10 +123,21 @@ class PaymentReceipt(BaseModel):
     balance: PeriodBalance
 
 
+class ContractRegistration(Strict):
+    registration_no: str = Field(min_length=1, max_length=100, description="技术合同登记 number")
+    registered_on: date | None = Field(default=None, description="default: today")
+
+
 class Licence(BaseModel):
     id: str
     kind: Literal["exclusive", "sole", "ordinary"]
-    open_licence_id: str
+    open_licence_id: str | None = Field(description="the open licence accepted (or null: granted by ``deal_id``)")
+    deal_id: str | None = None
+    territory: str | None = None
+    technology_export_registration: bool = Field(default=False, description="a licence to a party outside CN: a "
+                                                 "technology export to register (技术出口合同登记)")
+    contract_registration_no: str | None = None
+    contract_registered_on: date | None = None
     patent_id: str
     licensor_org_id: str
     licensee_org_id: str

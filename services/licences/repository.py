@@ -51,6 +51,16 @@ async def insert_licence(conn: asyncpg.Connection, values: dict) -> asyncpg.Reco
                             on_conflict="ON CONFLICT (open_licence_id, licensee_org_id) DO NOTHING")
 
 
+async def insert_licence_for_deal(conn: asyncpg.Connection, values: dict) -> asyncpg.Record | None:
+    """The new row, or None when the deal's licence was granted already."""
+    return await insert_row(conn, "licences.licences", values, on_conflict=(
+        "ON CONFLICT (deal_id, patent_id) WHERE deal_id IS NOT NULL DO NOTHING"))
+
+
+async def set_licence(conn: asyncpg.Connection, licence_id: str, values: dict) -> asyncpg.Record:
+    return await update_row(conn, "licences.licences", licence_id, values)
+
+
 async def get_licence(conn: asyncpg.Connection, licence_id: str, *, lock: bool = False) -> asyncpg.Record | None:
     return await conn.fetchrow("SELECT * FROM licences.licences WHERE id = $1" + for_update(lock),
                                licence_id)
@@ -160,10 +170,14 @@ async def declarations_of_patent(conn: asyncpg.Connection, patent_id: str, statu
         patent_id, list(statuses))
 
 
-async def upsert_org(conn: asyncpg.Connection, org_id: str, kind: str, name: str) -> None:
+async def upsert_org(conn: asyncpg.Connection, org_id: str, kind: str, name: str, country: str) -> None:
     await conn.execute(
-        "INSERT INTO licences.orgs (id, kind, name) VALUES ($1, $2, $3) "
-        "ON CONFLICT (id) DO UPDATE SET kind = EXCLUDED.kind, name = EXCLUDED.name", org_id, kind, name)
+        "INSERT INTO licences.orgs (id, kind, name, country) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO UPDATE "
+        "SET kind = EXCLUDED.kind, name = EXCLUDED.name, country = EXCLUDED.country", org_id, kind, name, country)
+
+
+async def org_country(conn: asyncpg.Connection, org_id: str) -> str | None:
+    return await conn.fetchval("SELECT country FROM licences.orgs WHERE id = $1", org_id)
 
 
 async def org_exists(conn: asyncpg.Connection, org_id: str) -> bool:

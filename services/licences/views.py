@@ -39,8 +39,8 @@ def payment(p: asyncpg.Record, currency: str) -> Payment:
 
 
 async def licence_view(conn: asyncpg.Connection, row: asyncpg.Record) -> Licence:
-    d = await repo.get_declaration(conn, row["open_licence_id"])
-    royalty, currency = handlers.royalty_of(d), d["currency"]
+    royalty, terms = await handlers.royalty_and_terms(conn, row)
+    currency = royalty.currency
     payments = await repo.payments_of(conn, row["id"])
     revenues = await repo.revenues_of(conn, row["id"])
     paid: dict[int, Decimal] = {}
@@ -54,8 +54,11 @@ async def licence_view(conn: asyncpg.Connection, row: asyncpg.Record) -> Licence
                                  currency))
     t = today()
     return Licence(
-        id=row["id"], kind=row["kind"], open_licence_id=row["open_licence_id"], patent_id=row["patent_id"],
-        licensor_org_id=row["licensor_org_id"], licensee_org_id=row["licensee_org_id"], terms=handlers.terms_of(d),
+        id=row["id"], kind=row["kind"], open_licence_id=row["open_licence_id"], deal_id=row["deal_id"],
+        territory=row["territory"], technology_export_registration=row["technology_export_registration"],
+        contract_registration_no=row["contract_registration_no"],
+        contract_registered_on=row["contract_registered_on"], patent_id=row["patent_id"],
+        licensor_org_id=row["licensor_org_id"], licensee_org_id=row["licensee_org_id"], terms=terms,
         status="active" if row["expires_on"] > t else "expired", effective_date=row["effective_date"],
         expires_on=row["expires_on"], filing_status=domain.filing_status(row["filed_on"], row["filing_due_on"], t),
         filing_due_on=row["filing_due_on"], filed_on=row["filed_on"], filing_no=row["filing_no"],

@@ -7,6 +7,9 @@ import asyncpg
 
 from events.consumer import Subscription
 from events.envelope import CloudEvent
+from events.schemas.deals import (
+    DealCancelled, DealExportReviewDecided, DealPaid, DealReservationRequested,
+)
 from events.schemas.auctions import (
     AuctionCancelled, AuctionClosed, AuctionDefaulted, AuctionSettled, ExportReviewDecided,
 )
@@ -39,9 +42,12 @@ async def on_open_licence_ended(conn: asyncpg.Connection, event: CloudEvent,
 
 async def on_licence_granted(conn: asyncpg.Connection, event: CloudEvent, e: LicenceGranted) -> None:
     # Granted under a declaration or a deal the register reserved: a fact to hold (an
-    # exclusive or sole licence then bars an open licence, art. 86 (1)).
+    # exclusive or sole licence then bars an open licence, art. 86 (1)). A deal's own
+    # reservation gives way to the licence in the same transaction: no gap between them.
     await repo.hold(conn, e.patent_id, f"{e.kind}_licence", e.licence_id, since=event.time,
                     holder_org_id=e.licensee_org_id)
+    if e.deal_id is not None:
+        await repo.release(conn, e.deal_id)
 
 
 async def on_licence_terminated(conn: asyncpg.Connection, event: CloudEvent, e: LicenceTerminated) -> None:
@@ -70,6 +76,22 @@ async def on_export_review_decided(conn: asyncpg.Connection, event: CloudEvent, 
         await reservations.auction_ended(conn, e.listing_id, e.auction_id)
 
 
+async def on_deal_paid(conn: asyncpg.Connection, event: CloudEvent, e: DealPaid) -> None:
+    """A transfer or equity contribution is complete: ownership moves to the counterparty.
+    (A licence deal keeps its reservation until the licences context grants the licence.)"""
+    d = e.deal
+    if d.kind in ("transfer", "equity"):
+        await reservations.transfer(conn, listing_id=None, patent_ids=d.patent_ids,
+                                    reference=TransferReference(kind="deal", id=d.deal_id),
+                                    to_org_id=d.counterparty_org_id, price=d.terms.contract_value(), at=event.time)
+        await repo.release(conn, d.deal_id)
+
+
+async def on_deal_ended(conn: asyncpg.Connection, event: CloudEvent, e: DealCancelled | DealExportReviewDecided) -> None:
+    if isinstance(e, DealCancelled) or not e.approved:
+        await repo.release(conn, e.deal.deal_id)
+
+
 async def on_pledge_released(conn: asyncpg.Connection, event: CloudEvent, e: PledgeReleased) -> None:
     await reservations.end(conn, e.pledge_id, rights.PLEDGE)
 
@@ -80,7 +102,7 @@ SUBSCRIPTIONS = [
     # One consumer for everything the register decides or ends, so that a request and
     # the facts that end it are applied in their aggregate's order.
     Subscription(name="listings.register", schema="listings",
-                 topics=[Topic.LICENCES, Topic.AUCTIONS, Topic.FINANCING], handlers={
+                 topics=[Topic.LICENCES, Topic.AUCTIONS, Topic.FINANCING, Topic.DEALS], handlers={
                      OpenLicenceReservationRequested.TYPE: on_reservation_requested,
                      AuctionReservationRequested.TYPE: on_reservation_requested,
                      PledgeReservationRequested.TYPE: on_reservation_requested,
@@ -94,5 +116,9 @@ SUBSCRIPTIONS = [
                      AuctionCancelled.TYPE: on_auction_unsold,
                      ExportReviewDecided.TYPE: on_export_review_decided,
                      PledgeReleased.TYPE: on_pledge_released,
+                     DealReservationRequested.TYPE: on_reservation_requested,
+                     DealPaid.TYPE: on_deal_paid,
+                     DealCancelled.TYPE: on_deal_ended,
+                     DealExportReviewDecided.TYPE: on_deal_ended,
                  }),
 ]

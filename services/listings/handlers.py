@@ -15,6 +15,7 @@ from events.schemas.listings import (
     ListingDrafted, ListingPublished, ListingReleased, ListingReserved, ListingSnapshot, ListingSold,
     ListingUpdated, ListingWithdrawn, PatentRegistered, PatentSnapshot, PatentUpdated,
 )
+from events.schemas.register import PatentTransferRecorded, TransferReference
 from services.runtime.access import Principal
 from services.runtime.errors import Conflict, FieldError, NotFound, ValidationFailed
 from services.listings import domain, rights
@@ -115,6 +116,10 @@ async def record_transfer(conn: asyncpg.Connection, me: Principal, patent_id: st
     if on < t["transferred_at"].date() or on > today():
         raise ValidationFailed([FieldError("recorded_on", "between the transfer and today")])
     await repo.set_recorded(conn, transfer_id, recording_no.strip(), on)
+    await OUTBOX.record(conn, patent_id, PatentTransferRecorded(
+        patent_id=patent_id, transfer_id=transfer_id,
+        reference=TransferReference(kind=t["reference_kind"], id=t["reference_id"]),
+        recording_no=recording_no.strip(), recorded_on=on))
     return row
 
 

@@ -34,7 +34,7 @@ class PatentPatch(Strict):
 
 class EncumbranceView(BaseModel):
     kind: Literal["open_licence", "auction", "pledge", "exclusive_licence", "sole_licence", "ordinary_licence",
-                  "transfer_offer", "exclusive_offer"]
+                  "transfer_offer", "exclusive_offer", "deal_transfer", "deal_exclusive"]
     reference_id: str = Field(description="the declaration, auction, pledge, licence or listing it comes from")
     holder_org_id: str | None = None
     since: datetime | None = None

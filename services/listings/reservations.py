@@ -93,6 +93,13 @@ async def _grant(conn: asyncpg.Connection, r: ReservationRequest, at: datetime) 
         await repo.hold(conn, p.patent_id, rights.OPEN_LICENCE, r.reference_id, since=at,
                         holder_org_id=r.requester_org_id, reservation_id=r.reservation_id)
         await handlers.refresh_listings_of_patent(conn, p.patent_id)  # listings show "open licence"
+    elif r.kind == "deal":
+        rights.check_deal(patents, deal_kind=r.deal_kind or "", requester=r.requester_org_id,
+                          co_owner_consents=r.co_owner_consents, today=today)
+        held = rights.DEAL_HOLDS.get(r.deal_kind or "")
+        for p in patents if held else ():
+            await repo.hold(conn, p.patent_id, held, r.reference_id, since=at, holder_org_id=r.holder_org_id,
+                            reservation_id=r.reservation_id)
     elif r.kind == "pledge":
         rights.check_pledge(patents, requester=r.requester_org_id, pledgee=r.holder_org_id,
                             co_owner_consents=r.co_owner_consents, today=today)
@@ -120,9 +127,10 @@ async def auction_ended(conn: asyncpg.Connection, listing_id: str, auction_id: s
 
 
 # -- ownership ---------------------------------------------------------------------------
-async def transfer(conn: asyncpg.Connection, *, listing_id: str, reference: TransferReference, to_org_id: str,
-                   price: Money | None, at: datetime) -> None:
-    """A completed sale of ``listing_id``'s lot: each patent's owner becomes the buyer.
+async def transfer(conn: asyncpg.Connection, *, listing_id: str | None, reference: TransferReference, to_org_id: str,
+                   price: Money | None, at: datetime, patent_ids: Sequence[str] = ()) -> None:
+    """A completed sale of ``listing_id``'s lot (an auction) or of ``patent_ids`` (a deal):
+    each patent's owner becomes the buyer.
 
     * Licences granted before the transfer stay in force: a transfer contract does not
       affect licence contracts concluded before it (SPC interpretation on technology
@@ -134,9 +142,10 @@ async def transfer(conn: asyncpg.Connection, *, listing_id: str, reference: Tran
     * The transfer takes legal effect when CNIPA records it (Patent Law art. 10): the
       recording (著录项目变更) is tracked with a due date.
     """
-    patent_ids = await repo.listing_patent_ids(conn, listing_id)
-    await repo.get_listing(conn, listing_id, lock=True)  # the lock order of every decision: listing, then patents
-    for p in await repo.get_patents(conn, patent_ids, lock=True):
+    if listing_id is not None:
+        patent_ids = await repo.listing_patent_ids(conn, listing_id)
+        await repo.get_listing(conn, listing_id, lock=True)  # the lock order of every decision: listing, then patents
+    for p in await repo.get_patents(conn, sorted(patent_ids), lock=True):
         if p["owner_org_id"] == to_org_id:
             continue  # a redelivered settlement: already moved
         for other in await repo.active_listings_of_patent(conn, p["id"], owner=p["owner_org_id"],

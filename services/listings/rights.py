@@ -28,9 +28,16 @@ EXCLUSIVE_LICENCE = "exclusive_licence"
 SOLE_LICENCE = "sole_licence"
 ORDINARY_LICENCE = "ordinary_licence"
 TRANSFER_OFFER = "transfer_offer"  # an active supply listing offering transfer
+DEAL_TRANSFER = "deal_transfer"  # an agreed deal transferring the patent (or contributing it as equity)
+DEAL_EXCLUSIVE = "deal_exclusive"  # an agreed exclusive or sole licence deal, until the licence is granted
 EXCLUSIVE_OFFER = "exclusive_offer"  # an active supply listing offering an exclusive or sole licence
 
+KIND_NAMES = {AUCTION: "auction", DEAL_TRANSFER: "deal"}
 EXCLUSIVE_MODES = frozenset({"exclusive_licence", "sole_licence"})
+# What an agreed deal holds on each patent, by its kind (an ordinary licence holds nothing:
+# it excludes no one).
+DEAL_HOLDS = {"transfer": DEAL_TRANSFER, "equity": DEAL_TRANSFER,
+              "exclusive_licence": DEAL_EXCLUSIVE, "sole_licence": DEAL_EXCLUSIVE}
 DEAD_STATUSES = frozenset({"lapsed", "expired", "invalidated"})
 
 
@@ -119,6 +126,11 @@ def check_open_licence(p: PatentRights, *, declarer: str, co_owner_consents: Col
         # Implementing Regulations art. 86 (1).
         raise RegisterError(f"patent {p.patent_id} has an exclusive or sole licence in force",
                             rule="exclusive-licence-in-force", field="patent_id")
+    if p.of(DEAL_EXCLUSIVE):
+        # The same rule, a step earlier: an exclusive or sole licence is agreed and being paid.
+        raise RegisterError(f"patent {p.patent_id} has an exclusive or sole licence agreed in deal "
+                            f"{p.of(DEAL_EXCLUSIVE)[0].reference_id}", rule="exclusive-licence-agreed",
+                            field="patent_id")
     offers = p.of(EXCLUSIVE_OFFER)
     if offers:
         # Patent Law art. 51 (3): no exclusive or sole licence during an open licence; a
@@ -134,6 +146,9 @@ def check_open_licence(p: PatentRights, *, declarer: str, co_owner_consents: Col
     if p.of(AUCTION):
         raise RegisterError(f"patent {p.patent_id} is being auctioned for transfer",
                             rule="under-auction-for-transfer", field="patent_id")
+    if p.of(DEAL_TRANSFER):
+        raise RegisterError(f"patent {p.patent_id} is being transferred in deal {p.of(DEAL_TRANSFER)[0].reference_id}",
+                            rule="under-deal-for-transfer", field="patent_id")
     declared = p.of(OPEN_LICENCE)
     if declared:
         raise Conflict(f"patent {p.patent_id} already has an open licence in force ({declared[0].reference_id}; "
@@ -163,14 +178,14 @@ def check_offer(modes: Collection[str], patents: Sequence[PatentRights], today: 
             raise RegisterError(f"patent {p.patent_id} is under an open licence: "
                                 f"{', '.join(sorted(offered_exclusive))} cannot be offered",
                                 rule="open-licence-in-force", field="modes")
-        if offered_exclusive and any(e.kind in (EXCLUSIVE_LICENCE, SOLE_LICENCE) for e in others):
+        if offered_exclusive and any(e.kind in (EXCLUSIVE_LICENCE, SOLE_LICENCE, DEAL_EXCLUSIVE) for e in others):
             raise RegisterError(f"patent {p.patent_id} already has an exclusive or sole licence in force",
                                 rule="exclusive-licence-in-force", field="modes")
         if "transfer" in modes:
-            taken = [e for e in others if e.kind in (TRANSFER_OFFER, AUCTION)]
+            taken = [e for e in others if e.kind in (TRANSFER_OFFER, AUCTION, DEAL_TRANSFER)]
             if taken:
                 raise RegisterError(f"patent {p.patent_id} is already offered for transfer in "
-                                    f"{'auction' if taken[0].kind == AUCTION else 'listing'} {taken[0].reference_id}",
+                                    f"{KIND_NAMES.get(taken[0].kind, 'listing')} {taken[0].reference_id}",
                                     rule="patent-already-offered-for-transfer", field="patent_ids")
             _refuse_transfer_if_pledged(p, others, "patent_ids")
 
@@ -194,8 +209,58 @@ def check_auction(*, listing_status: str | None, listing_kind: str | None, listi
         if p.of(AUCTION):
             raise Conflict(f"patent {p.patent_id} is already being auctioned ({p.of(AUCTION)[0].reference_id})",
                            rule="patent-already-under-auction")
+        if p.of(DEAL_TRANSFER):
+            raise Conflict(f"patent {p.patent_id} is being transferred in deal {p.of(DEAL_TRANSFER)[0].reference_id}",
+                           rule="patent-under-deal")
         # (Disposal of a pledged patent by its pledgee is the financing context's to ask.)
         _refuse_transfer_if_pledged(p, p.encumbrances, "listing_id")
+
+
+# -- deals -------------------------------------------------------------------------------
+def check_deal(patents: Sequence[PatentRights], *, deal_kind: str, requester: str,
+               co_owner_consents: Collection[str], today: date) -> None:
+    """A negotiated deal both parties confirmed, decided against the register's state when
+    it is agreed (a proposal reserves nothing: it may never be agreed)."""
+    for p in patents:
+        if requester != p.owner_org_id:
+            raise RegisterError(f"patent {p.patent_id} now belongs to {p.owner_org_id}, not to the deal's owner",
+                                rule="deal-owner-not-owner", field="patent_ids")
+        if deal_kind != "ordinary_licence":
+            # Patent Law art. 14: a co-owned right is transferred, or licensed exclusively,
+            # with every co-owner's agreement (any co-owner may grant an ordinary licence).
+            missing = [c for c in p.co_owner_org_ids if c not in set(co_owner_consents)]
+            if missing:
+                raise RegisterError(f"co-owner(s) {', '.join(missing)} have not consented",
+                                    rule="co-owner-not-consented", field="co_owner_consents")
+        problem = in_force_problem(p, today)
+        if problem:
+            raise RegisterError(f"patent {p.patent_id} {problem[1]}: only a patent in force is dealt in",
+                                rule="patent-not-in-force", field="patent_ids")
+        if deal_kind in ("transfer", "equity"):
+            if p.of(AUCTION):
+                raise Conflict(f"patent {p.patent_id} is being auctioned ({p.of(AUCTION)[0].reference_id})",
+                               rule="patent-under-auction")
+            if p.of(DEAL_TRANSFER):
+                raise Conflict(f"patent {p.patent_id} is already being transferred in deal "
+                               f"{p.of(DEAL_TRANSFER)[0].reference_id}", rule="patent-under-deal")
+            _refuse_transfer_if_pledged(p, p.encumbrances, "patent_ids")
+            continue
+        exclusive = p.of(EXCLUSIVE_LICENCE, SOLE_LICENCE, DEAL_EXCLUSIVE)
+        if exclusive:
+            # An exclusive licensee excludes every other licensee, a sole one every other
+            # but the patentee (SPC interpretation 法释〔2004〕20号 art. 25).
+            raise RegisterError(f"patent {p.patent_id} has an exclusive or sole licence ({exclusive[0].reference_id})",
+                                rule="exclusive-licence-in-force", field="patent_ids")
+        if deal_kind in EXCLUSIVE_MODES and p.of(OPEN_LICENCE):
+            # Patent Law art. 51 (3): no exclusive or sole licence while an open licence is in force.
+            raise RegisterError(f"patent {p.patent_id} is under an open licence ({p.of(OPEN_LICENCE)[0].reference_id})",
+                                rule="open-licence-in-force", field="patent_ids")
+        pledged = [e for e in p.of(PLEDGE) if "licence" not in e.pledgee_consents]
+        if pledged:
+            # Civil Code art. 444: a pledged IP right is not licensed without the pledgee.
+            raise RegisterError(f"patent {p.patent_id} is pledged to {pledged[0].holder_org_id}, who has not "
+                                "consented to licensing it", rule="pledged-without-pledgee-consent",
+                                field="patent_ids")
 
 
 # -- pledges -----------------------------------------------------------------------------
@@ -215,7 +280,7 @@ def check_pledge(patents: Sequence[PatentRights], *, requester: str, pledgee: st
         if problem:
             raise RegisterError(f"patent {p.patent_id} {problem[1]} and cannot be pledged",
                                 rule="patent-not-in-force", field="patent_ids")
-        offered = p.of(TRANSFER_OFFER, AUCTION)
+        offered = p.of(TRANSFER_OFFER, AUCTION, DEAL_TRANSFER)
         if offered:
             raise Conflict(f"patent {p.patent_id} is offered for transfer ({offered[0].reference_id}): withdraw "
                            "the offer before pledging it", rule="patent-offered-for-transfer")

@@ -21,13 +21,14 @@ log = logging.getLogger("psm.main")
 def all_modules() -> list[ServiceModule]:
     from search.service import MODULE as search
     from services.auctions import MODULE as auctions
+    from services.deals import MODULE as deals
     from services.distribution import MODULE as distribution
     from services.licences import MODULE as licences
     from services.listings import MODULE as listings
     from services.platform import MODULE as platform
     from services.roadshows import MODULE as roadshows
 
-    return [platform, listings, licences, auctions, roadshows, distribution, search]
+    return [platform, listings, licences, auctions, deals, roadshows, distribution, search]
 
 
 def _event_loop() -> asyncio.AbstractEventLoop:
