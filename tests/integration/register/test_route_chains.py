@@ -258,6 +258,46 @@ async def org_then_subscribe(w: World) -> None:
     await ok(await ent.post("/v1/subscriptions", {"query": "锂电池"}), 201)
 
 
+async def register_then_propose_deal(w: World) -> None:
+    uni, ent = await w.register(), await w.register("enterprise")  # platform
+    p = await uni.patent()  # listings
+    await ok(await uni.post("/v1/deals", {"kind": "transfer", "patent_ids": [p["patent_id"]],
+                                          "counterparty_org_id": ent.id,
+                                          "terms": {"price": {"amount": "1.00", "currency": "CNY"}}}), 201)
+
+
+async def _paid_deal(w: World, kind: str, terms: dict):
+    uni, ent = await w.register(), await w.register("enterprise")
+    p = await uni.patent()
+    d = await ok(await uni.post("/v1/deals", {"kind": kind, "patent_ids": [p["patent_id"]],
+                                              "counterparty_org_id": ent.id, "terms": terms}), 201)
+    await ok(await ent.post(f"/v1/deals/{d['deal_id']}/confirm", {"version": 1}))
+    await ok(await w.client.post(f"/v1/deals/{d['deal_id']}/payment", json={}, headers=w.operator))  # deals
+    return uni, ent, p["patent_id"], d["deal_id"]
+
+
+async def recording_then_deal_shows_recorded(w: World) -> None:
+    _, ent, patent_id, deal_id = await _paid_deal(w, "transfer", {"price": {"amount": "1.00", "currency": "CNY"}})
+    t = (await ok(await ent.get(f"/v1/patents/{patent_id}")))["transfers"][0]
+    await ok(await ent.post(f"/v1/patents/{patent_id}/transfers/{t['id']}/recording", {"recording_no": "B"}))  # listings
+    assert (await ok(await ent.get(f"/v1/deals/{deal_id}")))["status"] == "recorded"
+
+
+async def deal_paid_then_licence_listed(w: World) -> None:
+    _, ent, _, deal_id = await _paid_deal(w, "ordinary_licence", {
+        "royalty": {"basis": "lump_sum", "amount": {"amount": "1.00", "currency": "CNY"}}, "territory": "CN",
+        "term_years": 1})
+    assert [x["deal_id"] for x in (await ok(await ent.get("/v1/licences")))["items"]] == [deal_id]
+
+
+async def accept_then_certificate(w: World) -> None:
+    _, patent_id, d = await w.declared()
+    ent = await w.register("enterprise")
+    lic = await ok(await ent.post(f"/v1/open-licences/{d['id']}/acceptances", {}), 201)  # licences
+    got = await ok(await ent.get("/v1/certificates", params={"subject": "open_licence_licence", "subject_id": lic["id"]}))
+    assert len(got["items"]) == 1
+
+
 OWN = "depends on its own service's writes only"
 
 CHAINS: dict[str, Recipe | str] = {
@@ -280,7 +320,20 @@ CHAINS: dict[str, Recipe | str] = {
     "POST /v1/open-licences/{id}/withdraw": fee_unpaid_then_withdraw_suspended_declaration,
     "POST /v1/open-licences/{id}/acceptances": restored_then_accept,
     "GET /v1/open-licences/{id}/licences": OWN,
-    "GET /v1/licences": OWN,
+    "GET /v1/licences": deal_paid_then_licence_listed,
+    "POST /v1/licences/{id}/contract-registration": OWN,
+    "POST /v1/deals": register_then_propose_deal,
+    "GET /v1/deals": OWN,
+    "GET /v1/deals/{id}": recording_then_deal_shows_recorded,
+    "POST /v1/deals/{id}/counter": OWN,
+    "POST /v1/deals/{id}/confirm": OWN + " (the register's answer is the saga's, awaited by the route)",
+    "POST /v1/deals/{id}/export-review": OWN,
+    "POST /v1/deals/{id}/payment": OWN,
+    "POST /v1/deals/{id}/cancel": OWN,
+    "POST /v1/deals/{id}/contract-registration": OWN,
+    "GET /v1/certificates": accept_then_certificate,
+    "GET /v1/certificates/{code}": OWN + " (its code is learned from GET /v1/certificates)",
+    "GET /v1/certificates/{code}/pdf": OWN + " (as GET /v1/certificates/{code})",
     "GET /v1/licences/{id}": OWN,
     "POST /v1/licences/{id}/filing": OWN,
     "POST /v1/licences/{id}/payments": OWN,
