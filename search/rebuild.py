@@ -26,15 +26,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import asyncpg
-from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
 from elasticsearch import AsyncElasticsearch
 from pydantic import ValidationError
 
 from events.envelope import CloudEvent, MalformedEvent
 from events.registry import UnknownEventType
 from events.topics import Topic, physical
-from events.clients import start_safely
+from events.replay import replay_topic
 from search.documents import listing_document, open_licence_document, roadshow_document
 from search.indexer import (
     AUCTION_EVENTS, LISTING_EVENTS, OPEN_LICENCE_EVENTS, ROADSHOW_EVENTS, LotNotIndexedYet, index_auction,
@@ -131,52 +129,12 @@ async def replay(settings: Settings, es: AsyncElasticsearch, index: str, *,
 
 async def _replay_topic(settings: Settings, topic_name: Topic, index: str, apply, say: Callable[[str], None],
                         batch: int) -> int:
-    """Read ``topic_name`` from its beginning to its current end through ``apply``.
-
-    Reads with a fresh consumer group (its committed offsets show progress to Kafka
-    tools). It does not go through the consumer framework's ordering: documents are
-    snapshots and writes carry external versions, so order is irrelevant, and a topic
-    whose oldest events were compacted or expired cannot hold the replay up waiting for
-    a predecessor. Unreadable events are skipped (the live indexer dead-lettered them).
-    """
-    topic = physical(topic_name.value, settings.topic_prefix)
-    partitions = await _partitions(settings.kafka_bootstrap, topic)
-    if not partitions:
-        return 0
-    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap,
-                                group_id=f"{settings.topic_prefix}search.rebuild.{index}.{topic_name.name.lower()}",
-                                enable_auto_commit=False,
-                                auto_offset_reset="earliest", isolation_level="read_committed", max_poll_records=batch)
-    replayed = 0
-    try:
-        await start_safely(consumer)
-        tps = [TopicPartition(topic, p) for p in sorted(partitions)]
-        consumer.assign(tps)
-        await consumer.seek_to_beginning(*tps)
-        end = await consumer.end_offsets(tps)
-        say(f"replaying {topic} up to offsets {[end[tp] for tp in tps]}")
-        remaining = {tp for tp in tps if await consumer.position(tp) < end[tp]}
-        while remaining:
-            batches = await consumer.getmany(*remaining, timeout_ms=1000)
-            for tp, records in batches.items():
-                values = [r.value for r in records if r.offset < end[tp]]
-                await apply(values)
-                replayed += len(values)
-                await consumer.commit({tp: records[-1].offset + 1})
-            remaining = {tp for tp in remaining if await consumer.position(tp) < end[tp]}
-        return replayed
-    finally:
-        await consumer.stop()
-
-
-async def _partitions(bootstrap: str, topic: str) -> list[int]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        [described] = await admin.describe_topics([topic])
-    finally:
-        await admin.close()
-    return [p["partition"] for p in described["partitions"]]
+    """Read ``topic_name`` from its beginning to its current end through ``apply``: documents
+    are snapshots and writes carry external versions, so order is irrelevant. Unreadable
+    events are skipped (the live indexer dead-lettered them)."""
+    return await replay_topic(settings.kafka_bootstrap, physical(topic_name.value, settings.topic_prefix),
+                              f"{settings.topic_prefix}search.rebuild.{index}.{topic_name.name.lower()}", apply,
+                              say, batch)
 
 
 def _listing_document(payload) -> dict | None:

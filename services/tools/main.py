@@ -27,8 +27,9 @@ def all_modules() -> list[ServiceModule]:
     from services.listings import MODULE as listings
     from services.platform import MODULE as platform
     from services.roadshows import MODULE as roadshows
+    from services.stats import MODULE as stats
 
-    return [platform, listings, licences, auctions, deals, roadshows, distribution, search]
+    return [platform, listings, licences, auctions, deals, roadshows, distribution, stats, search]
 
 
 def _event_loop() -> asyncio.AbstractEventLoop:

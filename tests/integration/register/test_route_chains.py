@@ -11,6 +11,7 @@ is given one or the other.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 
 import pytest
 
@@ -298,6 +299,19 @@ async def accept_then_certificate(w: World) -> None:
     assert len(got["items"]) == 1
 
 
+async def deal_paid_then_stats(w: World) -> None:
+    await _paid_deal(w, "transfer", {"price": {"amount": "7.00", "currency": "CNY"}})  # deals
+    today = datetime.now(UTC).date().isoformat()
+    s = await ok(await w.client.get("/v1/stats/deals", params={"from": today, "to": today}, headers=w.operator))
+    assert s["periods"][0]["total"]["deals"] == 1
+
+
+async def publish_then_market_stats(w: World) -> None:
+    await w.published()  # listings
+    m = await ok(await w.client.get("/v1/stats/market", headers=w.operator))
+    assert m["listings_published"] == 1
+
+
 OWN = "depends on its own service's writes only"
 
 CHAINS: dict[str, Recipe | str] = {
@@ -332,6 +346,8 @@ CHAINS: dict[str, Recipe | str] = {
     "POST /v1/deals/{id}/cancel": OWN,
     "POST /v1/deals/{id}/contract-registration": OWN,
     "GET /v1/certificates": accept_then_certificate,
+    "GET /v1/stats/deals": deal_paid_then_stats,
+    "GET /v1/stats/market": publish_then_market_stats,
     "GET /v1/certificates/{code}": OWN + " (its code is learned from GET /v1/certificates)",
     "GET /v1/certificates/{code}/pdf": OWN + " (as GET /v1/certificates/{code})",
     "GET /v1/licences/{id}": OWN,

@@ -1,0 +1,124 @@
+"""SQL for the stats schema: the projection's writes and the statistics' reads."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from decimal import Decimal
+
+import asyncpg
+
+
+# -- the projection ----------------------------------------------------------------------
+async def upsert_org(conn: asyncpg.Connection, org_id: str, kind: str, sub_kind: str | None, name: str,
+                     region: str) -> None:
+    await conn.execute(
+        "INSERT INTO stats.orgs (id, kind, sub_kind, name, region) VALUES ($1, $2, $3, $4, $5) "
+        "ON CONFLICT (id) DO UPDATE SET kind = EXCLUDED.kind, sub_kind = EXCLUDED.sub_kind, name = EXCLUDED.name, "
+        "region = EXCLUDED.region", org_id, kind, sub_kind, name, region)
+    # Facts recorded before the organisation was known here get its dimensions now (the
+    # trigger moves their sums in the rollup).
+    await conn.execute(
+        "UPDATE stats.facts SET owner_kind = $2, owner_sub_kind = $3, region = $4 "
+        "WHERE owner_org_id = $1 AND owner_kind IS NULL", org_id, kind, sub_kind, region)
+
+
+async def upsert_patent(conn: asyncpg.Connection, patent_id: str, owner_org_id: str, industry: str | None,
+                        sequence: int) -> None:
+    """The patent's latest state (a replay never takes it back to an older one)."""
+    await conn.execute(
+        "INSERT INTO stats.patents (id, owner_org_id, industry, sequence) VALUES ($1, $2, $3, $4) "
+        "ON CONFLICT (id) DO UPDATE SET owner_org_id = EXCLUDED.owner_org_id, industry = EXCLUDED.industry, "
+        "sequence = EXCLUDED.sequence WHERE stats.patents.sequence < EXCLUDED.sequence",
+        patent_id, owner_org_id, industry, sequence)
+    if industry is not None:
+        await conn.execute("UPDATE stats.facts SET industry = $2 WHERE patent_id = $1 AND industry IS NULL",
+                           patent_id, industry)
+
+
+async def upsert_listing(conn: asyncpg.Connection, listing_id: str, patent_ids: Sequence[str],
+                         published_at: datetime | None) -> None:
+    await conn.execute(
+        "INSERT INTO stats.listings (id, patent_ids, published_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO UPDATE "
+        "SET patent_ids = EXCLUDED.patent_ids, published_at = coalesce(stats.listings.published_at, "
+        "EXCLUDED.published_at)", listing_id, list(patent_ids), published_at)
+    if published_at is not None:
+        await conn.execute("UPDATE stats.patents SET listed = true WHERE id = ANY($1::text[]) AND NOT listed",
+                           list(patent_ids))
+
+
+async def listing_patents(conn: asyncpg.Connection, listing_id: str) -> list[str]:
+    return list(await conn.fetchval("SELECT patent_ids FROM stats.listings WHERE id = $1", listing_id) or [])
+
+
+async def record_fact(conn: asyncpg.Connection, *, fact_id: str, on: date, channel: str, mode: str, currency: str,
+                      deals: int, amount: Decimal, royalties: Decimal, owner_org_id: str,
+                      patent_ids: Sequence[str]) -> None:
+    """A completed deal (or a royalty payment), once; its dimensions from what is known."""
+    patent_id = patent_ids[0] if patent_ids else None
+    await conn.execute(
+        "INSERT INTO stats.facts (id, on_date, channel, mode, currency, deals, amount, royalties, owner_org_id, "
+        "patent_id, owner_kind, owner_sub_kind, region, industry) "
+        "SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, o.kind, o.sub_kind, o.region, p.industry "
+        "FROM (SELECT 1) one LEFT JOIN stats.orgs o ON o.id = $9 LEFT JOIN stats.patents p ON p.id = $10 "
+        "ON CONFLICT (id) DO NOTHING",
+        fact_id, on, channel, mode, currency, deals, amount, royalties, owner_org_id, patent_id)
+    if deals:
+        await conn.execute("UPDATE stats.patents SET transacted = true WHERE id = ANY($1::text[]) AND NOT transacted",
+                           list(patent_ids))
+
+
+async def record_licence(conn: asyncpg.Connection, licence_id: str, channel: str, mode: str, owner_org_id: str,
+                         patent_id: str) -> None:
+    await conn.execute(
+        "INSERT INTO stats.licences (id, channel, mode, owner_org_id, patent_id) VALUES ($1, $2, $3, $4, $5) "
+        "ON CONFLICT (id) DO NOTHING", licence_id, channel, mode, owner_org_id, patent_id)
+
+
+async def licence(conn: asyncpg.Connection, licence_id: str) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT * FROM stats.licences WHERE id = $1", licence_id)
+
+
+async def record_activity(conn: asyncpg.Connection, activity_id: str, kind: str, at: datetime) -> None:
+    await conn.execute("INSERT INTO stats.activity (id, kind, at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING",
+                       activity_id, kind, at)
+
+
+# -- the statistics ----------------------------------------------------------------------
+async def rollup(conn: asyncpg.Connection, *, dimension: str, currency: str, first: date, last: date,
+                 interval: str) -> list[asyncpg.Record]:
+    """Sums by period and value of one dimension over [first, last] — a few thousand rows
+    of the rollup at most, whatever the number of deals."""
+    return await conn.fetch(
+        "SELECT date_trunc($5, day)::date AS period, value, sum(deals)::bigint AS deals, sum(amount) AS amount, "
+        "sum(royalties) AS royalties FROM stats.rollup "
+        "WHERE dimension = $1 AND currency = $2 AND day BETWEEN $3 AND $4 GROUP BY 1, 2",
+        dimension, currency, first, last, interval)
+
+
+async def yearly(conn: asyncpg.Connection, *, dimension: str, value: str, first_year: int,
+                 last_year: int) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        "SELECT extract(year FROM day)::int AS year, sum(deals)::bigint AS deals, sum(amount) AS amount "
+        "FROM stats.rollup WHERE dimension = $1 AND value = $2 AND currency = 'CNY' "
+        "AND day BETWEEN make_date($3, 1, 1) AND make_date($4, 12, 31) GROUP BY 1",
+        dimension, value, first_year, last_year)
+
+
+async def inventory(conn: asyncpg.Connection, limit: int) -> list[asyncpg.Record]:
+    """Per institution: patents registered (held now), listed at least once, transacted."""
+    return await conn.fetch(
+        "SELECT o.id, o.name, o.sub_kind, o.region, count(*) AS registered, count(*) FILTER (WHERE p.listed) AS listed, "
+        "count(*) FILTER (WHERE p.transacted) AS transacted "
+        "FROM stats.patents p JOIN stats.orgs o ON o.id = p.owner_org_id WHERE o.kind = 'institution' "
+        "GROUP BY o.id, o.name, o.sub_kind, o.region ORDER BY count(*) DESC, o.id LIMIT $1", limit)
+
+
+async def market_totals(conn: asyncpg.Connection) -> asyncpg.Record:
+    return await conn.fetchrow(
+        "SELECT (SELECT count(*) FROM stats.patents) AS patents, "
+        "(SELECT count(*) FROM stats.patents WHERE listed) AS listed, "
+        "(SELECT count(*) FROM stats.patents WHERE transacted) AS transacted, "
+        "(SELECT count(*) FROM stats.listings WHERE published_at IS NOT NULL) AS listings_published, "
+        "(SELECT count(*) FROM stats.activity WHERE kind = 'roadshow_lead') AS roadshow_leads, "
+        "(SELECT count(*) FROM stats.activity WHERE kind = 'push_delivered') AS pushes_delivered")
