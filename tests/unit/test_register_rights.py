@@ -159,3 +159,52 @@ def test_refused_legal_status_changes(current, target, grant_date, rule):
     assert err.value.rule == rule
 
 
+
+
+# -- deals -------------------------------------------------------------------------------
+def deal(p: rights.PatentRights, kind: str, **over) -> None:
+    args = dict(deal_kind=kind, requester="org_a", co_owner_consents=[], today=TODAY)
+    args.update(over)
+    rights.check_deal([p], **args)
+
+
+@pytest.mark.parametrize("p, kind, over, rule", [
+    (patent(), "transfer", {"requester": "org_b"}, "deal-owner-not-owner"),
+    (patent(co_owner_org_ids=("org_b",)), "equity", {}, "co-owner-not-consented"),
+    (patent(legal_status="lapsed"), "ordinary_licence", {}, "patent-not-in-force"),
+    (patent(e(rights.AUCTION)), "transfer", {}, "patent-under-auction"),
+    (patent(e(rights.DEAL_TRANSFER)), "equity", {}, "patent-under-deal"),
+    (patent(e(rights.PLEDGE, holder="bank")), "transfer", {}, "pledged-without-pledgee-consent"),
+    (patent(e(rights.PLEDGE, holder="bank")), "ordinary_licence", {}, "pledged-without-pledgee-consent"),
+    (patent(e(rights.OPEN_LICENCE)), "exclusive_licence", {}, "open-licence-in-force"),  # art. 51 (3)
+    (patent(e(rights.EXCLUSIVE_LICENCE)), "ordinary_licence", {}, "exclusive-licence-in-force"),
+    (patent(e(rights.DEAL_EXCLUSIVE)), "sole_licence", {}, "exclusive-licence-in-force"),
+])
+def test_a_deal_is_refused_naming_its_rule(p, kind, over, rule):
+    with pytest.raises(DomainError) as err:
+        deal(p, kind, **over)
+    assert err.value.rule == rule
+
+
+@pytest.mark.parametrize("p, kind, over", [
+    (patent(e(rights.OPEN_LICENCE)), "transfer", {}),  # the transfer ends the declaration (art. 50)
+    (patent(e(rights.OPEN_LICENCE)), "ordinary_licence", {}),
+    (patent(co_owner_org_ids=("org_b",)), "ordinary_licence", {}),  # art. 14: any co-owner may
+    (patent(co_owner_org_ids=("org_b",)), "transfer", {"co_owner_consents": ["org_b"]}),
+    (patent(e(rights.TRANSFER_OFFER)), "transfer", {}),  # its owner's own offer
+])
+def test_a_deal_is_granted(p, kind, over):
+    deal(p, kind, **over)
+
+
+def test_an_agreed_deal_bars_the_other_channels():
+    with pytest.raises(DomainError) as err:
+        declare(patent(e(rights.DEAL_EXCLUSIVE)))
+    assert err.value.rule == "exclusive-licence-agreed"
+    with pytest.raises(DomainError) as err:
+        declare(patent(e(rights.DEAL_TRANSFER)))
+    assert err.value.rule == "under-deal-for-transfer"
+    with pytest.raises(Conflict) as err:
+        rights.check_auction(listing_status="published", listing_kind="supply", listing_owner="org_a",
+                             listing_id="l", requester="org_a", patents=[patent(e(rights.DEAL_TRANSFER))], today=TODAY)
+    assert err.value.rule == "patent-under-deal"

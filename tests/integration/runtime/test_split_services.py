@@ -32,7 +32,7 @@ async def test_three_single_service_processes_run_a_cross_service_flow(settings:
             # Each process answers its own routes only, and says what it runs.
             status, ready = await call("licences", "GET", "/readyz")
             assert status == 200 and ready["services"] == ["licences"], ready
-            assert set(ready["consumers"]) == {"licences.register", "licences.orgs"}
+            assert set(ready["consumers"]) == {"licences.register", "licences.orgs", "licences.deals"}
             assert set(ready["relays"]) == {"licences"}
             status, _ = await call("listings", "GET", "/v1/open-licences")
             assert status == 404
