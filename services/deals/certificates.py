@@ -58,10 +58,14 @@ def _patent(p: PatentSnapshot) -> dict:
     return {"patent_id": p.patent_id, "number": p.number, "title": p.title}
 
 
-async def _party(conn: asyncpg.Connection, role: str, org_id: str | None) -> dict:
-    org = await repo.get_org(conn, org_id) if org_id else None
-    return {"role": role, "org_id": org_id, "name": org["name"] if org else None,
-            "country": org["country"] if org else None}
+async def _party(conn: asyncpg.Connection, role: str, org_id: str | None,
+                 known: dict[str, tuple[str, str]] | None = None) -> dict:
+    if known and org_id in known:
+        name, country = known[org_id]
+    else:
+        org = await repo.get_org(conn, org_id) if org_id else None
+        name, country = (org["name"], org["country"]) if org else (None, None)
+    return {"role": role, "org_id": org_id, "name": name, "country": country}
 
 
 async def _issue(conn: asyncpg.Connection, *, subject: str, subject_id: str, parties: list[dict],
@@ -81,11 +85,13 @@ ROLES = {"transfer": ("transferor", "transferee"), "equity": ("contributor", "co
 
 
 async def issue_for_deal(conn: asyncpg.Connection, row: asyncpg.Record, deal: DealSnapshot,
-                         history: Sequence[asyncpg.Record]) -> None:
+                         history: Sequence[asyncpg.Record], parties: dict[str, tuple[str, str]] | None = None) -> None:
+    """``parties``: (name, country) by org id, when the caller knows them better than this
+    context's read model (an import)."""
     first, second = ROLES[deal.kind]
     await _issue(conn, subject="deal", subject_id=deal.deal_id,
-                 parties=[await _party(conn, first, deal.owner_org_id),
-                          await _party(conn, second, deal.counterparty_org_id)],
+                 parties=[await _party(conn, first, deal.owner_org_id, parties),
+                          await _party(conn, second, deal.counterparty_org_id, parties)],
                  patents=[_patent(p) for p in deal.patents],
                  terms={"kind": deal.kind, **deal.terms.model_dump(mode="json", exclude_none=True)},
                  history=[{"step": h["step"], "at": h["at"].isoformat()} for h in history], at=now())

@@ -9,7 +9,7 @@ by the patent register (the one writer of rights) when both parties have confirm
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 import asyncpg
@@ -22,6 +22,7 @@ from events.schemas.deals import (
     DealExportReviewDecided, DealExportReviewRequested, DealPaid, DealProposed, DealRecorded, DealRefused,
     DealReservationRequested, DealRoyalty, DealSnapshot, DealTerms,
 )
+from events.schemas.listings import PatentSnapshot
 from events.schemas.register import ReservationGranted, ReservationRefused, ReservationRequest
 from services.deals import certificates, domain
 from services.deals import repository as repo
@@ -299,6 +300,37 @@ async def register_contract(conn: asyncpg.Connection, me: Principal, deal_id: st
     await _step(conn, row, "contract_registered", me.effective_org_id)
     await OUTBOX.record(conn, deal_id, DealContractRegistered(deal=snapshot(row), registration_no=registration_no.strip(),
                                                               registered_on=on))
+    return row
+
+
+# -- history ---------------------------------------------------------------------------
+async def import_completed(conn: asyncpg.Connection, *, deal_id: str, kind: str, owner_org_id: str,
+                           counterparty_org_id: str, patents: list[PatentSnapshot], terms: domain.Terms,
+                           proposed_at: datetime, agreed_at: datetime, paid_at: datetime,
+                           parties: dict[str, tuple[str, str]]) -> asyncpg.Record | None:
+    """A deal concluded and paid before it was brought to the marketplace (a venue's or an
+    institution's records; the demo's history): recorded as completed, with its dates, so
+    that ownership, licences and the statistics follow from its events like any other.
+    None if ``deal_id`` is already here. The caller gives the patents and the parties'
+    (name, country) as they stood: this context's read models may not have them yet."""
+    domain.check_terms(kind, terms)
+    patent_ids = [p.patent_id for p in patents]
+    row = await repo.insert_deal(conn, {
+        "id": deal_id, "kind": kind, "status": "paid", "owner_org_id": owner_org_id,
+        "counterparty_org_id": counterparty_org_id,
+        "counterparty_country": parties[counterparty_org_id][1], "proposed_by": domain.OWNER,
+        "patent_ids": patent_ids, "patents": [p.model_dump(mode="json") for p in patents],
+        **_columns(terms, None, None), "confirmed_by": [domain.OWNER, domain.COUNTERPARTY],
+        "unrecorded_patent_ids": patent_ids, "recording_due_on": add_months(paid_at.date(), RECORDING_MONTHS),
+        "expires_at": agreed_at, "created_at": proposed_at, "updated_at": paid_at, "agreed_at": agreed_at,
+        "paid_at": paid_at}, if_new=True)
+    if row is None:
+        return None
+    for step, at, by in (("proposed", proposed_at, owner_org_id), ("confirmed", agreed_at, counterparty_org_id),
+                         ("agreed", agreed_at, None), ("paid", paid_at, None)):
+        await repo.add_step(conn, deal_id, step, by, 1, at)
+    await OUTBOX.record(conn, deal_id, DealPaid(deal=snapshot(row), payment_reference="imported"))
+    await certificates.issue_for_deal(conn, row, snapshot(row), await repo.history_of(conn, deal_id), parties)
     return row
 
 

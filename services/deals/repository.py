@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 import asyncpg
 
@@ -11,8 +12,9 @@ from services.runtime.storage.sql import for_update, insert_row, update_row
 
 
 # -- deals -------------------------------------------------------------------------------
-async def insert_deal(conn: asyncpg.Connection, values: dict) -> asyncpg.Record:
-    return await insert_row(conn, "deals.deals", values)
+async def insert_deal(conn: asyncpg.Connection, values: dict, *, if_new: bool = False) -> asyncpg.Record | None:
+    """The new row (or, ``if_new``, None when a deal of that id exists)."""
+    return await insert_row(conn, "deals.deals", values, on_conflict="ON CONFLICT (id) DO NOTHING" if if_new else "")
 
 
 async def get_deal(conn: asyncpg.Connection, deal_id: str, *, lock: bool = False) -> asyncpg.Record | None:
@@ -50,11 +52,12 @@ async def lapsed_proposals(conn: asyncpg.Connection, limit: int) -> list[str]:
 
 
 # -- history -----------------------------------------------------------------------------
-async def add_step(conn: asyncpg.Connection, deal_id: str, step: str, by_org_id: str | None, version: int) -> None:
+async def add_step(conn: asyncpg.Connection, deal_id: str, step: str, by_org_id: str | None, version: int,
+                   at: datetime | None = None) -> None:
     await conn.execute(
         "INSERT INTO deals.history (deal_id, seq, step, at, by_org_id, version) "
-        "SELECT $1, coalesce(max(seq), 0) + 1, $2, clock_timestamp(), $3, $4 FROM deals.history WHERE deal_id = $1",
-        deal_id, step, by_org_id, version)
+        "SELECT $1, coalesce(max(seq), 0) + 1, $2, coalesce($5, clock_timestamp()), $3, $4 FROM deals.history "
+        "WHERE deal_id = $1", deal_id, step, by_org_id, version, at)
 
 
 async def history_of(conn: asyncpg.Connection, deal_id: str) -> list[asyncpg.Record]:

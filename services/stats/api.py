@@ -63,18 +63,20 @@ async def deal_stats(ctx: Ctx, q: DealStatsQuery) -> DealStats:
                           .model_dump(), year_earlier=_figures(groups_then.get(k, domain.Measures())),
                           growth=_growth(groups_now.get(k, domain.Measures()), groups_then.get(k, domain.Measures())))
                     for k in keys]))
-    years = range(first.year, to.year + 1)
-    institutions = {r["year"]: r["deals"] for r in await repo.yearly(
-        ctx.conn, dimension="plan", value="sh_institution", first_year=first.year - 1, last_year=to.year)}
-    city = {r["year"]: r["amount"] for r in await repo.yearly(
-        ctx.conn, dimension="region", value=domain.SHANGHAI, first_year=first.year, last_year=to.year)}
-    targets = [YearTarget(year=t.year, institution_deals=t.institution_deals,
-                          institution_deals_year_earlier=t.institution_deals_year_earlier,
-                          institution_growth=None if t.institution_growth is None else format(t.institution_growth, "f"),
-                          institution_growth_met=t.institution_growth_met, city_contract_value=t.city_contract_value,
-                          city_contract_value_target=domain.CITY_CONTRACT_VALUE_TARGET,
-                          city_contract_value_progress=format(t.city_contract_value_progress, "f"))
-               for t in domain.targets(years, institutions, city)]
+    targets = []
+    for year, a, b in domain.target_spans(first.year, to.year, to):
+        institutions, _ = await repo.sum_between(ctx.conn, dimension="plan", value="sh_institution", first=a, last=b)
+        before, _ = await repo.sum_between(ctx.conn, dimension="plan", value="sh_institution",
+                                           first=domain.year_earlier(a), last=domain.year_earlier(b))
+        _, city = await repo.sum_between(ctx.conn, dimension="region", value=domain.SHANGHAI, first=a, last=b)
+        t = domain.year_target(year, b, institutions, before, city)
+        targets.append(YearTarget(
+            year=t.year, through=t.through, institution_deals=t.institution_deals,
+            institution_deals_year_earlier=t.institution_deals_year_earlier,
+            institution_growth=None if t.institution_growth is None else format(t.institution_growth, "f"),
+            institution_growth_met=t.institution_growth_met, city_contract_value=t.city_contract_value,
+            city_contract_value_target=domain.CITY_CONTRACT_VALUE_TARGET,
+            city_contract_value_progress=format(t.city_contract_value_progress, "f")))
     return DealStats(from_=first, to=to, interval=q.interval, group_by=q.group_by, currency=q.currency,
                      periods=periods, targets=targets)
 

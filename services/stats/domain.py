@@ -10,7 +10,7 @@ completed on the marketplace with such an owner.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -135,6 +135,7 @@ def table(rows: Iterable[Row], starts: list[date]) -> dict[date, dict[str, Measu
 @dataclass(frozen=True)
 class YearTarget:
     year: int
+    through: date  # the last day counted (a year still running is compared up to the same day)
     institution_deals: int
     institution_deals_year_earlier: int
     institution_growth: Decimal | None
@@ -143,17 +144,18 @@ class YearTarget:
     city_contract_value_progress: Decimal
 
 
-def targets(years: Iterable[int], institutions: Mapping[int, int], city_value: Mapping[int, Decimal]) -> list[YearTarget]:
-    """Item 六, year by year: the institutions' deal count against +20 % on the year before,
-    and the city's contract value against 1500亿元."""
-    out = []
-    for y in years:
-        now, before = institutions.get(y, 0), institutions.get(y - 1, 0)
-        g = growth(now, before)
-        value = city_value.get(y, Decimal("0.00"))
-        out.append(YearTarget(
-            year=y, institution_deals=now, institution_deals_year_earlier=before, institution_growth=g,
-            institution_growth_met=None if g is None else g > INSTITUTION_GROWTH_TARGET,
-            city_contract_value=value,
-            city_contract_value_progress=(value / CITY_CONTRACT_VALUE_TARGET).quantize(Decimal("0.000001"))))
-    return out
+def target_spans(first_year: int, last_year: int, to: date) -> list[tuple[int, date, date]]:
+    """(year, 1 January, last day counted) for each year of a range ending on ``to``."""
+    return [(y, date(y, 1, 1), min(date(y, 12, 31), to)) for y in range(first_year, last_year + 1)]
+
+
+def year_target(year: int, through: date, institutions: int, institutions_before: int,
+                city_value: Decimal) -> YearTarget:
+    """Item 六 for one year: the institutions' deal count against +20 % on the same days of
+    the year before, and the city's contract value against 1500亿元."""
+    g = growth(institutions, institutions_before)
+    return YearTarget(
+        year=year, through=through, institution_deals=institutions, institution_deals_year_earlier=institutions_before,
+        institution_growth=g, institution_growth_met=None if g is None else g > INSTITUTION_GROWTH_TARGET,
+        city_contract_value=city_value,
+        city_contract_value_progress=(city_value / CITY_CONTRACT_VALUE_TARGET).quantize(Decimal("0.000001")))

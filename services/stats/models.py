@@ -53,6 +53,8 @@ class Period(BaseModel):
 
 class YearTarget(BaseModel):
     year: int
+    through: date = Field(description="the last day counted: a year still running is compared with the same "
+                                      "days of the year before")
     institution_deals: int = Field(description="deals of Shanghai's universities and research institutes")
     institution_deals_year_earlier: int
     institution_growth: str | None

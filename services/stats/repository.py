@@ -8,10 +8,21 @@ from decimal import Decimal
 
 import asyncpg
 
+# A fact and the dimensions it is resolved from arrive on different topics, in concurrent
+# transactions: each writer takes this one lock first, so whichever commits second sees
+# the other's rows (a fact inserted before its organisation is known is filled in by the
+# organisation's upsert, and never missed by both). One lock for all: no deadlock.
+DIMENSIONS_LOCK = 0x5053_4449
+
+
+async def _dimensions_lock(conn: asyncpg.Connection) -> None:
+    await conn.execute("SELECT pg_advisory_xact_lock($1)", DIMENSIONS_LOCK)
+
 
 # -- the projection ----------------------------------------------------------------------
 async def upsert_org(conn: asyncpg.Connection, org_id: str, kind: str, sub_kind: str | None, name: str,
                      region: str) -> None:
+    await _dimensions_lock(conn)
     await conn.execute(
         "INSERT INTO stats.orgs (id, kind, sub_kind, name, region) VALUES ($1, $2, $3, $4, $5) "
         "ON CONFLICT (id) DO UPDATE SET kind = EXCLUDED.kind, sub_kind = EXCLUDED.sub_kind, name = EXCLUDED.name, "
@@ -26,6 +37,7 @@ async def upsert_org(conn: asyncpg.Connection, org_id: str, kind: str, sub_kind:
 async def upsert_patent(conn: asyncpg.Connection, patent_id: str, owner_org_id: str, industry: str | None,
                         sequence: int) -> None:
     """The patent's latest state (a replay never takes it back to an older one)."""
+    await _dimensions_lock(conn)
     await conn.execute(
         "INSERT INTO stats.patents (id, owner_org_id, industry, sequence) VALUES ($1, $2, $3, $4) "
         "ON CONFLICT (id) DO UPDATE SET owner_org_id = EXCLUDED.owner_org_id, industry = EXCLUDED.industry, "
@@ -56,6 +68,7 @@ async def record_fact(conn: asyncpg.Connection, *, fact_id: str, on: date, chann
                       patent_ids: Sequence[str]) -> None:
     """A completed deal (or a royalty payment), once; its dimensions from what is known."""
     patent_id = patent_ids[0] if patent_ids else None
+    await _dimensions_lock(conn)
     await conn.execute(
         "INSERT INTO stats.facts (id, on_date, channel, mode, currency, deals, amount, royalties, owner_org_id, "
         "patent_id, owner_kind, owner_sub_kind, region, industry) "
@@ -92,17 +105,20 @@ async def rollup(conn: asyncpg.Connection, *, dimension: str, currency: str, fir
     return await conn.fetch(
         "SELECT date_trunc($5, day)::date AS period, value, sum(deals)::bigint AS deals, sum(amount) AS amount, "
         "sum(royalties) AS royalties FROM stats.rollup "
-        "WHERE dimension = $1 AND currency = $2 AND day BETWEEN $3 AND $4 GROUP BY 1, 2",
+        "WHERE dimension = $1 AND currency = $2 AND day BETWEEN $3 AND $4 GROUP BY 1, 2 "
+        # A value whose facts moved to another (an owner learnt late) leaves zero sums behind.
+        "HAVING sum(deals) <> 0 OR sum(amount) <> 0 OR sum(royalties) <> 0",
         dimension, currency, first, last, interval)
 
 
-async def yearly(conn: asyncpg.Connection, *, dimension: str, value: str, first_year: int,
-                 last_year: int) -> list[asyncpg.Record]:
-    return await conn.fetch(
-        "SELECT extract(year FROM day)::int AS year, sum(deals)::bigint AS deals, sum(amount) AS amount "
-        "FROM stats.rollup WHERE dimension = $1 AND value = $2 AND currency = 'CNY' "
-        "AND day BETWEEN make_date($3, 1, 1) AND make_date($4, 12, 31) GROUP BY 1",
-        dimension, value, first_year, last_year)
+async def sum_between(conn: asyncpg.Connection, *, dimension: str, value: str, first: date,
+                      last: date) -> tuple[int, Decimal]:
+    """Deals and contract value (CNY) of one dimension's value over [first, last]."""
+    row = await conn.fetchrow(
+        "SELECT coalesce(sum(deals), 0)::bigint AS deals, coalesce(sum(amount), 0) AS amount FROM stats.rollup "
+        "WHERE dimension = $1 AND value = $2 AND currency = 'CNY' AND day BETWEEN $3 AND $4",
+        dimension, value, first, last)
+    return row["deals"], row["amount"]
 
 
 async def inventory(conn: asyncpg.Connection, limit: int) -> list[asyncpg.Record]:

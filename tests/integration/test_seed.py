@@ -24,8 +24,10 @@ async def counts(database_url: str) -> dict[str, int]:
             "listings": await conn.fetchval("SELECT count(*) FROM listings.listings"),
             "published": await conn.fetchval("SELECT count(*) FROM listings.listings WHERE status = 'published'"),
             "via_venue": await conn.fetchval("SELECT count(*) FROM listings.listings WHERE acted_by_org_id IS NOT NULL"),
+            "deals": await conn.fetchval("SELECT count(*) FROM deals.deals"),
+            "certificates": await conn.fetchval("SELECT count(*) FROM deals.certificates"),
         }
-        for schema in ("platform", "listings"):
+        for schema in ("platform", "listings", "deals"):
             for r in await conn.fetch(f"SELECT event->>'type' AS type, count(*) FROM {schema}.outbox GROUP BY 1"):
                 out[r["type"]] = r["count"]
         return out
@@ -51,6 +53,9 @@ async def test_seeding_a_fresh_database_records_every_change_with_its_event(sett
     assert got["psm.listing.drafted.v1"] == len(data.listings)
     assert got["psm.listing.published.v1"] == statuses["published"] + statuses["withdrawn"]
     assert got.get("psm.listing.withdrawn.v1", 0) == statuses["withdrawn"]
+    # Two years of completed deals, each with its event and its certificate.
+    assert got["deals"] == report.deals == len(data.deals) > 0
+    assert got["psm.deal.paid.v1"] == got["certificates"] == got["psm.certificate.issued.v1"] == got["deals"]
 
 
 async def test_a_second_seed_adds_nothing(settings):

@@ -148,3 +148,16 @@ def test_some_listings_go_through_a_mandated_venue(data):
     orgs = {o.key: o for o in data.orgs}
     via = [x for x in data.listings if x.via]
     assert via and all(x.via in orgs[x.owner].mandates and orgs[x.via].kind == "venue" for x in via)
+
+
+def test_two_years_of_deals_growing_year_on_year(data):
+    deals = data.deals
+    assert len(deals) >= 150
+    assert all(date(TODAY.year - 2, TODAY.month, 1) <= d.paid_on < TODAY for d in deals)
+    patents = {p.key: p for p in data.patents}
+    listed = {k for x in data.listings for k in x.patents}
+    assert all(patents[d.patent].owner == d.owner and d.patent not in listed for d in deals)
+    assert len({d.patent for d in deals}) == len(deals)  # a patent changes hands once
+    first = sum(1 for d in deals if (TODAY - d.paid_on).days > 365)
+    assert len(deals) - first > first  # the later year has more deals than the earlier one
+    assert {d.kind for d in deals} == {"transfer", "exclusive_licence", "sole_licence", "ordinary_licence", "equity"}

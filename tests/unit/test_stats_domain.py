@@ -31,12 +31,16 @@ def test_region_from_the_uscc_and_industry_from_the_ipc():
 
 
 def test_targets_year_by_year():
-    t2024, t2025 = domain.targets([2024, 2025], {2023: 10, 2024: 12, 2025: 15}, {2025: Decimal("75000000000")})
-    assert (t2024.institution_growth, t2024.institution_growth_met) == (Decimal("0.2000"), False)  # not above 20 %
-    assert (t2025.institution_growth, t2025.institution_growth_met) == (Decimal("0.2500"), True)
-    assert t2025.city_contract_value_progress == Decimal("0.500000")
-    (t,) = domain.targets([2030], {}, {})
+    t = domain.year_target(2024, date(2024, 12, 31), 12, 10, Decimal("0"))
+    assert (t.institution_growth, t.institution_growth_met) == (Decimal("0.2000"), False)  # not above 20 %
+    t = domain.year_target(2025, date(2025, 6, 30), 15, 12, Decimal("75000000000"))
+    assert (t.institution_growth, t.institution_growth_met) == (Decimal("0.2500"), True)
+    assert t.city_contract_value_progress == Decimal("0.500000")
+    t = domain.year_target(2030, date(2030, 1, 1), 0, 0, Decimal("0"))
     assert (t.institution_growth, t.institution_growth_met) == (None, None)
+    # A year still running is counted up to the range's last day.
+    assert domain.target_spans(2025, 2026, date(2026, 11, 30)) == [
+        (2025, date(2025, 1, 1), date(2025, 12, 31)), (2026, date(2026, 1, 1), date(2026, 11, 30))]
 
 
 def test_a_table_keeps_empty_periods():

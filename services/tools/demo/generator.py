@@ -17,6 +17,7 @@ from datetime import date, timedelta
 
 from services.tools.demo import organisations as orgs_table
 from services.tools.demo import vocabulary as vocab
+from services.tools.demo.history import make_deals
 from services.tools.demo.market import make_demands, make_supply
 from services.tools.demo.model import DemoData, DemoOrg, DemoPatent
 from services.listings.domain import application_check_char, expiry_of, normalize_ipc
@@ -71,7 +72,9 @@ def generate(*, today: date, seed: int = DEFAULT_SEED, patents: int = DEFAULT_PA
     by_key = {o.key: o for o in [*institutions, *enterprises]}
     supply = make_supply(r, register, by_key)
     demands = make_demands(r, enterprises, max(len(enterprises) // 5, patents // 20))
-    return DemoData(tuple([*venues, *institutions, *enterprises]), tuple(register), tuple(supply + demands))
+    deals = make_deals(r, register, supply, enterprises, today)
+    return DemoData(tuple([*venues, *institutions, *enterprises]), tuple(register), tuple(supply + demands),
+                    tuple(deals))
 
 
 # -- organisations -----------------------------------------------------------------------

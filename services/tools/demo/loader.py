@@ -10,14 +10,20 @@ first organisation it had not committed.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from datetime import time as time_of_day
+from decimal import Decimal
 
 import asyncpg
 
 from services.runtime.access import Principal
-from services.tools.demo.model import DemoData, DemoListing, DemoOrg, DemoPatent
+from services.deals import domain as deals_domain
+from services.deals import handlers as deals
+from services.tools.demo.model import DemoData, DemoDeal, DemoListing, DemoOrg, DemoPatent
 from services.runtime.errors import Conflict
 from services.listings import domain as listings_domain
 from services.listings import handlers as listings
@@ -36,6 +42,7 @@ class SeedReport:
     supply: int = 0
     demands: int = 0
     published: int = 0
+    deals: int = 0  # deals of the demo's history (completed, dated in the past)
     already_there: int = 0  # organisations found registered (by USCC) and left alone
     numbers_taken: int = 0  # patents whose number another organisation had registered
     seconds: float = 0.0
@@ -51,7 +58,7 @@ class SeedReport:
         kinds = ", ".join(f"{n} {k}" for k, n in sorted(self.by_kind.items()))
         lines = [f"seeded in {self.seconds:.1f} s: {self.orgs} organisations ({kinds}), {self.mandates} mandates, "
                  f"{self.patents} patents, {self.supply} supply listings, {self.demands} demands "
-                 f"({self.published} listings published)"]
+                 f"({self.published} listings published), {self.deals} completed deals over two years"]
         if self.already_there:
             lines.append(f"  {self.already_there} organisations were already registered and left as they were")
         if self.numbers_taken:
@@ -87,8 +94,42 @@ async def load(pool: asyncpg.Pool, data: DemoData) -> SeedReport:
                 # Another seed registered it between our look-up and our insert.
                 report.already_there += 1
                 org_ids[org.key] = await conn.fetchval("SELECT id FROM platform.orgs WHERE uscc = $1", org.uscc)
+        async with conn.transaction():
+            report.deals = await _load_deals(conn, data, org_ids)
     report.seconds = time.monotonic() - started
     return report
+
+
+async def _load_deals(conn: asyncpg.Connection, data: DemoData, org_ids: dict[str, str]) -> int:
+    """The history's deals, through the deals context's import (each with its events and
+    certificate); a deal already imported (its id is derived from its patent) is skipped."""
+    orgs = {o.key: o for o in data.orgs}
+    patents = {p.key: p for p in data.patents}
+    loaded = 0
+    for d in data.deals:
+        row = await conn.fetchrow("SELECT * FROM listings.patents WHERE number = $1 AND owner_org_id = $2",
+                                  patents[d.patent].number, org_ids[d.owner])
+        if row is None:
+            continue  # its number was taken by someone else, or it changed hands
+        snapshot = await listings.patent_snapshot(conn, row)
+        owner, buyer = org_ids[d.owner], org_ids[d.counterparty]
+        paid_at = datetime.combine(d.paid_on, time_of_day(11), tzinfo=UTC)
+        imported = await deals.import_completed(
+            conn, deal_id="dl_" + hashlib.sha256(f"demo:{snapshot.number}".encode()).hexdigest()[:16], kind=d.kind,
+            owner_org_id=owner, counterparty_org_id=buyer, patents=[snapshot], terms=_terms(d),
+            proposed_at=paid_at - timedelta(days=40), agreed_at=paid_at - timedelta(days=12), paid_at=paid_at,
+            parties={owner: (orgs[d.owner].name, "CN"), buyer: (orgs[d.counterparty].name, "CN")})
+        loaded += imported is not None
+    return loaded
+
+
+def _terms(d: DemoDeal) -> deals_domain.Terms:
+    if d.kind == "transfer":
+        return deals_domain.Terms(price=d.amount)
+    if d.kind == "equity":
+        return deals_domain.Terms(valuation=d.amount, equity_share_percent=Decimal("10"))
+    return deals_domain.Terms(royalty_basis="entry_fee_plus_rate", royalty_amount=d.amount, rate_percent=Decimal("3"),
+                              territory="中国大陆", term_years=5)
 
 
 async def _load_org(conn: asyncpg.Connection, org: DemoOrg, patents: list[DemoPatent], offers: list[DemoListing],

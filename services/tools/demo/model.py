@@ -61,12 +61,26 @@ class DemoListing:
 
 
 @dataclass(frozen=True)
+class DemoDeal:
+    """A deal completed (paid) in the demo's history."""
+
+    key: str
+    owner: str
+    counterparty: str
+    patent: str
+    kind: str  # transfer | exclusive_licence | sole_licence | ordinary_licence | equity
+    paid_on: date
+    amount: Decimal  # price, valuation, or the licence's lump sum
+
+
+@dataclass(frozen=True)
 class DemoData:
     """Venues come first among ``orgs``: institutions name them in their mandates."""
 
     orgs: tuple[DemoOrg, ...]
     patents: tuple[DemoPatent, ...]
     listings: tuple[DemoListing, ...]
+    deals: tuple[DemoDeal, ...] = ()
 
     def patents_of(self, org_key: str) -> list[DemoPatent]:
         return [p for p in self.patents if p.owner == org_key]

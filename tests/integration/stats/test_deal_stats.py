@@ -122,6 +122,11 @@ async def test_by_mode_and_year_with_growth_and_targets(history, client, operato
     assert (targets[2025]["institution_deals"], targets[2025]["institution_growth"]) == (3, "0.5000")
     assert targets[2024]["city_contract_value"] == "150.00" and targets[2025]["city_contract_value"] == "540.00"
     assert targets[2025]["city_contract_value_target"] == "150000000000.00"
+    # A year cut short by the range is compared with the same days of the year before.
+    half = {t["year"]: t for t in (await stats(client, operator, **{"from": "2025-01-01", "to": "2025-06-30"}))[
+        "targets"]}
+    assert (half[2025]["through"], half[2025]["institution_deals"], half[2025]["institution_deals_year_earlier"]) == (
+        "2025-06-30", 2, 1)
 
 
 async def test_empty_periods_and_other_groupings(history, client, operator):
