@@ -20,7 +20,7 @@ from events.schemas.listings import Mode, PatentSnapshot
 from events.schemas.register import _Requested
 from events.topics import Topic
 
-DealStatus = Literal["proposed", "agreeing", "agreed", "pending_export_review", "paid", "recorded",
+DealStatus = Literal["proposed", "countered", "agreeing", "agreed", "pending_export_review", "paid", "recorded",
                      "refused", "export_refused", "cancelled", "expired"]
 Party = Literal["owner", "counterparty"]
 

@@ -3,17 +3,20 @@ contract registration, and the transaction certificates (交易鉴证) anyone ma
 
 from __future__ import annotations
 
+import time
+
 from aiohttp import web
 
 from services.deals import certificates, domain, handlers, views
 from services.deals import repository as repo
 from services.deals.models import (
     Cancellation, CertificateList, CertificateQuery, CertificateView, Confirmation, ContractRegistration, Counter,
-    DealCreate, DealPage, DealQuery, DealView, ExportDecision, PaymentConfirmation, PdfFile, TermsIn,
+    DealCreate, DealPage, DealQuery, DealView, ExportDecision, PaymentCallback, PaymentConfirmation, PdfFile, TermsIn,
 )
 from services.runtime.access import OPERATOR
 from services.runtime.cursors import time_and_id
-from services.runtime.errors import NotFound
+from services.runtime import webhooks
+from services.runtime.errors import NotFound, Unauthorized
 from services.runtime.http.api import Api, Ctx, Reply, json_reply
 from services.runtime.http.consistency import settle
 from services.runtime.http.pagination import decode_cursor, page_of
@@ -110,6 +113,22 @@ async def export_review(ctx: Ctx[ExportDecision]) -> DealView:
           summary="Payment confirmed (the operator, for its escrow or the bank's callback): the deal is complete")
 async def payment(ctx: Ctx[PaymentConfirmation]) -> DealView:
     return await _view(ctx, await handlers.pay(ctx.conn, ctx.me(), ctx.path["id"], ctx.body.payment_reference))
+
+
+@api.post("/v1/deals/{id}/payment-callback", body=PaymentCallback, response=DealView, allow=None,
+          errors=(401, 404, 409),
+          summary="The payment provider's signed callback (Standard Webhooks headers): the deal is paid")
+async def payment_callback(ctx: Ctx[PaymentCallback]) -> DealView:
+    secret = ctx.settings.payment_callback_secret
+    if secret is None:
+        raise NotFound("this marketplace takes no payment callbacks (no provider secret is configured)",
+                       rule="payment-callbacks-off")
+    try:
+        webhooks.verify(secret.get_secret_value(), ctx.request.headers, ctx.body_bytes, time.time())
+    except webhooks.BadSignature as e:
+        raise Unauthorized(f"the callback is not signed by the payment provider: {e}") from None
+    b = ctx.body
+    return await _view(ctx, await handlers.paid_by_callback(ctx.conn, ctx.path["id"], b.payment_reference, b.amount))
 
 
 @api.post("/v1/deals/{id}/cancel", body=Cancellation, response=DealView, errors=(403, 404, 409),

@@ -25,6 +25,12 @@ async def on_patent(conn: asyncpg.Connection, event: CloudEvent, e) -> None:
     await repo.upsert_patent(conn, e.patent)
 
 
+async def on_legal_status_changed(conn: asyncpg.Connection, event: CloudEvent, e: PatentLegalStatusChanged) -> None:
+    await repo.upsert_patent(conn, e.patent)
+    if e.legal_status in ("lapsed", "expired", "invalidated"):
+        await handlers.cancel_for_patent(conn, e.patent_id, e.legal_status)
+
+
 async def on_patent_transferred(conn: asyncpg.Connection, event: CloudEvent, e: PatentTransferred) -> None:
     await repo.upsert_patent(conn, e.patent)
     if e.reference.kind == "auction":
@@ -77,7 +83,7 @@ SUBSCRIPTIONS = [
     Subscription(name="deals.register", schema="deals", topics=[Topic.LISTINGS], handlers={
         PatentRegistered.TYPE: on_patent,
         PatentUpdated.TYPE: on_patent,
-        PatentLegalStatusChanged.TYPE: on_patent,
+        PatentLegalStatusChanged.TYPE: on_legal_status_changed,
         PatentTransferred.TYPE: on_patent_transferred,
         PatentTransferRecorded.TYPE: on_transfer_recorded,
         ReservationGranted.TYPE: on_reservation_decided,

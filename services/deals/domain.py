@@ -2,11 +2,11 @@
 
 Pure: no I/O. A deal moves
 
-    proposed ─(counter)→ proposed (new version) ─(both confirm)→ agreeing
+    proposed ─(counter)→ countered (new version) ─(counter)→ countered … ─(both confirm)→ agreeing
     agreeing ─(the register reserves the patents)→ agreed | refused
     agreed ─(a transfer abroad)→ pending_export_review → agreed | export_refused
     agreed ─(payment confirmed)→ paid ─(CNIPA recording / 备案)→ recorded
-    proposed | agreed | pending_export_review → cancelled;  proposed → expired
+    proposed | countered | agreed | pending_export_review → cancelled;  proposed | countered → expired
 
 Law: Civil Code arts. 843–887 (technology contracts: a transfer or licence contract is
 concluded when the parties agree on its terms, art. 483); Patent Law art. 10 (a
@@ -29,8 +29,8 @@ RATE_BASES = frozenset({"percent_of_revenue", "entry_fee_plus_rate"})
 AMOUNT_BASES = frozenset({"fixed_per_year", "lump_sum", "entry_fee_plus_rate"})
 NEGOTIATION_DAYS = 30  # a proposal not agreed within this lapses (default; 1–180 may be asked)
 OWNER, COUNTERPARTY = "owner", "counterparty"
-OPEN = frozenset({"proposed"})
-CANCELLABLE = frozenset({"proposed", "agreed", "pending_export_review"})
+OPEN = frozenset({"proposed", "countered"})
+CANCELLABLE = frozenset({"proposed", "countered", "agreed", "pending_export_review"})
 FINAL = frozenset({"recorded", "refused", "export_refused", "cancelled", "expired"})
 
 
@@ -132,7 +132,7 @@ class Deal:
         raise Forbidden("only the deal's two parties negotiate it", rule="not-a-party")
 
     def _negotiating(self, now: datetime) -> None:
-        if self.status == "proposed" and now >= self.expires_at:
+        if self.status in OPEN and now >= self.expires_at:
             raise Conflict(f"the proposal lapsed at {self.expires_at.isoformat()}", rule="deal-expired")
         if self.status not in OPEN:
             raise Conflict(f"the deal is {self.status}: its terms are no longer negotiated", rule="deal-not-open")
@@ -143,7 +143,7 @@ class Deal:
         self._negotiating(now)
         self._current(version)
         check_terms(self.kind, terms)
-        return replace(self, terms=terms, version=self.version + 1, confirmed_by=(party,))
+        return replace(self, terms=terms, version=self.version + 1, confirmed_by=(party,), status="countered")
 
     def confirm(self, party: str, version: int, now: datetime) -> Deal:
         """``party`` agrees to the terms of ``version``; with both, the deal is agreeing
@@ -192,7 +192,7 @@ class Deal:
         return replace(self, status="cancelled")
 
     def expire(self, now: datetime) -> Deal | None:
-        return replace(self, status="expired") if self.status == "proposed" and now >= self.expires_at else None
+        return replace(self, status="expired") if self.status in OPEN and now >= self.expires_at else None
 
 
 def negotiation_deadline(now: datetime, days: int | None) -> datetime:

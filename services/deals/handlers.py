@@ -166,7 +166,7 @@ async def counter(conn: asyncpg.Connection, me: Principal, deal_id: str, version
     party = d.party_of(me.effective_org_id, operator=me.is_operator)
     d = d.counter(party, terms, version, now())
     row = await repo.set_deal(conn, deal_id, {**_columns(terms, method, schedule), "version": d.version,
-                                              "confirmed_by": list(d.confirmed_by)})
+                                              "confirmed_by": list(d.confirmed_by), "status": d.status})
     await _step(conn, row, "countered", me.effective_org_id)
     await OUTBOX.record(conn, deal_id, DealCountered(deal=snapshot(row)))
     return row
@@ -242,13 +242,35 @@ async def pay(conn: asyncpg.Connection, me: Principal, deal_id: str, payment_ref
     """Payment confirmed (by the operator, who holds the escrow or the bank's callback): the
     deal is complete. Ownership moves, or the licence is granted, where those are owned."""
     row = await load(conn, me, deal_id, lock=True)
+    return await _paid(conn, row, payment_reference, me.org_id)
+
+
+async def paid_by_callback(conn: asyncpg.Connection, deal_id: str, payment_reference: str,
+                           amount: Money) -> asyncpg.Record:
+    """The payment provider's signed callback: the deal's contract value was paid. A
+    provider that repeats its callback (it retries until answered) changes nothing."""
+    row = await repo.get_deal(conn, deal_id, lock=True)
+    if row is None:
+        raise NotFound(f"no deal {deal_id}")
+    if row["status"] in ("paid", "recorded") and row["payment_reference"] == payment_reference:
+        return row
+    value = terms_of(row).contract_value()
+    if value is not None and (amount.amount, amount.currency) != (value.amount, value.currency):
+        raise ValidationFailed([FieldError("amount", f"the deal's contract value is {value.amount:.2f} "
+                                                     f"{value.currency}")])
+    return await _paid(conn, row, payment_reference, None)
+
+
+async def _paid(conn: asyncpg.Connection, row: asyncpg.Record, payment_reference: str | None,
+                by_org_id: str | None) -> asyncpg.Record:
+    deal_id = row["id"]
     d = to_domain(row).pay()
     at = now()
     row = await repo.set_deal(conn, deal_id, {
         "status": d.status, "paid_at": at, "payment_reference": payment_reference,
         "unrecorded_patent_ids": list(row["patent_ids"]),
         "recording_due_on": add_months(at.date(), RECORDING_MONTHS)})
-    await _step(conn, row, "paid", me.org_id)
+    await _step(conn, row, "paid", by_org_id)
     await OUTBOX.record(conn, deal_id, DealPaid(deal=snapshot(row), payment_reference=payment_reference))
     await certificates.issue_for_deal(conn, row, snapshot(row), await repo.history_of(conn, deal_id))
     return row
@@ -264,6 +286,16 @@ async def cancel(conn: asyncpg.Connection, me: Principal, deal_id: str, reason: 
     await _step(conn, row, "cancelled", me.effective_org_id)
     await OUTBOX.record(conn, deal_id, DealCancelled(deal=snapshot(row), reason=reason))
     return row
+
+
+async def cancel_for_patent(conn: asyncpg.Connection, patent_id: str, legal_status: str) -> None:
+    """The patent left force (lapsed, expired, invalidated): a deal of it not yet paid is
+    cancelled — what is not in force cannot be transferred or licensed. (One being decided
+    by the register is refused there, for the same reason.)"""
+    for row in await repo.open_deals_of_patent(conn, patent_id):
+        row = await repo.set_deal(conn, row["id"], {"status": "cancelled", "ended_at": now()})
+        await _step(conn, row, "cancelled", None)
+        await OUTBOX.record(conn, row["id"], DealCancelled(deal=snapshot(row), reason=f"patent-{legal_status}"))
 
 
 async def expire_lapsed(conn: asyncpg.Connection, limit: int = 100) -> int:

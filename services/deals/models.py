@@ -69,6 +69,14 @@ class PaymentConfirmation(Strict):
     payment_reference: str | None = Field(default=None, max_length=200, description="the bank's or escrow's reference")
 
 
+class PaymentCallback(Strict):
+    """What the payment provider confirms, signed per Standard Webhooks with the secret the
+    operator configured (headers webhook-id, webhook-timestamp, webhook-signature)."""
+
+    payment_reference: str = Field(min_length=1, max_length=200)
+    amount: Money = Field(description="what was paid: the deal's contract value")
+
+
 class ContractRegistration(Strict):
     registration_no: str = Field(min_length=1, max_length=100, description="技术合同登记 number")
     registered_on: date | None = Field(default=None, description="default: today")

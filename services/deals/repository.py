@@ -45,9 +45,16 @@ async def list_deals(conn: asyncpg.Connection, *, viewer: str | None, role: str 
         viewer, status, kind, after[0] if after else None, after[1] if after else None, limit + 1)
 
 
+async def open_deals_of_patent(conn: asyncpg.Connection, patent_id: str) -> list[asyncpg.Record]:
+    return await conn.fetch(
+        "SELECT * FROM deals.deals WHERE patent_ids @> ARRAY[$1]::text[] "
+        "AND status IN ('proposed', 'countered', 'agreed', 'pending_export_review') ORDER BY id FOR UPDATE", patent_id)
+
+
 async def lapsed_proposals(conn: asyncpg.Connection, limit: int) -> list[str]:
     return [r["id"] for r in await conn.fetch(
-        "SELECT id FROM deals.deals WHERE status = 'proposed' AND expires_at <= now() ORDER BY expires_at LIMIT $1 "
+        "SELECT id FROM deals.deals WHERE status IN ('proposed', 'countered') AND expires_at <= now() "
+        "ORDER BY expires_at LIMIT $1 "
         "FOR UPDATE SKIP LOCKED", limit)]
 
 

@@ -41,6 +41,7 @@ from events.schemas.distribution import DeliveryDeadLettered, VenuePaused
 from services.distribution import domain
 from services.distribution import repository as repo
 from services.distribution.handlers import NOTIFY_CHANNEL, OUTBOX
+from services.runtime import webhooks
 from services.runtime.settings import Settings
 
 log = logging.getLogger("psm.distribution.delivery")
@@ -148,7 +149,7 @@ class DeliveryWorker:
         body = json.dumps(d["body"], ensure_ascii=False, separators=(",", ":")).encode()
         ts = int(time.time())
         headers = {"webhook-id": d["id"], "webhook-timestamp": str(ts),
-                   "webhook-signature": domain.sign(endpoint["secret"], d["id"], ts, body),
+                   "webhook-signature": webhooks.sign(endpoint["secret"], d["id"], ts, body),
                    "content-type": "application/json", "user-agent": "psm-distribution/1"}
         try:
             async with http.post(endpoint["url"], data=body, headers=headers, allow_redirects=False) as r:

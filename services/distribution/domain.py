@@ -7,11 +7,7 @@ subscriptions (which new supply is pushed to them).
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import random
-import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -155,24 +151,6 @@ class DeliveryPolicy:
 
     def pause_due(self, consecutive_failures: int) -> bool:
         return consecutive_failures >= self.pause_after_failures
-
-
-# -- signing (Standard Webhooks) -----------------------------------------------------------
-SECRET_PREFIX = "whsec_"
-
-
-def new_secret() -> str:
-    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(24)).decode()
-
-
-def secret_key(secret: str) -> bytes:
-    return base64.b64decode(secret.removeprefix(SECRET_PREFIX))
-
-
-def sign(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
-    """``v1,<base64 HMAC-SHA256 of "{id}.{timestamp}.{body}">`` with the secret's key."""
-    mac = hmac.new(secret_key(secret), f"{msg_id}.{timestamp}.".encode() + body, hashlib.sha256).digest()
-    return "v1," + base64.b64encode(mac).decode()
 
 
 def unique(values: Iterable[str]) -> list[str]:

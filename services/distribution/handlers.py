@@ -18,6 +18,7 @@ from services.distribution import domain
 from services.distribution.messages import change_of
 from services.distribution import repository as repo
 from services.runtime.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
+from services.runtime import webhooks
 from services.runtime.ids import new_id
 
 OUTBOX = Outbox(schema="distribution", source="/psm/distribution")
@@ -32,7 +33,7 @@ async def register_venue(conn: asyncpg.Connection, me: Principal, org_id: str, u
     kind = me.kind if me.org_id == org_id else await repo.org_kind(conn, org_id)
     if kind != "venue":
         raise ValidationFailed([FieldError("org_id", f"{org_id} is not a venue organisation")])
-    venue_id, secret = new_id("ven"), domain.new_secret()
+    venue_id, secret = new_id("ven"), webhooks.new_secret()
     flt = domain.Filter.of(filter).as_dict()
     await repo.insert_endpoint(conn, venue_id, "venue", org_id, url, secret)
     await repo.insert_venue(conn, venue_id, org_id, flt)
@@ -50,7 +51,7 @@ async def load_venue(conn: asyncpg.Connection, me: Principal, venue_id: str) -> 
 
 async def rotate_secret(conn: asyncpg.Connection, me: Principal, venue_id: str) -> str:
     row = await load_venue(conn, me, venue_id)
-    secret = domain.new_secret()
+    secret = webhooks.new_secret()
     # Deliveries not yet sent are signed with the new secret when they go: the worker
     # reads the secret at send time.
     await repo.set_secret(conn, venue_id, secret)
@@ -144,7 +145,7 @@ async def subscribe(conn: asyncpg.Connection, me: Principal, filter: dict, query
     sub_id = new_id("sub")
     secret = None
     if channel == "webhook":
-        secret = domain.new_secret()
+        secret = webhooks.new_secret()
         await repo.insert_endpoint(conn, sub_id, "subscription", org, webhook_url, secret)
     row = await repo.insert_subscription(conn, sub_id, org, flt.as_dict(), query, channel)
     await OUTBOX.record(conn, sub_id, SubscriptionCreated(subscription_id=sub_id, org_id=org, channel=channel,

@@ -22,6 +22,9 @@ class Settings(BaseSettings):
     http_host: str = "127.0.0.1"
     http_port: int = 8080
     operator_key: SecretStr | None = None
+    # The payment provider's Standard Webhooks secret (whsec_…): its signed callback
+    # confirms a deal's payment (POST /v1/deals/{id}/payment-callback). Unset: no callbacks.
+    payment_callback_secret: SecretStr | None = None
 
     # Namespaces, so that several deployments (or test runs) share one set of servers
     # without seeing each other's topics or indices.

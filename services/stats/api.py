@@ -103,7 +103,7 @@ def _csv(stats: DealStats) -> str:
     return out.getvalue()
 
 
-@api.get("/v1/stats/deals", query=DealStatsQuery, response=DealStats,
+@api.get("/v1/stats/deals", query=DealStatsQuery, response=DealStats, also=(("text/csv", CsvFile),),
          summary="Deals by period and grouping (transfers, licences incl. open licences, equity), growth on the "
                  "year before and the plan's targets; Accept: text/csv for a spreadsheet")
 async def deals(ctx: Ctx) -> DealStats | web.Response:
@@ -130,5 +130,3 @@ async def market(ctx: Ctx) -> MarketStats:
             listed_share=format((Decimal(r["listed"]) / r["registered"]).quantize(Decimal("0.0001")), "f"))
             for r in rows])
 
-
-__all__ = ["CsvFile", "api"]

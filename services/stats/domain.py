@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from services.runtime.calendar import add_months
@@ -94,6 +94,22 @@ def periods(first: date, last: date, interval: str) -> list[date]:
     return out
 
 
+def split_by_month(first: date, last: date) -> tuple[tuple[date, date] | None, list[tuple[date, date]]]:
+    """[first, last] as whole calendar months (first and last month, by their first day)
+    and the partial months at its edges (day ranges)."""
+    start = first if first.day == 1 else add_months(date(first.year, first.month, 1), 1)
+    end_next = add_months(date(last.year, last.month, 1), 1)  # the month after last's
+    end = end_next if (end_next - timedelta(days=1)) == last else date(last.year, last.month, 1)
+    if start >= end:  # no whole month inside: days only
+        return None, [(first, last)]
+    edges = []
+    if first < start:
+        edges.append((first, start - timedelta(days=1)))
+    if end <= last:
+        edges.append((end, last))
+    return (start, add_months(end, -1)), edges
+
+
 def year_earlier(start: date) -> date:
     return add_months(start, -12)
 
@@ -124,11 +140,16 @@ class Row:
 
 
 def table(rows: Iterable[Row], starts: list[date]) -> dict[date, dict[str, Measures]]:
-    """Rows summed by period and group (every period present, empty ones too)."""
+    """Rows summed by period and group (every period present, empty ones too). A group
+    whose sums are all zero is left out: its facts moved to another value (an owner
+    learnt late leaves zeros under ``unknown``)."""
     out: dict[date, dict[str, Measures]] = {s: {} for s in starts}
     for r in rows:
         if r.period in out:
             out[r.period][r.group] = out[r.period].get(r.group, Measures()) + r.measures
+    for groups in out.values():
+        for key in [k for k, m in groups.items() if m == Measures()]:
+            del groups[key]
     return out
 
 

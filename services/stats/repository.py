@@ -8,6 +8,8 @@ from decimal import Decimal
 
 import asyncpg
 
+from services.stats import domain
+
 # A fact and the dimensions it is resolved from arrive on different topics, in concurrent
 # transactions: each writer takes this one lock first, so whichever commits second sees
 # the other's rows (a fact inserted before its organisation is known is filled in by the
@@ -100,24 +102,34 @@ async def record_activity(conn: asyncpg.Connection, activity_id: str, kind: str,
 # -- the statistics ----------------------------------------------------------------------
 async def rollup(conn: asyncpg.Connection, *, dimension: str, currency: str, first: date, last: date,
                  interval: str) -> list[asyncpg.Record]:
-    """Sums by period and value of one dimension over [first, last] — a few thousand rows
-    of the rollup at most, whatever the number of deals."""
+    """Sums by period and value of one dimension over [first, last]: whole months from the
+    monthly rollup, the partial months at the edges day by day — a few hundred rows,
+    whatever the number of deals. A (period, value) may come twice (a whole month and an
+    edge of the same quarter): the caller adds them up."""
+    months, edges = domain.split_by_month(first, last)
+    (a1, b1), (a2, b2) = (edges + [(None, None), (None, None)])[:2]
     return await conn.fetch(
-        "SELECT date_trunc($5, day)::date AS period, value, sum(deals)::bigint AS deals, sum(amount) AS amount, "
-        "sum(royalties) AS royalties FROM stats.rollup "
-        "WHERE dimension = $1 AND currency = $2 AND day BETWEEN $3 AND $4 GROUP BY 1, 2 "
-        # A value whose facts moved to another (an owner learnt late) leaves zero sums behind.
-        "HAVING sum(deals) <> 0 OR sum(amount) <> 0 OR sum(royalties) <> 0",
-        dimension, currency, first, last, interval)
+        "SELECT date_trunc($3, month)::date AS period, value, sum(deals)::bigint AS deals, sum(amount) AS amount, "
+        "sum(royalties) AS royalties FROM stats.rollup_monthly "
+        "WHERE dimension = $1 AND currency = $2 AND month BETWEEN $4 AND $5 GROUP BY 1, 2 "
+        "UNION ALL "
+        "SELECT date_trunc($3, day)::date, value, sum(deals)::bigint, sum(amount), sum(royalties) FROM stats.rollup "
+        "WHERE dimension = $1 AND currency = $2 AND (day BETWEEN $6 AND $7 OR day BETWEEN $8 AND $9) GROUP BY 1, 2",
+        dimension, currency, interval, months[0] if months else None, months[1] if months else None, a1, b1, a2, b2)
 
 
 async def sum_between(conn: asyncpg.Connection, *, dimension: str, value: str, first: date,
                       last: date) -> tuple[int, Decimal]:
     """Deals and contract value (CNY) of one dimension's value over [first, last]."""
+    months, edges = domain.split_by_month(first, last)
+    (a1, b1), (a2, b2) = (edges + [(None, None), (None, None)])[:2]
     row = await conn.fetchrow(
-        "SELECT coalesce(sum(deals), 0)::bigint AS deals, coalesce(sum(amount), 0) AS amount FROM stats.rollup "
-        "WHERE dimension = $1 AND value = $2 AND currency = 'CNY' AND day BETWEEN $3 AND $4",
-        dimension, value, first, last)
+        "SELECT coalesce(sum(deals), 0)::bigint AS deals, coalesce(sum(amount), 0) AS amount FROM ("
+        "SELECT deals, amount FROM stats.rollup_monthly WHERE dimension = $1 AND value = $2 AND currency = 'CNY' "
+        "AND month BETWEEN $3 AND $4 UNION ALL "
+        "SELECT deals, amount FROM stats.rollup WHERE dimension = $1 AND value = $2 AND currency = 'CNY' "
+        "AND (day BETWEEN $5 AND $6 OR day BETWEEN $7 AND $8)) s",
+        dimension, value, months[0] if months else None, months[1] if months else None, a1, b1, a2, b2)
     return row["deals"], row["amount"]
 
 

@@ -47,7 +47,7 @@ def test_both_confirmations_make_it_agreeing_and_a_counter_resets_them():
     with pytest.raises(Conflict, match="already confirmed"):
         d.confirm("owner", 1, NOW)
     countered = d.counter("counterparty", domain.Terms(price=Decimal("2")), 1, NOW)
-    assert (countered.version, countered.confirmed_by) == (2, ("counterparty",))
+    assert (countered.status, countered.version, countered.confirmed_by) == ("countered", 2, ("counterparty",))
     with pytest.raises(Conflict) as e:
         countered.confirm("owner", 1, NOW)
     assert e.value.rule == "terms-changed"
@@ -64,6 +64,7 @@ def test_a_lapsed_proposal_takes_no_answer_and_expires():
         d.confirm("counterparty", 1, NOW)
     assert e.value.rule == "deal-expired"
     assert d.expire(NOW).status == "expired"
+    assert deal(status="countered", expires_at=NOW).expire(NOW).status == "expired"
     assert deal().expire(NOW) is None
 
 

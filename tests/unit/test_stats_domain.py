@@ -49,3 +49,14 @@ def test_a_table_keeps_empty_periods():
             domain.Row(date(2023, 1, 1), "b", domain.Measures(9, Decimal("9.00")))]
     t = domain.table(rows, [date(2024, 1, 1), date(2024, 2, 1)])
     assert t == {date(2024, 1, 1): {"a": domain.Measures(3, Decimal("5.00"))}, date(2024, 2, 1): {}}
+
+
+def test_a_range_splits_into_whole_months_and_partial_edges():
+    d = date
+    assert domain.split_by_month(d(2024, 1, 1), d(2024, 12, 31)) == ((d(2024, 1, 1), d(2024, 12, 1)), [])
+    assert domain.split_by_month(d(2024, 3, 11), d(2025, 2, 10)) == (
+        (d(2024, 4, 1), d(2025, 1, 1)), [(d(2024, 3, 11), d(2024, 3, 31)), (d(2025, 2, 1), d(2025, 2, 10))])
+    assert domain.split_by_month(d(2024, 3, 11), d(2024, 3, 20)) == (None, [(d(2024, 3, 11), d(2024, 3, 20))])
+    assert domain.split_by_month(d(2024, 3, 11), d(2024, 4, 30)) == (
+        (d(2024, 4, 1), d(2024, 4, 1)), [(d(2024, 3, 11), d(2024, 3, 31))])
+    assert domain.split_by_month(d(2024, 2, 1), d(2024, 2, 28)) == (None, [(d(2024, 2, 1), d(2024, 2, 28))])

@@ -49,8 +49,9 @@ CREATE TABLE deals (
 CREATE INDEX deals_owner ON deals (owner_org_id, created_at, id);
 CREATE INDEX deals_counterparty ON deals (counterparty_org_id, created_at, id);
 CREATE INDEX deals_status ON deals (status, created_at, id);
-CREATE INDEX deals_proposed_expiry ON deals (expires_at) WHERE status = 'proposed';
+CREATE INDEX deals_open_expiry ON deals (expires_at) WHERE status IN ('proposed', 'countered');
 CREATE INDEX deals_licence ON deals (licence_id) WHERE licence_id IS NOT NULL;
+CREATE INDEX deals_patents ON deals USING gin (patent_ids);
 
 -- Every step of a deal, in order: the certificate prints it.
 CREATE TABLE history (

@@ -26,7 +26,7 @@ from pydantic import BaseModel
 from services.runtime.access import ANY_ORG, Principal, Rule
 from services.runtime.errors import FieldError, NotFound, Unauthorized, ValidationFailed
 from services.runtime.http import idempotency
-from services.runtime.http.body import parse_model, parse_query, read_json, text_problem
+from services.runtime.http.body import RAW_BODY, parse_model, parse_query, read_json, text_problem
 from events.consistency import WRITTEN
 from services.runtime.http.state import AUTHENTICATOR, CONSISTENCY, DB, SETTINGS
 from services.runtime.settings import Settings
@@ -57,6 +57,11 @@ class Ctx(Generic[B]):
     @property
     def settings(self) -> Settings:
         return self.request.app[SETTINGS]
+
+    @property
+    def body_bytes(self) -> bytes:
+        """The request body exactly as it was sent (e.g. to verify a signature over it)."""
+        return self.request.get(RAW_BODY, b"")
 
     def me(self) -> Principal:
         if self.principal is None:
@@ -101,6 +106,9 @@ class RouteSpec:
     # final one (201 / a problem naming the rule) when it is known within the saga
     # bound. Runs on idempotent replays too, so a replayed 202 becomes the outcome.
     settles: Callable[[web.Request, web.Response], Awaitable[web.Response]] | None = None
+    # Other representations of the 2xx answer a client may ask for with Accept (media
+    # type → the model describing it), e.g. statistics as text/csv.
+    also: tuple[tuple[str, type[BaseModel]], ...] = ()
 
 
 class Api:
@@ -115,11 +123,12 @@ class Api:
               query: type[BaseModel] | None = None, response: type[BaseModel] | None = None, status: int = 200,
               allow: Rule | None = ANY_ORG, errors: tuple[int, ...] = (), media_type: str = "application/json",
               fresh: bool | None = None,
-              settles: Callable[[web.Request, web.Response], Awaitable[web.Response]] | None = None):
+              settles: Callable[[web.Request, web.Response], Awaitable[web.Response]] | None = None,
+              also: tuple[tuple[str, type[BaseModel]], ...] = ()):
         def register(fn: Callable[[Ctx], Awaitable[Any]]):
             self.routes.append(RouteSpec(method, path, fn, self.service, summary or (fn.__doc__ or "").strip(),
                                          body, query, response, status, allow, errors, media_type=media_type,
-                                         fresh=self.fresh if fresh is None else fresh, settles=settles))
+                                         fresh=self.fresh if fresh is None else fresh, settles=settles, also=also))
             return fn
 
         return register

@@ -34,11 +34,15 @@ class MalformedJson(DomainError):
     default_rule = "malformed-json"
 
 
+RAW_BODY = web.RequestKey("raw_body", bytes)
+
+
 async def read_json(request: web.Request) -> object:
     if request.content_type != "application/json":
         raise UnsupportedMediaType(f"send the body as application/json (got {request.content_type or 'nothing'})",
                                    field="Content-Type")
     raw = await _read_at_most(request, request.app[SETTINGS].max_body_bytes)
+    request[RAW_BODY] = raw  # the bytes as sent (a signature is over them, not over the parsed JSON)
     if _nested_deeper_than(raw, MAX_NESTING):
         raise MalformedJson(f"the body nests arrays/objects deeper than {MAX_NESTING} levels")
     try:

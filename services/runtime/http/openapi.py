@@ -33,7 +33,7 @@ def build_openapi(routes: list[RouteSpec], *, title: str = "Patent Supermarket (
                   version: str = "1") -> dict[str, Any]:
     models: set[type[BaseModel]] = set()
     for r in routes:
-        models.update(m for m in (r.body, r.response) if m is not None)
+        models.update(m for m in (r.body, r.response, *(model for _, model in r.also)) if m is not None)
     keyed = [(m, "validation") for m in sorted(models, key=lambda m: m.__name__)]
     refs, defs = models_json_schema(keyed, ref_template="#/components/schemas/{model}")
     schemas = dict(defs.get("$defs", {}))
@@ -69,7 +69,8 @@ def build_openapi(routes: list[RouteSpec], *, title: str = "Patent Supermarket (
         ok: dict[str, Any] = {"description": "Switching Protocols: a WebSocket of JSON messages"
                               if r.websocket else "OK"}
         if r.response is not None:
-            ok["content"] = {r.media_type: {"schema": refs[(r.response, "validation")]}}
+            ok["content"] = {r.media_type: {"schema": refs[(r.response, "validation")]},
+                             **{media: {"schema": refs[(model, "validation")]} for media, model in r.also}}
         responses: dict[str, Any] = {str(r.status): ok}
         statuses = set(r.errors)
         if r.body or r.query or r.method == "POST":  # POST: a reused Idempotency-Key is a 422 too

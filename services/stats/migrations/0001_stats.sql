@@ -36,21 +36,59 @@ CREATE TABLE rollup (
     PRIMARY KEY (dimension, currency, day, value)
 );
 
--- One owner of the rollup: every change of a fact moves its sums here, in its transaction.
+-- The same sums by calendar month: a long range reads whole months here and only its
+-- partial first and last months day by day.
+CREATE TABLE rollup_monthly (
+    dimension text          NOT NULL,
+    value     text          NOT NULL,
+    month     date          NOT NULL,  -- its first day
+    currency  text          NOT NULL,
+    deals     bigint        NOT NULL,
+    amount    numeric(20,2) NOT NULL,
+    royalties numeric(20,2) NOT NULL,
+    PRIMARY KEY (dimension, currency, month, value)
+);
+
+-- One owner of the rollup: the dimensions a fact counts under (this function), added or
+-- taken away with every change of a fact (the trigger), or summed set-based from all facts
+-- at once (rollup_all, for a bulk load).
+CREATE FUNCTION dimensions(f facts) RETURNS TABLE (dimension text, value text) LANGUAGE sql IMMUTABLE AS $$
+    VALUES ('all', 'all'), ('mode', f.mode), ('channel', f.channel),
+           ('owner_kind', coalesce(f.owner_kind, 'unknown')),
+           ('owner_sub_kind', coalesce(f.owner_sub_kind, CASE WHEN f.owner_kind IS NULL THEN 'unknown' ELSE 'none' END)),
+           ('industry', coalesce(f.industry, 'unknown')), ('region', coalesce(f.region, 'unknown'))
+    UNION ALL
+    -- The plan's own measure (沪府办发〔2024〕7号 item 六): Shanghai's universities and research institutes.
+    SELECT 'plan', 'sh_institution' WHERE f.region = '31' AND f.owner_sub_kind IN ('university', 'research_institute')
+$$;
+
 CREATE FUNCTION roll(f facts, sign integer) RETURNS void LANGUAGE sql AS $$
     INSERT INTO stats.rollup AS r (dimension, value, day, currency, deals, amount, royalties)
     SELECT d.dimension, d.value, f.on_date, f.currency, sign * f.deals, sign * f.amount, sign * f.royalties
-    FROM (VALUES ('all', 'all'), ('mode', f.mode), ('channel', f.channel),
-                 ('owner_kind', coalesce(f.owner_kind, 'unknown')),
-                 ('owner_sub_kind', coalesce(f.owner_sub_kind, CASE WHEN f.owner_kind IS NULL THEN 'unknown' ELSE 'none' END)),
-                 ('industry', coalesce(f.industry, 'unknown')), ('region', coalesce(f.region, 'unknown'))) AS d (dimension, value)
-    UNION ALL
-    -- The plan's own measures (沪府办发〔2024〕7号 item 六): Shanghai's universities and research institutes.
-    SELECT 'plan', 'sh_institution', f.on_date, f.currency, sign * f.deals, sign * f.amount, sign * f.royalties
-    WHERE f.region = '31' AND f.owner_sub_kind IN ('university', 'research_institute')
+    FROM stats.dimensions(f) d
     ON CONFLICT (dimension, currency, day, value) DO UPDATE
         SET deals = r.deals + EXCLUDED.deals, amount = r.amount + EXCLUDED.amount,
             royalties = r.royalties + EXCLUDED.royalties;
+    INSERT INTO stats.rollup_monthly AS r (dimension, value, month, currency, deals, amount, royalties)
+    SELECT d.dimension, d.value, date_trunc('month', f.on_date)::date, f.currency, sign * f.deals, sign * f.amount,
+           sign * f.royalties
+    FROM stats.dimensions(f) d
+    ON CONFLICT (dimension, currency, month, value) DO UPDATE
+        SET deals = r.deals + EXCLUDED.deals, amount = r.amount + EXCLUDED.amount,
+            royalties = r.royalties + EXCLUDED.royalties;
+$$;
+
+CREATE FUNCTION rollup_all() RETURNS void LANGUAGE sql AS $$
+    TRUNCATE stats.rollup;
+    INSERT INTO stats.rollup (dimension, value, day, currency, deals, amount, royalties)
+    WITH counted AS MATERIALIZED (
+        SELECT (stats.dimensions(f)).*, f.on_date, f.currency, f.deals, f.amount, f.royalties FROM stats.facts f)
+    SELECT dimension, value, on_date, currency, sum(deals), sum(amount), sum(royalties)
+    FROM counted GROUP BY dimension, value, on_date, currency;
+    TRUNCATE stats.rollup_monthly;
+    INSERT INTO stats.rollup_monthly (dimension, value, month, currency, deals, amount, royalties)
+    SELECT dimension, value, date_trunc('month', day)::date, currency, sum(deals), sum(amount), sum(royalties)
+    FROM stats.rollup GROUP BY 1, 2, 3, 4;
 $$;
 
 CREATE FUNCTION facts_rolled() RETURNS trigger LANGUAGE plpgsql AS $$

@@ -7,6 +7,9 @@ import io
 
 import pypdf
 
+from services.deals.sweeper import LapseSweeper
+from services.runtime.storage import create_pool
+
 from tests.integration.deals.conftest import agree, cny, licence_terms, ok, propose, transfer_terms
 
 
@@ -24,7 +27,8 @@ async def test_a_transfer_deal_through_every_state(register, client, operator):
 
     # The counterparty counters: a new version, the owner's confirmation lapses.
     c = await ok(await ent.post(f"/v1/deals/{deal}/counter", {"version": 1, "terms": transfer_terms("800000.00")}))
-    assert (c["version"], c["confirmed_by"], c["terms"]["price"]) == (2, ["counterparty"], cny("800000.00"))
+    assert (c["status"], c["version"], c["confirmed_by"], c["terms"]["price"]) == (
+        "countered", 2, ["counterparty"], cny("800000.00"))
 
     # The wrong party, at each step. An outsider cannot even see the deal (404: it
     # learns nothing of it); the operator is not a party (403); a party may not take
@@ -168,7 +172,7 @@ async def test_a_counterparty_proposes_from_a_listing(register, client, operator
     assert pay["balance"]["outstanding"] == cny("0.00")
 
 
-async def test_cancel_releases_and_a_proposal_lapses(register, client, operator):
+async def test_cancel_releases_and_a_proposal_lapses(register, client, operator, settings):
     uni = await register()
     ent = await register("enterprise")
     p = await uni.patent()
@@ -180,3 +184,32 @@ async def test_cancel_releases_and_a_proposal_lapses(register, client, operator)
     assert (await ok(await uni.get(f"/v1/patents/{p['patent_id']}")))["encumbrances"] == []
     # The patent is free again: a new deal is agreed.
     assert (await agree(uni, ent, [p["patent_id"]]))["status"] == "agreed"
+
+    # A proposal not agreed within its window lapses (the sweeper), and takes no answer.
+    q = await uni.patent()
+    lapsing = await propose(uni, ent, [q["patent_id"]], negotiation_days=1)
+    pool = await create_pool(settings, min_size=1, max_size=1)
+    try:
+        async with pool.acquire() as conn:
+            await conn.execute("UPDATE deals.deals SET expires_at = now() - interval '1 second' WHERE id = $1",
+                               lapsing["deal_id"])
+        r = await ent.post(f"/v1/deals/{lapsing['deal_id']}/confirm", {"version": 1})
+        assert r.status == 409 and (await r.json())["type"].endswith("/deal-expired")
+        assert await LapseSweeper(pool).step() == 1
+    finally:
+        await pool.close()
+    got = await ok(await ent.get(f"/v1/deals/{lapsing['deal_id']}"))
+    assert (got["status"], got["history"][-1]["step"]) == ("expired", "expired")
+
+
+async def test_a_patent_leaving_force_cancels_its_open_deals(register):
+    uni = await register()
+    ent = await register("enterprise")
+    p = await uni.patent()
+    agreed = await agree(uni, ent, [p["patent_id"]])
+    proposed = await propose(uni, ent, [p["patent_id"]], "ordinary_licence")
+    await ok(await uni.patch(f"/v1/patents/{p['patent_id']}", {"legal_status": "invalidated"}))
+    for d in (agreed, proposed):
+        got = await ok(await ent.get(f"/v1/deals/{d['deal_id']}"))
+        assert got["status"] == "cancelled" and got["history"][-1]["step"] == "cancelled"
+    assert (await ok(await uni.get(f"/v1/patents/{p['patent_id']}")))["encumbrances"] == []

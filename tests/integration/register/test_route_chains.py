@@ -343,6 +343,7 @@ CHAINS: dict[str, Recipe | str] = {
     "POST /v1/deals/{id}/confirm": OWN + " (the register's answer is the saga's, awaited by the route)",
     "POST /v1/deals/{id}/export-review": OWN,
     "POST /v1/deals/{id}/payment": OWN,
+    "POST /v1/deals/{id}/payment-callback": OWN,
     "POST /v1/deals/{id}/cancel": OWN,
     "POST /v1/deals/{id}/contract-registration": OWN,
     "GET /v1/certificates": accept_then_certificate,

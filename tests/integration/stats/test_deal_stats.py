@@ -181,7 +181,8 @@ async def test_the_same_numbers_after_a_rebuild_from_events(history, client, ope
     pool = await create_pool(settings, min_size=1, max_size=2)
     try:
         async with pool.acquire() as conn:
-            await conn.execute("DELETE FROM stats.rollup")  # the read model lost: only the events remain
+            # The read model lost: only the events remain.
+            await conn.execute("TRUNCATE stats.facts, stats.rollup, stats.rollup_monthly")
         assert (await stats(client, operator, **params))["periods"] != before["periods"]
         report = await rebuild(settings, pool)
     finally:
