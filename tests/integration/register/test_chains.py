@@ -172,7 +172,20 @@ async def test_publish_roadshow_then_register_a_seat(register):
     await ok(await ent.post(f"/v1/roadshows/{rs['id']}/registrations", {}), 201)
 
 
-CHAINED = {"listings", "licences", "auctions", "roadshows", "distribution", "platform"}
+# -- listings and platform → deals, and deals → listings and licences ---------------------
+async def test_publish_then_propose_a_deal_then_pay_then_the_licence_is_filed(register, client, operator):
+    uni, ent = await register(), await register("enterprise")  # platform
+    _, lid = await published(uni, modes=["ordinary_licence"])  # listings
+    d = await ok(await ent.post("/v1/deals", {"kind": "ordinary_licence", "listing_id": lid, "terms": {
+        "royalty": {"basis": "lump_sum", "amount": {"amount": "10.00", "currency": "CNY"}}, "territory": "CN",
+        "term_years": 1}}), 201)  # deals
+    await ok(await uni.post(f"/v1/deals/{d['deal_id']}/confirm", {"version": 1}))  # deals, decided by listings
+    await ok(await client.post(f"/v1/deals/{d['deal_id']}/payment", json={}, headers=operator))  # deals
+    (lic,) = (await ok(await ent.get("/v1/licences", params={"role": "licensee"})))["items"]  # licences
+    await ok(await ent.post(f"/v1/licences/{lic['id']}/filing", {"filing_no": "BA-7"}))  # licences
+
+
+CHAINED = {"listings", "licences", "auctions", "deals", "roadshows", "distribution", "platform"}
 
 
 def test_every_service_with_dependent_commands_has_a_chain():
