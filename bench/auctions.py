@@ -26,27 +26,19 @@ import asyncio
 import logging
 import os
 import random
-import signal
-import socket
-import subprocess
-import sys
 import time
-import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import aiohttp
 import asyncpg
-from aiokafka.admin import AIOKafkaAdminClient
-from elasticsearch import AsyncElasticsearch
 
 from services.tools.demo.identifiers import application_number as cn_number
 from services.tools.demo.identifiers import uscc
+from bench._server import serving
 from services.runtime.settings import Settings
 
-ROOT = Path(__file__).resolve().parents[1]
 TARGET_RATE, TARGET_P99_MS, TARGET_RATIO = 1500.0, 50.0, 0.5
 INC = Decimal("10.00")
 
@@ -61,10 +53,6 @@ def cny(amount: Decimal | str) -> dict:
     return {"amount": f"{Decimal(amount):.2f}", "currency": "CNY"}
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Api:
@@ -97,21 +85,6 @@ async def gather_bounded(n: int, coros) -> list:
             return await c
 
     return await asyncio.gather(*(one(c) for c in coros))
-
-
-async def wait_ready(http: aiohttp.ClientSession, url: str, process: subprocess.Popen, timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"psm serve exited with {process.returncode}")
-        try:
-            async with http.get(url + "/readyz") as r:
-                if r.status == 200:
-                    return
-        except aiohttp.ClientError:
-            pass
-        await asyncio.sleep(0.2)
-    raise RuntimeError("psm serve not ready in time")
 
 
 @dataclass
@@ -251,32 +224,12 @@ async def check(database_url: str, market: Market) -> str:
 
 
 async def run(settings: Settings, args: argparse.Namespace) -> list[str]:
-    tag = f"bench{uuid.uuid4().hex[:8]}"
-    db = f"psm_bench_{tag}"
-    admin = await asyncpg.connect(settings.database_url)
-    await admin.execute(f'CREATE DATABASE "{db}"')
-    await admin.close()
-    url = settings.database_url.rsplit("/", 1)[0] + "/" + db
-    operator_key = "op_bench_" + uuid.uuid4().hex
-    env = {**os.environ, "PSM_DATABASE_URL": url, "PSM_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
-           "PSM_ELASTICSEARCH_URL": settings.elasticsearch_url, "PSM_TOPIC_PREFIX": f"{tag}.",
-           "PSM_TOPIC_PARTITIONS": "2", "PSM_INDEX_PREFIX": tag, "PSM_OPERATOR_KEY": operator_key,
-           "PSM_LOG_LEVEL": "WARNING"}
-    log = Path(f"/tmp/{tag}-serve.log")
-    servers: list[tuple[subprocess.Popen, str]] = []
-    with log.open("wb") as out:
-        for _ in range(args.replicas):
-            port = free_port()
-            servers.append((subprocess.Popen([sys.executable, "-m", "services.tools.cli", "serve", "--port", str(port)],
-                                             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT),
-                            f"http://127.0.0.1:{port}"))
     out_lines: list[str] = []
-    try:
+    async with serving(settings, replicas=args.replicas) as served:
+        url = served.database_url
         connector = aiohttp.TCPConnector(limit=max(args.concurrency, 40))
         async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=30)) as http:
-            for process, base in servers:
-                await wait_ready(http, base, process)
-            api = Api(http, [base for _, base in servers], operator_key)
+            api = Api(http, served.urls, served.operator_key)
             t0 = time.perf_counter()
             market = await build(api, args.auctions, args.bidders, minutes=30)
             out_lines.append(f"setup: {args.auctions} auctions × {args.bidders} bidders registered, deposits "
@@ -305,41 +258,7 @@ async def run(settings: Settings, args: argparse.Namespace) -> list[str]:
             f"targets   ≥ {TARGET_RATE:,.0f} accepted bids/s: {'met' if rate >= TARGET_RATE else 'MISSED'}; "
             f"p99 ≤ {TARGET_P99_MS:.0f} ms: {'met' if p99 <= TARGET_P99_MS else 'MISSED'}; "
             f"ratio ≥ {TARGET_RATIO}: {'met' if ratio >= TARGET_RATIO else 'MISSED'}")
-    finally:
-        for server, _ in servers:
-            if server.poll() is None:
-                server.send_signal(signal.SIGTERM)
-        for server, _ in servers:
-            try:
-                server.wait(20)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
-        log.unlink(missing_ok=True)
-        await _cleanup(settings, db, tag)
     return out_lines
-
-
-async def _cleanup(settings: Settings, db: str, tag: str) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
-    await admin.start()
-    try:
-        existing = set(await admin.list_topics())
-        doomed = [t for t in existing if t.startswith(f"{tag}.")]
-        if doomed:
-            await admin.delete_topics(doomed)
-    finally:
-        await admin.close()
-    es = AsyncElasticsearch(settings.elasticsearch_url)
-    try:
-        await es.options(ignore_status=404).indices.delete(index=f"{tag}-*", expand_wildcards="all")
-    finally:
-        await es.close()
-    conn = await asyncpg.connect(settings.database_url)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
-    finally:
-        await conn.close()
 
 
 def main(argv: list[str]) -> int:

@@ -21,17 +21,13 @@ import argparse
 import asyncio
 import logging
 import os
-import subprocess
-import sys
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import aiohttp
-import asyncpg
 
-from bench.auctions import ROOT, _cleanup, cny, free_port, percentile, wait_ready
+from bench._server import serving
+from bench.auctions import cny, percentile
 from services.tools.demo.identifiers import application_number as cn_number
 from services.tools.demo.identifiers import uscc
 from services.runtime.settings import Settings
@@ -49,26 +45,9 @@ async def timed(http: aiohttp.ClientSession, method: str, url: str, key: str, bo
 
 
 async def run(settings: Settings, n: int) -> list[str]:
-    tag = f"bench{uuid.uuid4().hex[:8]}"
-    db = f"psm_bench_{tag}"
-    admin = await asyncpg.connect(settings.database_url)
-    await admin.execute(f'CREATE DATABASE "{db}"')
-    await admin.close()
-    operator = "op_bench_" + uuid.uuid4().hex
-    env = {**os.environ, "PSM_DATABASE_URL": settings.database_url.rsplit("/", 1)[0] + "/" + db,
-           "PSM_KAFKA_BOOTSTRAP": settings.kafka_bootstrap, "PSM_ELASTICSEARCH_URL": settings.elasticsearch_url,
-           "PSM_TOPIC_PREFIX": f"{tag}.", "PSM_TOPIC_PARTITIONS": "2", "PSM_INDEX_PREFIX": tag,
-           "PSM_OPERATOR_KEY": operator, "PSM_LOG_LEVEL": "WARNING"}
-    port = free_port()
-    log = Path(f"/tmp/{tag}-serve.log")
-    with log.open("wb") as out:
-        server = subprocess.Popen([sys.executable, "-m", "services.tools.cli", "serve", "--port", str(port)], cwd=ROOT,
-                                  env=env, stdout=out, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
+    async with serving(settings) as served:
+        base, operator = served.url, served.operator_key
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as http:
-            await wait_ready(http, base, server)
-
             async def org(kind: str, **extra) -> str:
                 _, data = await timed(http, "POST", f"{base}/v1/orgs", operator, {
                     "kind": kind, "name": "基准", "country": "CN", "uscc": uscc(), **extra})
@@ -98,14 +77,6 @@ async def run(settings: Settings, n: int) -> list[str]:
                 ms4, _ = await timed(http, "POST", f"{base}/v1/auctions/{a['id']}/registrations", takers[i % n])
                 if i >= 5:
                     declare.append(ms), accept.append(ms2), create.append(ms3), register.append(ms4)
-    finally:
-        server.terminate()
-        try:
-            server.wait(20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        log.unlink(missing_ok=True)
-        await _cleanup(settings, db, tag)
     lines = []
     for name, ours, base_name, baseline in (("declaration 201", declare, "acceptance 201", accept),
                                             ("auction 201", create, "bidder registration 201", register)):

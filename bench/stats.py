@@ -24,18 +24,15 @@ import asyncio
 import logging
 import os
 import random
-import subprocess
-import sys
 import time
-import uuid
 from datetime import date, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import aiohttp
 import asyncpg
 
-from bench.auctions import ROOT, _cleanup, free_port, percentile, wait_ready
+from bench._server import serving
+from bench.auctions import percentile
 from services.runtime.settings import Settings
 from services.stats.domain import GROUPINGS
 
@@ -85,27 +82,10 @@ async def load(url: str, n: int, first: date, days: int) -> float:
 
 
 async def run(settings: Settings, n: int, requests: int, raw_requests: int) -> list[str]:
-    tag = f"bench{uuid.uuid4().hex[:8]}"
-    db = f"psm_bench_{tag}"
-    admin = await asyncpg.connect(settings.database_url)
-    await admin.execute(f'CREATE DATABASE "{db}"')
-    await admin.close()
-    url = settings.database_url.rsplit("/", 1)[0] + "/" + db
-    operator = "op_bench_" + uuid.uuid4().hex
-    env = {**os.environ, "PSM_DATABASE_URL": url, "PSM_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
-           "PSM_ELASTICSEARCH_URL": settings.elasticsearch_url, "PSM_TOPIC_PREFIX": f"{tag}.",
-           "PSM_TOPIC_PARTITIONS": "2", "PSM_INDEX_PREFIX": tag, "PSM_OPERATOR_KEY": operator,
-           "PSM_LOG_LEVEL": "WARNING"}
-    port = free_port()
-    log = Path(f"/tmp/{tag}-serve.log")
-    with log.open("wb") as out:
-        server = subprocess.Popen([sys.executable, "-m", "services.tools.cli", "serve", "--services", "stats",
-                                   "--port", str(port)], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
     lines = []
-    try:
+    async with serving(settings, services="stats") as served:
+        url, base, operator = served.database_url, served.url, served.operator_key
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as http:
-            await wait_ready(http, base, server)
             to = date.today()
             start = date(to.year - 3, 1, 1)
             seconds = await load(url, n, start, (to - start).days)
@@ -148,14 +128,6 @@ async def run(settings: Settings, n: int, requests: int, raw_requests: int) -> l
                         f"≤ {TARGET_RATIO}× raw ({p99 / r99:.2f}×): {'met' if p99 <= TARGET_RATIO * r99 else 'MISSED'}")
             finally:
                 await conn.close()
-    finally:
-        server.terminate()
-        try:
-            server.wait(20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        log.unlink(missing_ok=True)
-        await _cleanup(settings, db, tag)
     return lines
 
 
