@@ -22,11 +22,10 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from services.runtime.errors import Conflict, FieldError, Forbidden, ValidationFailed
+from services.runtime.royalties import royalty_errors
 
 TRANSFERS = frozenset({"transfer", "equity"})  # the patent changes hands (equity: to the company)
 LICENCES = frozenset({"exclusive_licence", "sole_licence", "ordinary_licence"})
-RATE_BASES = frozenset({"percent_of_revenue", "entry_fee_plus_rate"})
-AMOUNT_BASES = frozenset({"fixed_per_year", "lump_sum", "entry_fee_plus_rate"})
 NEGOTIATION_DAYS = 30  # a proposal not agreed within this lapses (default; 1–180 may be asked)
 OWNER, COUNTERPARTY = "owner", "counterparty"
 OPEN = frozenset({"proposed", "countered"})
@@ -78,14 +77,7 @@ def check_terms(kind: str, t: Terms) -> None:
         need("territory", t.territory, "a licence names its territory, e.g. 中国大陆")
         need("term_years", t.term_years, "a licence has a term in years")
         if t.royalty_basis is not None:
-            if t.royalty_basis in RATE_BASES and t.rate_percent is None:
-                errors.append(FieldError("terms.royalty.rate_percent", f"required for {t.royalty_basis}"))
-            if t.royalty_basis not in RATE_BASES and t.rate_percent is not None:
-                errors.append(FieldError("terms.royalty.rate_percent", f"not used by {t.royalty_basis}"))
-            if t.royalty_basis in AMOUNT_BASES and (t.royalty_amount is None or t.royalty_amount <= 0):
-                errors.append(FieldError("terms.royalty.amount", f"a positive amount is required for {t.royalty_basis}"))
-            if t.royalty_basis not in AMOUNT_BASES and t.royalty_amount is not None:
-                errors.append(FieldError("terms.royalty.amount", f"not used by {t.royalty_basis}"))
+            errors += royalty_errors(t.royalty_basis, t.rate_percent, t.royalty_amount, "terms.royalty")
         for name in ("price", "valuation", "equity_share_percent"):
             forbid(name, getattr(t, name))
     if not errors:  # a term that does not belong is named first; then a currency that does not match

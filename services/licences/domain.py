@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
+from services.runtime import royalties
 from services.runtime.calendar import add_months
+from services.runtime.royalties import royalty_errors
 from services.runtime.errors import Conflict, DomainError, FieldError, ValidationFailed
 
 
@@ -22,9 +24,7 @@ class LicencesError(DomainError):
 
 
 FEN = Decimal("0.01")
-BASES = ("percent_of_revenue", "fixed_per_year", "lump_sum", "entry_fee_plus_rate")
-RATE_BASES = frozenset({"percent_of_revenue", "entry_fee_plus_rate"})
-AMOUNT_BASES = frozenset({"fixed_per_year", "lump_sum", "entry_fee_plus_rate"})
+BASES, RATE_BASES, AMOUNT_BASES = royalties.BASES, royalties.RATE_BASES, royalties.AMOUNT_BASES
 FILING_MONTHS = 3
 
 
@@ -39,15 +39,7 @@ class Royalty:
 
 def check_royalty(r: Royalty) -> None:
     """Each basis names exactly what it needs: a rate, an amount, or both."""
-    errors = []
-    if r.basis in RATE_BASES and r.rate_percent is None:
-        errors.append(FieldError("royalty.rate_percent", f"required for {r.basis}"))
-    if r.basis not in RATE_BASES and r.rate_percent is not None:
-        errors.append(FieldError("royalty.rate_percent", f"not used by {r.basis}"))
-    if r.basis in AMOUNT_BASES and (r.amount is None or r.amount <= 0):
-        errors.append(FieldError("royalty.amount", f"a positive amount is required for {r.basis}"))
-    if r.basis not in AMOUNT_BASES and r.amount is not None:
-        errors.append(FieldError("royalty.amount", f"not used by {r.basis}"))
+    errors = royalty_errors(r.basis, r.rate_percent, r.amount)
     if errors:
         raise ValidationFailed(errors)
 

@@ -89,6 +89,14 @@ def in_force_problem(p: PatentRights, today: date) -> tuple[str, str] | None:
     return NOT_IN_FORCE.get(p.status(today))
 
 
+def _require_co_owners(p: PatentRights, consents: Collection[str]) -> None:
+    # Patent Law art. 14: a right held in common is exercised with every co-owner's agreement.
+    missing = [c for c in p.co_owner_org_ids if c not in set(consents)]
+    if missing:
+        raise RegisterError(f"co-owner(s) {', '.join(missing)} have not consented",
+                            rule="co-owner-not-consented", field="co_owner_consents")
+
+
 def _unconsented_pledges(p: PatentRights, consents: Collection[str]) -> list[str]:
     return [e.holder_org_id or "?" for e in p.of(PLEDGE) if e.holder_org_id not in set(consents)]
 
@@ -110,11 +118,7 @@ def check_open_licence(p: PatentRights, *, declarer: str, co_owner_consents: Col
         # Art. 50: the patentee declares. A co-owner alone cannot.
         raise RegisterError(f"only the patent's owner ({p.owner_org_id}) may declare an open licence",
                             rule="declarer-not-owner", field="patent_id")
-    missing = [c for c in p.co_owner_org_ids if c not in set(co_owner_consents)]
-    if missing:
-        # Art. 14: a right held in common is exercised with every co-owner's agreement.
-        raise RegisterError(f"co-owner(s) {', '.join(missing)} have not consented",
-                            rule="co-owner-not-consented", field="co_owner_consents")
+    _require_co_owners(p, co_owner_consents)
     problem = in_force_problem(p, today)
     if problem:
         rule, why = problem
@@ -226,12 +230,9 @@ def check_deal(patents: Sequence[PatentRights], *, deal_kind: str, requester: st
             raise RegisterError(f"patent {p.patent_id} now belongs to {p.owner_org_id}, not to the deal's owner",
                                 rule="deal-owner-not-owner", field="patent_ids")
         if deal_kind != "ordinary_licence":
-            # Patent Law art. 14: a co-owned right is transferred, or licensed exclusively,
-            # with every co-owner's agreement (any co-owner may grant an ordinary licence).
-            missing = [c for c in p.co_owner_org_ids if c not in set(co_owner_consents)]
-            if missing:
-                raise RegisterError(f"co-owner(s) {', '.join(missing)} have not consented",
-                                    rule="co-owner-not-consented", field="co_owner_consents")
+            # Art. 14: a co-owned right is transferred, or licensed exclusively, with every
+            # co-owner's agreement (any co-owner may grant an ordinary licence alone).
+            _require_co_owners(p, co_owner_consents)
         problem = in_force_problem(p, today)
         if problem:
             raise RegisterError(f"patent {p.patent_id} {problem[1]}: only a patent in force is dealt in",
@@ -272,10 +273,7 @@ def check_pledge(patents: Sequence[PatentRights], *, requester: str, pledgee: st
         if requester != p.owner_org_id:
             raise RegisterError(f"only the patent's owner ({p.owner_org_id}) may pledge it",
                                 rule="pledgor-not-owner", field="patent_ids")
-        missing = [c for c in p.co_owner_org_ids if c not in set(co_owner_consents)]
-        if missing:
-            raise RegisterError(f"co-owner(s) {', '.join(missing)} have not consented",  # Patent Law art. 14
-                                rule="co-owner-not-consented", field="co_owner_consents")
+        _require_co_owners(p, co_owner_consents)
         problem = in_force_problem(p, today)
         if problem:
             raise RegisterError(f"patent {p.patent_id} {problem[1]} and cannot be pledged",
