@@ -1,5 +1,5 @@
 """Every event payload schema, one module per bounded context (importing registers them)."""
 
 from events.schemas import (  # noqa: F401
-    auctions, deals, distribution, licences, listings, platform, register, roadshows,
+    auctions, deals, distribution, financing, licences, listings, platform, register, roadshows,
 )

@@ -36,7 +36,9 @@ class DeclarationCreate(Strict):
     evaluation_report_no: str | None = Field(default=None, max_length=100,
                                              description="专利权评价报告 number: required for utility models and designs")
     co_owner_consents: list[str] = Field(default=[], max_length=20, description="co-owners who consented")
-    pledgee_consents: list[str] = Field(default=[], max_length=20, description="pledgees who consented")
+    pledgee_consents: list[str] = Field(default=[], max_length=20, description="pledgees who consented, for the "
+                                        "record: the register reads the consent each pledgee recorded "
+                                        "(POST /v1/pledges/{id}/consents)")
 
 
 class Withdrawal(Strict):

@@ -13,6 +13,7 @@ from events.schemas.deals import (
 from events.schemas.auctions import (
     AuctionCancelled, AuctionClosed, AuctionDefaulted, AuctionSettled, ExportReviewDecided,
 )
+from events.schemas.financing import PledgeConsentGiven, PledgeConsentRevoked
 from events.schemas.licences import LicenceGranted, LicenceTerminated, OpenLicenceEnded, OpenLicenceWithdrawn
 from events.schemas.platform import OrgRegistered
 from events.schemas.register import (
@@ -92,6 +93,12 @@ async def on_deal_ended(conn: asyncpg.Connection, event: CloudEvent, e: DealCanc
         await repo.release(conn, e.deal.deal_id)
 
 
+async def on_pledge_consents(conn: asyncpg.Connection, event: CloudEvent,
+                             e: PledgeConsentGiven | PledgeConsentRevoked) -> None:
+    # Recorded as the pledgee gives or withdraws it; what was done with a consent stands.
+    await repo.set_consents(conn, e.pledge_id, e.consents)
+
+
 async def on_pledge_released(conn: asyncpg.Connection, event: CloudEvent, e: PledgeReleased) -> None:
     await reservations.end(conn, e.pledge_id, rights.PLEDGE)
 
@@ -116,6 +123,8 @@ SUBSCRIPTIONS = [
                      AuctionCancelled.TYPE: on_auction_unsold,
                      ExportReviewDecided.TYPE: on_export_review_decided,
                      PledgeReleased.TYPE: on_pledge_released,
+                     PledgeConsentGiven.TYPE: on_pledge_consents,
+                     PledgeConsentRevoked.TYPE: on_pledge_consents,
                      DealReservationRequested.TYPE: on_reservation_requested,
                      DealPaid.TYPE: on_deal_paid,
                      DealCancelled.TYPE: on_deal_ended,

@@ -181,9 +181,10 @@ async def rights_of(conn: asyncpg.Connection, patent_ids: Sequence[str], *,
     rows = await get_patents(conn, patent_ids, lock=lock)
     held: dict[str, list[Encumbrance]] = {}
     for r in await conn.fetch(
-        "SELECT patent_id, kind, reference_id, holder_org_id, since FROM listings.encumbrances "
+        "SELECT patent_id, kind, reference_id, holder_org_id, since, consents FROM listings.encumbrances "
         "WHERE patent_id = ANY($1::text[]) ORDER BY since, reference_id", list(patent_ids)):
         held.setdefault(r["patent_id"], []).append(Encumbrance(r["kind"], r["reference_id"], r["holder_org_id"],
+                                                               pledgee_consents=frozenset(r["consents"]),
                                                                since=r["since"]))
     for r in await conn.fetch(
         "SELECT lp.patent_id, l.id, l.modes, l.published_at FROM listings.listing_patents lp "
@@ -217,6 +218,12 @@ async def release(conn: asyncpg.Connection, reference_id: str, kind: str | None 
         "DELETE FROM listings.encumbrances WHERE reference_id = $1 AND ($2::text IS NULL OR kind = $2) "
         "RETURNING patent_id", reference_id, kind)
     return sorted({r["patent_id"] for r in rows})
+
+
+async def set_consents(conn: asyncpg.Connection, pledge_id: str, consents: Sequence[str]) -> None:
+    """What the pledgee of ``pledge_id`` consents to now (transfer, open_licence, licence)."""
+    await conn.execute("UPDATE listings.encumbrances SET consents = $2 WHERE reference_id = $1 AND kind = 'pledge'",
+                       pledge_id, list(consents))
 
 
 async def release_on_patent(conn: asyncpg.Connection, patent_id: str, kind: str) -> None:

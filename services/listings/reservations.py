@@ -88,7 +88,7 @@ async def _grant(conn: asyncpg.Connection, r: ReservationRequest, at: datetime) 
     if r.kind == "open_licence":
         (p,) = patents
         rights.check_open_licence(p, declarer=r.requester_org_id, co_owner_consents=r.co_owner_consents,
-                                  pledgee_consents=r.pledgee_consents, evaluation_report_no=r.evaluation_report_no,
+                                  evaluation_report_no=r.evaluation_report_no,
                                   today=today)
         await repo.hold(conn, p.patent_id, rights.OPEN_LICENCE, r.reference_id, since=at,
                         holder_org_id=r.requester_org_id, reservation_id=r.reservation_id)

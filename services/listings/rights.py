@@ -50,7 +50,9 @@ class Encumbrance:
     kind: str
     reference_id: str
     holder_org_id: str | None = None
-    pledgee_consents: frozenset[str] = frozenset()  # for a pledge: what its pledgee agreed to (transfer)
+    # For a pledge: what its pledgee consented to (transfer, open_licence, licence), as the
+    # financing context recorded it (psm.pledge.consent_given.v1 / …consent_revoked.v1).
+    pledgee_consents: frozenset[str] = frozenset()
     since: datetime | None = None
 
 
@@ -97,8 +99,9 @@ def _require_co_owners(p: PatentRights, consents: Collection[str]) -> None:
                             rule="co-owner-not-consented", field="co_owner_consents")
 
 
-def _unconsented_pledges(p: PatentRights, consents: Collection[str]) -> list[str]:
-    return [e.holder_org_id or "?" for e in p.of(PLEDGE) if e.holder_org_id not in set(consents)]
+def _unconsented_pledges(p: PatentRights, scope: str) -> list[str]:
+    """The pledgees of ``p`` who have not consented to ``scope``."""
+    return [e.holder_org_id or "?" for e in p.of(PLEDGE) if scope not in e.pledgee_consents]
 
 
 def _refuse_transfer_if_pledged(p: PatentRights, held: Sequence[Encumbrance], field: str) -> None:
@@ -111,7 +114,7 @@ def _refuse_transfer_if_pledged(p: PatentRights, held: Sequence[Encumbrance], fi
 
 # -- open-licence declarations -----------------------------------------------------------
 def check_open_licence(p: PatentRights, *, declarer: str, co_owner_consents: Collection[str],
-                       pledgee_consents: Collection[str], evaluation_report_no: str | None, today: date) -> None:
+                       evaluation_report_no: str | None, today: date) -> None:
     """Every refusal of DESIGN §7, in the order a technology-transfer office would check
     them; each names its rule."""
     if declarer != p.owner_org_id:
@@ -142,11 +145,12 @@ def check_open_licence(p: PatentRights, *, declarer: str, co_owner_consents: Col
         raise RegisterError(f"patent {p.patent_id} is offered for an exclusive or sole licence in listing "
                             f"{offers[0].reference_id}: withdraw that offer first",
                             rule="exclusive-licence-offered", field="patent_id")
-    unconsented = _unconsented_pledges(p, pledgee_consents)
+    unconsented = _unconsented_pledges(p, "open_licence")
     if unconsented:
         # Implementing Regulations art. 86 (4).
-        raise RegisterError(f"patent {p.patent_id} is pledged to {', '.join(unconsented)}, who has not consented",
-                            rule="pledged-without-pledgee-consent", field="pledgee_consents")
+        raise RegisterError(f"patent {p.patent_id} is pledged to {', '.join(unconsented)}, who has not consented "
+                            "to an open licence (the pledgee records it: POST /v1/pledges/{id}/consents)",
+                            rule="pledged-without-pledgee-consent", field="patent_id")
     if p.of(AUCTION):
         raise RegisterError(f"patent {p.patent_id} is being auctioned for transfer",
                             rule="under-auction-for-transfer", field="patent_id")

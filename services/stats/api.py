@@ -15,7 +15,7 @@ from services.stats import domain
 from services.stats import repository as repo
 from services.stats.models import (
     CsvFile, DealStats, DealStatsQuery, Figures, Group, Growth, InstitutionInventory, MarketQuery, MarketStats, Period,
-    YearTarget,
+    PledgePeriod, PledgeStats, PledgeStatsQuery, YearTarget,
 )
 from aiohttp import web
 
@@ -36,13 +36,18 @@ def _growth(now: domain.Measures, then: domain.Measures) -> Growth:
                   royalties=g(now.royalties, then.royalties))
 
 
-async def deal_stats(ctx: Ctx, q: DealStatsQuery) -> DealStats:
+def _range(q: DealStatsQuery | PledgeStatsQuery) -> tuple[date, date]:
     to = q.to or today()
     first = q.from_ or date(to.year - 1, 1, 1)
     if first > to:
         raise ValidationFailed([FieldError("query.from", f"on or before 'to' ({to})")])
     if (to - first).days > MAX_DAYS:
         raise ValidationFailed([FieldError("query.from", "a range of at most twenty years")])
+    return first, to
+
+
+async def deal_stats(ctx: Ctx, q: DealStatsQuery) -> DealStats:
+    first, to = _range(q)
     starts = domain.periods(first, to, q.interval)
     # Exactly the days asked, and the same days a year earlier (the rollup is by day, so a
     # period cut by the range is compared with the same cut a year before).
@@ -130,3 +135,24 @@ async def market(ctx: Ctx) -> MarketStats:
             listed_share=format((Decimal(r["listed"]) / r["registered"]).quantize(Decimal("0.0001")), "f"))
             for r in rows])
 
+
+
+@api.get("/v1/stats/pledges", query=PledgeStatsQuery, response=PledgeStats,
+         summary="Pledge financing by period: pledges in force, loans secured, SMEs served; outstanding; the plan's "
+                 "targets (item 二十五)")
+async def pledges(ctx: Ctx) -> PledgeStats:
+    q: PledgeStatsQuery = ctx.query
+    first, to = _range(q)
+    rows = {r["period"]: r for r in await repo.pledges_by_period(ctx.conn, first=first, last=to, interval=q.interval,
+                                                                  currency=q.currency)}
+    periods = []
+    for s in domain.periods(first, to, q.interval):
+        r = rows.get(s)
+        end = date.fromordinal(domain.next_period(s, q.interval).toordinal() - 1)
+        periods.append(PledgePeriod(period=domain.period_key(s, q.interval), start=max(s, first), end=min(end, to),
+                                    pledges=r["pledges"] if r else 0, amount=r["amount"] if r else Decimal("0.00"),
+                                    smes=r["smes"] if r else 0))
+    t = await repo.pledge_totals(ctx.conn, first=first, last=to, currency=q.currency)
+    return PledgeStats(from_=first, to=to, interval=q.interval, currency=q.currency, periods=periods,
+                       pledges=t["pledges"], amount=t["amount"], smes=t["smes"], outstanding=t["outstanding"],
+                       amount_target=domain.PLEDGE_AMOUNT_TARGET, sme_target=domain.PLEDGE_SME_TARGET)

@@ -15,10 +15,11 @@ from events.registry import registered_types
 from events.schemas.auctions import AuctionSettled
 from events.schemas.deals import DealPaid
 from events.schemas.distribution import PushDelivered
+from events.schemas.financing import PledgeInForce
 from events.schemas.licences import LicenceGranted, RoyaltyPaid
 from events.schemas.listings import PatentRegistered, PatentUpdated
 from events.schemas.platform import OrgRegistered
-from events.schemas.register import PatentLegalStatusChanged, PatentTransferred
+from events.schemas.register import PatentLegalStatusChanged, PatentTransferred, PledgeReleased
 from events.schemas.roadshows import InterestExpressed
 from events.topics import Topic
 from services.stats import domain, handlers
@@ -57,6 +58,16 @@ async def on_royalty_paid(conn: asyncpg.Connection, event: CloudEvent, e: Royalt
     await handlers.royalty_paid(conn, e, event.time)
 
 
+async def on_pledge_in_force(conn: asyncpg.Connection, event: CloudEvent, e: PledgeInForce) -> None:
+    p = e.pledge
+    await repo.pledge_in_force(conn, p.pledge_id, p.pledgor_org_id, p.kind, p.loan.amount.amount,
+                               p.loan.amount.currency, (p.effective_at or event.time).date())
+
+
+async def on_pledge_released(conn: asyncpg.Connection, event: CloudEvent, e: PledgeReleased) -> None:
+    await repo.pledge_ended(conn, e.pledge_id, event.time.date())
+
+
 async def on_lead(conn: asyncpg.Connection, event: CloudEvent, e: InterestExpressed) -> None:
     await repo.record_activity(conn, f"lead:{e.lead_id}", "roadshow_lead", e.at)
 
@@ -77,6 +88,7 @@ PROJECTION: dict[Topic, dict[str, Handler]] = {
     Topic.AUCTIONS: {AuctionSettled.TYPE: on_auction_settled},
     Topic.LICENCES: {LicenceGranted.TYPE: on_licence_granted, RoyaltyPaid.TYPE: on_royalty_paid},
     Topic.ROADSHOWS: {InterestExpressed.TYPE: on_lead},
+    Topic.FINANCING: {PledgeInForce.TYPE: on_pledge_in_force, PledgeReleased.TYPE: on_pledge_released},
     Topic.DISTRIBUTION: {PushDelivered.TYPE: on_push},
 }
 

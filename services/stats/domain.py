@@ -21,6 +21,9 @@ INTERVALS = ("month", "quarter", "year")
 GROUPINGS = ("mode", "channel", "owner_kind", "owner_sub_kind", "industry", "region")
 INSTITUTION_GROWTH_TARGET = Decimal("0.20")  # item 六: >20 % a year
 CITY_CONTRACT_VALUE_TARGET = Decimal("150000000000")  # item 六: >1500亿元 (CNY)
+# Item 二十五: "到2025年底，本市专利商标质押融资登记规模超过300亿元，惠及中小企业数量超过2000家".
+PLEDGE_AMOUNT_TARGET = Decimal("30000000000")
+PLEDGE_SME_TARGET = 2000
 SHANGHAI = "31"
 
 # GB/T 2260 province codes, as the 3rd–4th characters of a USCC (GB 32100-2015) give them.

@@ -104,3 +104,35 @@ class MarketStats(BaseModel):
     roadshow_leads: int
     pushes_delivered: int
     institutions: list[InstitutionInventory]
+
+
+class PledgeStatsQuery(Strict):
+    from_: date | None = Field(default=None, alias="from", description="first day (default: 1 January of last year)")
+    to: date | None = Field(default=None, description="last day (default: today, UTC)")
+    interval: Literal["month", "quarter", "year"] = "month"
+    currency: Literal["CNY", "USD", "EUR", "HKD", "JPY", "GBP"] = "CNY"
+
+
+class PledgePeriod(BaseModel):
+    period: str
+    start: date
+    end: date
+    pledges: int = Field(description="pledges that came into force (patents and licence income)")
+    amount: Amount = Field(description="the loans they secure")
+    smes: int = Field(description="distinct enterprises among their pledgors (the plan's SMEs served)")
+
+
+class PledgeStats(BaseModel):
+    from_: date = Field(alias="from")
+    to: date
+    interval: str
+    currency: str
+    periods: list[PledgePeriod]
+    pledges: int
+    amount: Amount
+    smes: int
+    outstanding: Amount = Field(description="loans secured by pledges in force (or defaulted) on the last day")
+    amount_target: Amount = Field(description="item 二十五: 300亿元 registered")
+    sme_target: int = Field(description="item 二十五: 2000 SMEs served")
+
+    model_config = {"populate_by_name": True, "serialize_by_alias": True}

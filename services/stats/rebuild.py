@@ -26,7 +26,7 @@ from services.runtime.settings import Settings
 from services.stats.consumers import PROJECTION
 
 log = logging.getLogger("psm.stats.rebuild")
-TABLES = ("facts", "rollup", "rollup_monthly", "orgs", "patents", "listings", "licences", "activity")
+TABLES = ("facts", "rollup", "rollup_monthly", "orgs", "patents", "listings", "licences", "activity", "pledges")
 LOCK = 0x5057_5354  # one rebuild at a time (a PostgreSQL advisory lock)
 
 

@@ -150,3 +150,38 @@ async def market_totals(conn: asyncpg.Connection) -> asyncpg.Record:
         "(SELECT count(*) FROM stats.listings WHERE published_at IS NOT NULL) AS listings_published, "
         "(SELECT count(*) FROM stats.activity WHERE kind = 'roadshow_lead') AS roadshow_leads, "
         "(SELECT count(*) FROM stats.activity WHERE kind = 'push_delivered') AS pushes_delivered")
+
+
+# -- pledges -----------------------------------------------------------------------------
+async def pledge_in_force(conn: asyncpg.Connection, pledge_id: str, pledgor_org_id: str, kind: str, amount: Decimal,
+                          currency: str, on: date) -> None:
+    await conn.execute(
+        "INSERT INTO stats.pledges (id, pledgor_org_id, kind, amount, currency, effective_on) "
+        "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING",
+        pledge_id, pledgor_org_id, kind, amount, currency, on)
+
+
+async def pledge_ended(conn: asyncpg.Connection, pledge_id: str, on: date) -> None:
+    await conn.execute("UPDATE stats.pledges SET ended_on = $2 WHERE id = $1 AND ended_on IS NULL", pledge_id, on)
+
+
+async def pledges_by_period(conn: asyncpg.Connection, *, first: date, last: date, interval: str,
+                            currency: str) -> list[asyncpg.Record]:
+    """Per period: pledges in force from then, their amount, and the SMEs (enterprises) among pledgors."""
+    return await conn.fetch(
+        "SELECT date_trunc($3, p.effective_on)::date AS period, count(*) AS pledges, sum(p.amount) AS amount, "
+        "count(DISTINCT p.pledgor_org_id) FILTER (WHERE o.kind = 'enterprise') AS smes "
+        "FROM stats.pledges p LEFT JOIN stats.orgs o ON o.id = p.pledgor_org_id "
+        "WHERE p.effective_on BETWEEN $1 AND $2 AND p.currency = $4 GROUP BY 1",
+        first, last, interval, currency)
+
+
+async def pledge_totals(conn: asyncpg.Connection, *, first: date, last: date, currency: str) -> asyncpg.Record:
+    return await conn.fetchrow(
+        "SELECT count(*) FILTER (WHERE p.effective_on BETWEEN $1 AND $2) AS pledges, "
+        "coalesce(sum(p.amount) FILTER (WHERE p.effective_on BETWEEN $1 AND $2), 0) AS amount, "
+        "count(DISTINCT p.pledgor_org_id) FILTER (WHERE p.effective_on BETWEEN $1 AND $2 AND o.kind = 'enterprise') "
+        "AS smes, coalesce(sum(p.amount) FILTER (WHERE p.effective_on <= $2 AND (p.ended_on IS NULL "
+        "OR p.ended_on > $2)), 0) AS outstanding "
+        "FROM stats.pledges p LEFT JOIN stats.orgs o ON o.id = p.pledgor_org_id WHERE p.currency = $3",
+        first, last, currency)

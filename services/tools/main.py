@@ -23,13 +23,14 @@ def all_modules() -> list[ServiceModule]:
     from services.auctions import MODULE as auctions
     from services.deals import MODULE as deals
     from services.distribution import MODULE as distribution
+    from services.financing import MODULE as financing
     from services.licences import MODULE as licences
     from services.listings import MODULE as listings
     from services.platform import MODULE as platform
     from services.roadshows import MODULE as roadshows
     from services.stats import MODULE as stats
 
-    return [platform, listings, licences, auctions, deals, roadshows, distribution, stats, search]
+    return [platform, listings, licences, auctions, deals, financing, roadshows, distribution, stats, search]
 
 
 def _event_loop() -> asyncio.AbstractEventLoop:

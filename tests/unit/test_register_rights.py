@@ -27,7 +27,7 @@ def e(kind: str, ref: str = "ref_1", holder: str | None = None) -> Encumbrance:
 
 # -- open-licence declarations (moved here from the licences context) ---------------------
 def declare(p: rights.PatentRights, **over) -> None:
-    args = dict(declarer="org_a", co_owner_consents=[], pledgee_consents=[], evaluation_report_no=None, today=TODAY)
+    args = dict(declarer="org_a", co_owner_consents=[], evaluation_report_no=None, today=TODAY)
     args.update(over)
     rights.check_open_licence(p, **args)
 
@@ -63,9 +63,22 @@ def test_a_second_declaration_is_a_conflict():
 
 
 def test_consents_and_reports_let_a_declaration_through():
-    declare(patent(e("pledge", "plg_1", "org_bank"), e("ordinary_licence", "lic_1"), e("transfer_offer", "lst_1"),
+    # The pledgee's consent is the one it recorded (financing), not a claim of the declarer.
+    consented = Encumbrance("pledge", "plg_1", "org_bank", pledgee_consents=frozenset({"open_licence"}))
+    declare(patent(consented, e("ordinary_licence", "lic_1"), e("transfer_offer", "lst_1"),
                    co_owner_org_ids=("org_b",), kind="utility_model"),
-            co_owner_consents=["org_b"], pledgee_consents=["org_bank"], evaluation_report_no="PJ2024-001")
+            co_owner_consents=["org_b"], evaluation_report_no="PJ2024-001")
+    other_scope = Encumbrance("pledge", "plg_1", "org_bank", pledgee_consents=frozenset({"transfer"}))
+    with pytest.raises(DomainError) as err:
+        declare(patent(other_scope))
+    assert err.value.rule == "pledged-without-pledgee-consent"
+
+
+@pytest.mark.parametrize("kind, scope", [("transfer", "transfer"), ("ordinary_licence", "licence"),
+                                         ("exclusive_licence", "licence")])
+def test_a_pledgees_recorded_consent_lets_a_deal_through(kind, scope):
+    rights.check_deal([patent(Encumbrance("pledge", "plg_1", "bank", pledgee_consents=frozenset({scope})))],
+                      deal_kind=kind, requester="org_a", co_owner_consents=[], today=TODAY)
 
 
 # -- a listing's own offers ---------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from events.schemas.licences import LicenceGranted, LicenceTerminated
+from events.schemas.financing import PledgeConsentGiven
 from events.schemas.register import PledgeReleased, PledgeReservationRequested, ReservationRequest
 from tests.integration.licences.conftest import cny, declaration_body, declare, eventually, refused
 from tests.integration.listings.conftest import cn_number
@@ -64,14 +65,18 @@ async def test_an_exclusive_licence_in_force_blocks_it_until_terminated(register
 async def test_a_pledge_needs_the_pledgees_consent(register, foreign_events):
     uni, bank = await register(), await register("financier")
     p = await utility_model(uni)
-    # Pledges are asked of the register by the financing context (not built yet): a
-    # stand-in records its request as that context will.
+    # The register as the financing context drives it (its own tests go through its API).
     pledge_id = "plg_" + p["patent_id"]
     await foreign_events("financing", pledge_id, PledgeReservationRequested(reservation=ReservationRequest(
         reservation_id="rsv_" + pledge_id, kind="pledge", reference_id=pledge_id, requester_org_id=uni.id,
         patent_ids=[p["patent_id"]], holder_org_id=bank.id)))
-    body = await refused(uni, declaration_body(p["patent_id"]), "pledged-without-pledgee-consent")
-    assert body["errors"][0]["field"] == "pledgee_consents"
+    # Naming the pledgee is no consent: the register reads the one the pledgee recorded.
+    body = await refused(uni, declaration_body(p["patent_id"], pledgee_consents=[bank.id]),
+                         "pledged-without-pledgee-consent")
+    assert body["errors"][0]["field"] == "patent_id"
+    await foreign_events("financing", pledge_id, PledgeConsentGiven(
+        pledge_id=pledge_id, pledgee_org_id=bank.id, patent_ids=[p["patent_id"]], scope="open_licence",
+        consents=["open_licence"]))
     d = await declare(uni, p["patent_id"], pledgee_consents=[bank.id], evaluation_report_no="PJ2025-0042")
     assert d["pledgee_consents"] == [bank.id]
     # Released: a later declaration needs no consent (the first one withdrawn).

@@ -33,6 +33,9 @@ class Org:
     async def get(self, path: str, **kw):
         return await self.client.get(path, headers=self.headers, **kw)
 
+    async def delete(self, path: str, **kw):
+        return await self.client.delete(path, headers=self.headers, **kw)
+
     async def patent(self, **over) -> dict:
         r = await self.post("/v1/patents", patent_body(**over))
         assert r.status == 201, await r.text()

@@ -185,7 +185,19 @@ async def test_publish_then_propose_a_deal_then_pay_then_the_licence_is_filed(re
     await ok(await ent.post(f"/v1/licences/{lic['id']}/filing", {"filing_no": "BA-7"}))  # licences
 
 
-CHAINED = {"listings", "licences", "auctions", "deals", "roadshows", "distribution", "platform"}
+# -- platform and listings → financing → the register --------------------------------------
+async def test_register_a_patent_then_pledge_it_then_the_register_holds_it(register):
+    uni, bank = await register(), await register("financier", sub_kind=None)  # platform
+    p = await uni.patent()  # listings
+    pledge = await ok(await uni.post("/v1/pledges", {"pledgee_org_id": bank.id, "patent_ids": [p["patent_id"]],
+                                                     "loan": {"amount": {"amount": "9.00", "currency": "CNY"},
+                                                              "term_months": 6, "rate_percent": "2"}}), 201)
+    await ok(await bank.post(f"/v1/pledges/{pledge['pledge_id']}/confirm"))  # financing, decided by listings
+    held = (await ok(await uni.get(f"/v1/patents/{p['patent_id']}")))["encumbrances"]  # listings
+    assert [e["kind"] for e in held] == ["pledge"]
+
+
+CHAINED = {"listings", "licences", "auctions", "deals", "financing", "roadshows", "distribution", "platform"}
 
 
 def test_every_service_with_dependent_commands_has_a_chain():

@@ -312,6 +312,56 @@ async def publish_then_market_stats(w: World) -> None:
     assert m["listings_published"] == 1
 
 
+async def register_patent_then_pledge(w: World) -> None:
+    uni, bank = await w.register(), await w.register("financier", sub_kind=None)  # platform
+    p = await uni.patent()  # listings
+    await ok(await uni.post("/v1/pledges", {"pledgee_org_id": bank.id, "patent_ids": [p["patent_id"]], "loan": {
+        "amount": {"amount": "1.00", "currency": "CNY"}, "term_months": 1, "rate_percent": "1"}}), 201)
+
+
+async def _income_pledge(w: World):
+    uni, patent_id, d = await w.declared()
+    ent, bank = await w.register("enterprise"), await w.register("financier", sub_kind=None)
+    lic = await ok(await ent.post(f"/v1/open-licences/{d['id']}/acceptances", {}), 201)
+    p = await ok(await uni.post("/v1/pledges", {"kind": "licence_income", "pledgee_org_id": bank.id,
+                                                "licence_ids": [lic["id"]], "loan": {
+        "amount": {"amount": "1.00", "currency": "CNY"}, "term_months": 1, "rate_percent": "1"}}), 201)
+    return uni, ent, bank, lic, p
+
+
+async def royalty_then_pledge_ledger(w: World) -> None:
+    uni, ent, bank, lic, p = await _income_pledge(w)
+    await ok(await bank.post(f"/v1/pledges/{p['pledge_id']}/confirm"))
+    await ok(await ent.post(f"/v1/licences/{lic['id']}/payments", {  # licences
+        "period": datetime.now(UTC).year, "reported_revenue": {"amount": "100.00", "currency": "CNY"},
+        "amount": {"amount": "3.50", "currency": "CNY"}}), 201)
+    assert len((await ok(await bank.get(f"/v1/pledges/{p['pledge_id']}")))["ledger"]) == 1
+
+
+async def register_patent_then_value(w: World) -> None:
+    uni = await w.register()
+    p = await uni.patent()  # listings
+    await ok(await uni.post(f"/v1/patents/{p['patent_id']}/valuations", {
+        "evaluator": "e", "method": "cost", "value": {"amount": "1.00", "currency": "CNY"},
+        "valued_on": "2026-01-01", "report_ref": "r"}), 201)
+
+
+async def accept_then_indicators(w: World) -> None:
+    _, patent_id, d = await w.declared()
+    ent = await w.register("enterprise")
+    await ok(await ent.post(f"/v1/open-licences/{d['id']}/acceptances", {}), 201)  # licences
+    factors = {f["name"]: f for f in (await ok(await ent.get(f"/v1/patents/{patent_id}/indicators")))["factors"]}
+    assert factors["licences"]["evidence"].startswith("1 licences")
+
+
+async def pledge_then_stats(w: World) -> None:
+    _, _, bank, _, p = await _income_pledge(w)
+    await ok(await bank.post(f"/v1/pledges/{p['pledge_id']}/confirm"))  # financing
+    today = datetime.now(UTC).date().isoformat()
+    s = await ok(await w.client.get("/v1/stats/pledges", params={"from": today, "to": today}, headers=w.operator))
+    assert s["pledges"] == 1
+
+
 OWN = "depends on its own service's writes only"
 
 CHAINS: dict[str, Recipe | str] = {
@@ -349,6 +399,20 @@ CHAINS: dict[str, Recipe | str] = {
     "GET /v1/certificates": accept_then_certificate,
     "GET /v1/stats/deals": deal_paid_then_stats,
     "GET /v1/stats/market": publish_then_market_stats,
+    "GET /v1/stats/pledges": pledge_then_stats,
+    "POST /v1/pledges": register_patent_then_pledge,
+    "GET /v1/pledges": OWN,
+    "GET /v1/pledges/{id}": royalty_then_pledge_ledger,
+    "POST /v1/pledges/{id}/confirm": OWN + " (the register's answer is the saga's, awaited by the route)",
+    "POST /v1/pledges/{id}/registration": OWN,
+    "POST /v1/pledges/{id}/consents": OWN,
+    "DELETE /v1/pledges/{id}/consents/{scope}": OWN,
+    "POST /v1/pledges/{id}/release": OWN,
+    "POST /v1/pledges/{id}/default": OWN,
+    "POST /v1/pledges/{id}/cancel": OWN,
+    "POST /v1/patents/{id}/valuations": register_patent_then_value,
+    "GET /v1/patents/{id}/valuations": OWN,
+    "GET /v1/patents/{id}/indicators": accept_then_indicators,
     "GET /v1/certificates/{code}": OWN + " (its code is learned from GET /v1/certificates)",
     "GET /v1/certificates/{code}/pdf": OWN + " (as GET /v1/certificates/{code})",
     "GET /v1/licences/{id}": OWN,
