@@ -28,6 +28,9 @@ class AuctionScheduled(EventPayload):
     deposit: Money | None = None
     relisted_from: str | None = None
     lot: ListingSnapshot | None = None  # the listing as the auction found it
+    # 质物处置: a pledgee's disposal of this pledge; holders of a priority purchase right.
+    disposes: str | None = None
+    priority_holders: list[str] = []
 
 
 @event_type("psm.auction.opened.v1", Topic.AUCTIONS)
@@ -65,6 +68,7 @@ class AuctionClosed(EventPayload):
     price: Money | None = None
     winner: str | None = None  # registration id
     bid_count: int = 0
+    disposes: str | None = None
 
 
 @event_type("psm.auction.bidder_registered.v1", Topic.AUCTIONS)
@@ -112,6 +116,7 @@ class AuctionSettled(EventPayload):
     price: Money
     seller_org_id: str | None = None
     winner_org_id: str | None = None
+    disposes: str | None = None  # the pledge whose disposal this sale was
 
 
 @event_type("psm.auction.defaulted.v1", Topic.AUCTIONS)

@@ -21,7 +21,8 @@ from events.schemas.licences import Percent
 from events.topics import Topic
 
 PledgeKind = Literal["patent", "licence_income"]
-PledgeStatus = Literal["proposed", "reserving", "in_force", "refused", "released", "defaulted", "cancelled"]
+PledgeStatus = Literal["proposed", "reserving", "in_force", "refused", "released", "defaulted", "disposing",
+                       "disposed", "cancelled"]
 ConsentScope = Literal["transfer", "open_licence", "licence"]
 
 
@@ -139,3 +140,38 @@ class PatentValued(EventPayload):
     value: Money
     valued_on: date
     report_ref: str
+
+
+class DisposalTerms(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    starts_at: datetime
+    ends_at: datetime
+    start_price: Money
+    increment: Money
+    deposit: Money
+
+
+@event_type("psm.pledge.disposal_requested.v1", Topic.FINANCING)
+class PledgeDisposalRequested(_PledgeEvent):
+    """质物处置: the pledgee puts the pledged patents up for auction (the auctions context
+    holds it), priority purchase holders named (e.g. co-owners)."""
+
+    terms: DisposalTerms
+    priority_holders: list[str] = []
+
+
+class SettlementStatement(BaseModel):
+    """How a disposal's proceeds are split: the pledgee first, up to the secured loan."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    auction_id: str
+    price: Money
+    to_pledgee: Money
+    to_pledgor: Money
+
+
+@event_type("psm.pledge.disposed.v1", Topic.FINANCING)
+class PledgeDisposed(_PledgeEvent):
+    statement: SettlementStatement

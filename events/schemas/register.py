@@ -42,6 +42,10 @@ class ReservationRequest(BaseModel):
     # ended (a relisted auction names the unsold one): the register may take its place
     # even if the event that ended it has not reached the register yet.
     replaces: str | None = None
+    # 质物处置: an auction by a pledgee of the patents of the pledge named here, which it
+    # defaulted on. The register lists them for the sale (``listing_id`` names the listing
+    # to create) on behalf of their owner; the disposed pledge does not bar the sale.
+    disposes: str | None = None
     holder_org_id: str | None = None  # e.g. the pledgee of a pledge, the counterparty of a deal
     # A deal: what it does with the patents (transfer, equity, or a licence of a kind).
     deal_kind: Literal["transfer", "exclusive_licence", "sole_licence", "ordinary_licence", "equity"] | None = None

@@ -54,7 +54,8 @@ async def view(ctx: Ctx, row, reg=None) -> AuctionView:
         reserve_met=auction.reserve_met, leading=reg is not None and row["leader"] == reg["id"],
         extension=Extension(window_s=row["window_s"], extend_s=row["extend_s"]), relisted_from=row["relisted_from"],
         my_registration=MyRegistration(id=reg["id"], deposit_status=reg["deposit_status"]) if reg else None,
-        final_price=m(row["final_price"]),
+        final_price=m(row["final_price"]), disposes=row["disposes"], beneficiary_org_id=row["beneficiary_org_id"],
+        priority_holders=list(row["priority_holders"]),
     )
 
 
@@ -80,7 +81,8 @@ async def create_auction(ctx: Ctx[AuctionCreate]) -> Reply:
     return Reply(await view(ctx, row), 202, {"Location": f"/v1/auctions/{row['id']}"})
 
 
-@api.post("/v1/auctions/{id}/relist", body=Relist, response=AuctionView, status=201, allow=SELLERS,
+@api.post("/v1/auctions/{id}/relist", body=Relist, response=AuctionView, status=201,
+          allow=SELLERS | kinds("financier"),
           errors=(404, 409), settles=settle_auction,
           summary="Relist an unsold lot (流拍) as a new auction, by default 15 % lower")
 async def relist(ctx: Ctx[Relist]) -> Reply:
@@ -101,8 +103,20 @@ async def relist(ctx: Ctx[Relist]) -> Reply:
                          deposit=keep(b.deposit, "deposit"),
                          extension=b.extension or Extension(window_s=old["window_s"], extend_s=old["extend_s"]))
     currency, t = terms_of(terms)
-    row = await handlers.create(ctx.conn, ctx.me(), old["listing_id"], currency, t, relisted_from=old["id"])
+    row = await handlers.create(ctx.conn, ctx.me(), old["listing_id"], currency, t, relisted_from=old)
     return Reply(await view(ctx, row), 202, {"Location": f"/v1/auctions/{row['id']}"})
+
+
+@api.post("/v1/auctions/{id}/sale", response=AuctionView, allow=kinds("financier"), errors=(404, 409),
+          summary="变卖: a pledgee offers a disposal that sold nothing twice at its last start price")
+async def sale(ctx: Ctx) -> AuctionView:
+    return await view(ctx, await handlers.put_up_for_sale(ctx.conn, ctx.me(), ctx.path["id"]))
+
+
+@api.post("/v1/auctions/{id}/purchase", response=AuctionView, errors=(403, 404, 409),
+          summary="Buy a disposal offered for sale at its price: the first buyer wins; settled like a won auction")
+async def purchase(ctx: Ctx) -> AuctionView:
+    return await view(ctx, await handlers.purchase(ctx.conn, ctx.me(), ctx.path["id"]))
 
 
 @api.get("/v1/auctions", query=AuctionQuery, response=AuctionPage,

@@ -9,6 +9,7 @@ import asyncpg
 from events.consumer import Subscription
 from events.envelope import CloudEvent
 from events.registry import registered_types
+from events.schemas.financing import PledgeDisposalRequested
 from events.schemas.platform import OrgRegistered
 from events.topics import Topic
 from events.schemas.register import PatentLegalStatusChanged, ReservationGranted, ReservationRefused
@@ -33,6 +34,10 @@ async def on_legal_status_changed(conn: asyncpg.Connection, event: CloudEvent, e
         await handlers.cancel_for_patent(conn, e.patent_id, e.legal_status)
 
 
+async def on_disposal_requested(conn: asyncpg.Connection, event: CloudEvent, e: PledgeDisposalRequested) -> None:
+    await handlers.create_disposal(conn, e)
+
+
 async def on_org_registered(conn: asyncpg.Connection, event: CloudEvent, e: OrgRegistered) -> None:
     await repo.upsert_org(conn, e.org_id, e.kind, e.country)
 
@@ -48,4 +53,6 @@ SUBSCRIPTIONS = [
     }),
     Subscription(name="auctions.orgs", schema="auctions", topics=[Topic.PLATFORM],
                  handlers={OrgRegistered.TYPE: on_org_registered}),
+    Subscription(name="auctions.disposals", schema="auctions", topics=[Topic.FINANCING],
+                 handlers={PledgeDisposalRequested.TYPE: on_disposal_requested}),
 ]

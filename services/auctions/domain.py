@@ -35,6 +35,7 @@ CLOSED_WON, CLOSED_UNSOLD = "closed_won", "closed_unsold"
 SETTLED, DEFAULTED = "settled", "defaulted"
 PENDING_EXPORT_REVIEW, EXPORT_REFUSED = "pending_export_review", "export_refused"
 CANCELLED = "cancelled"
+FOR_SALE = "for_sale"  # 变卖: a disposal that sold nothing twice, offered at a fixed price
 # Before it is scheduled, the patent register decides whether its lot may be reserved.
 PENDING, REFUSED = "pending", "refused"
 FINAL = frozenset({CLOSED_UNSOLD, SETTLED, DEFAULTED, EXPORT_REFUSED, CANCELLED, REFUSED})
@@ -50,6 +51,23 @@ class Terms:
     deposit: Decimal
     window_s: int
     extend_s: int
+
+
+RELIST_DAYS, RELIST_MAX_DISCOUNT = 30, Decimal("0.20")
+
+
+def check_disposal_relist(*, closed_at: datetime | None, old_start: Decimal, new_start: Decimal,
+                          now: datetime) -> None:
+    """A disposal that sold nothing is relisted within 30 days, its start price at most 20 %
+    below the last one (法释〔2016〕18号 arts. 26–27: the second auction's reserve may be
+    lowered by no more than 20 %)."""
+    if closed_at is not None and now - closed_at > timedelta(days=RELIST_DAYS):
+        raise AuctionError(f"a disposal is relisted within {RELIST_DAYS} days of closing unsold",
+                           rule="relist-too-late")
+    floor = (old_start * (1 - RELIST_MAX_DISCOUNT)).quantize(Decimal("0.01"))
+    if new_start < floor:
+        raise AuctionError(f"a relisted disposal starts at no less than {floor} (20 % below {old_start})",
+                           rule="relist-too-low", field="start_price")
 
 
 def validate_terms(t: Terms, now: datetime) -> None:
@@ -106,6 +124,7 @@ class Auction:
     bid_count: int = 0
     winner: str | None = None
     final_price: Decimal | None = None
+    leader_priority: bool = False  # the leader holds a priority purchase right (a disposal)
 
     def __post_init__(self) -> None:
         if self.ends_at is None:
@@ -151,12 +170,16 @@ class Auction:
         return (amount - base) % self.terms.increment == 0
 
     def place_bid(self, bidder: str, amount: Decimal, max_amount: Decimal | None, now: datetime,
-                  next_sequence: int) -> BidOutcome:
-        """Apply one bid by the registered, deposit-confirmed ``bidder`` at ``now``."""
+                  next_sequence: int, *, priority: bool = False) -> BidOutcome:
+        """Apply one bid by the registered, deposit-confirmed ``bidder`` at ``now``. A holder
+        of a priority purchase right (``priority``) may match the current price: at an
+        equal price it takes the lead from a bidder without one (法释〔2016〕18号 art. 21)."""
         self.ensure_open(now)
         self.open(now)
         if bidder == self.leader:
             raise BidRefused("you are already the leading bidder", rule="already-leading")
+        if priority and self.current_price is not None and amount == self.current_price and not self.leader_priority:
+            return self._match(bidder, amount, max_amount, now, next_sequence)
         minimum = self.minimum_next_bid()
         if amount < minimum:
             raise BidRefused(f"the lowest acceptable bid is {minimum}", rule="bid-too-low")
@@ -172,6 +195,24 @@ class Auction:
                 raise ValidationFailed([FieldError("max_amount", f"must be on the {self.terms.increment} grid")])
             ceiling = max_amount
 
+        return self._contest(bidder, amount, ceiling, now, next_sequence, priority)
+
+    def _match(self, bidder: str, amount: Decimal, max_amount: Decimal | None, now: datetime,
+               seq: int) -> BidOutcome:
+        """A priority holder matches the current price: the leader's proxy answers if it can
+        go higher; otherwise the holder leads at the same price."""
+        if max_amount is not None and (max_amount < amount or not self._on_grid(max_amount)):
+            raise ValidationFailed([FieldError("max_amount", f"at least amount, on the {self.terms.increment} grid")])
+        ceiling = max_amount if max_amount is not None else amount
+        if self.leader_max is not None and self.leader_max > self.current_price:
+            return self._contest(bidder, amount, ceiling, now, seq, True)
+        self.leader, self.leader_max, self.leader_priority = bidder, ceiling, True
+        self.bid_count += 1
+        accepted = [AcceptedBid(seq, bidder, amount, False, now)]
+        return BidOutcome(accepted, self._soft_close(now), None)
+
+    def _contest(self, bidder: str, amount: Decimal, ceiling: Decimal, now: datetime, next_sequence: int,
+                 priority: bool) -> BidOutcome:
         seq = next_sequence
         accepted: list[AcceptedBid] = []
 
@@ -197,7 +238,7 @@ class Auction:
                 # The old leader's proxy went all the way before being beaten.
                 accept(self.leader, defender_max, True)
             price = amount if defender_max is None else max(amount, min(defender_max + inc, ceiling))
-            self.leader, self.leader_max = bidder, ceiling
+            self.leader, self.leader_max, self.leader_priority = bidder, ceiling, priority
             accept(bidder, price, price != amount)
         reserve = self.terms.reserve_price
         if reserve is not None and self.current_price < reserve <= (self.leader_max or Decimal(0)):

@@ -17,6 +17,7 @@ from events.schemas.auctions import (
     BidderRegistered, DepositConfirmed, DepositsSettled, ExportReviewDecided, ExportReviewRequested,
 )
 from events.schemas.common import Money
+from events.schemas.financing import PledgeDisposalRequested
 from events.schemas.listings import ListingSnapshot
 from events.schemas.register import (
     AuctionReservationRequested, ReservationGranted, ReservationRefused, ReservationRequest,
@@ -24,7 +25,7 @@ from events.schemas.register import (
 from services.runtime.access import Principal
 from services.auctions import domain
 from services.auctions import repository as repo
-from services.runtime.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
+from services.runtime.errors import Conflict, DomainError, FieldError, Forbidden, NotFound, ValidationFailed
 from services.runtime.ids import new_id
 from services.runtime.clock import now
 
@@ -43,25 +44,95 @@ async def load(conn: asyncpg.Connection, auction_id: str, *, lock: bool = False)
 
 
 async def create(conn: asyncpg.Connection, me: Principal, listing_id: str, currency: str, terms: domain.Terms,
-                 relisted_from: str | None = None) -> asyncpg.Record:
+                 relisted_from: asyncpg.Record | None = None) -> asyncpg.Record:
     """A new auction, ``pending`` until the patent register reserves its lot (a reservation
     in a saga): the register decides, against its own state, whether the listing is
-    still published and its patents free to be sold."""
-    listing = await repo.listing(conn, listing_id)
-    if listing is None:
-        raise NotFound(f"no listing {listing_id}", rule="listing-not-found", field="listing_id")
-    me.require_acting_as(listing["owner_org_id"], "this listing")
+    still published and its patents free to be sold. A disposal (质物处置) is relisted by
+    its pledgee, within 30 days and at most 20 % lower (法释〔2016〕18号 arts. 26–27)."""
+    disposal = relisted_from is not None and relisted_from["disposes"] is not None
+    if disposal:
+        me.require_acting_as(relisted_from["beneficiary_org_id"], "this disposal")
+        domain.check_disposal_relist(closed_at=relisted_from["closed_at"], old_start=relisted_from["start_price"],
+                                     new_start=terms.start_price, now=now())
+        seller, requester = relisted_from["seller_org_id"], relisted_from["beneficiary_org_id"]
+    else:
+        listing = await repo.listing(conn, listing_id)
+        if listing is None:
+            raise NotFound(f"no listing {listing_id}", rule="listing-not-found", field="listing_id")
+        me.require_acting_as(listing["owner_org_id"], "this listing")
+        seller = requester = listing["owner_org_id"]
     domain.validate_terms(terms, now())
     auction_id, reservation_id = new_id("auc"), new_id("rsv")
+    extra = {"disposes": relisted_from["disposes"], "beneficiary": relisted_from["beneficiary_org_id"],
+             "priority_holders": list(relisted_from["priority_holders"]),
+             "patent_ids": list(relisted_from["patent_ids"])} if disposal else {}
     try:
         async with conn.transaction():
-            row = await repo.insert_auction(conn, auction_id, listing_id, listing["owner_org_id"], currency, terms,
-                                            relisted_from, reservation_id)
+            row = await repo.insert_auction(conn, auction_id, listing_id, seller, currency, terms,
+                                            relisted_from["id"] if relisted_from else None, reservation_id, **extra)
     except asyncpg.UniqueViolationError:
         raise Conflict("this listing already has a running auction", rule="auction-already-running") from None
     await OUTBOX.record(conn, auction_id, AuctionReservationRequested(reservation=ReservationRequest(
-        reservation_id=reservation_id, kind="auction", reference_id=auction_id,
-        requester_org_id=listing["owner_org_id"], listing_id=listing_id, replaces=relisted_from)))
+        reservation_id=reservation_id, kind="auction", reference_id=auction_id, requester_org_id=requester,
+        listing_id=listing_id, replaces=relisted_from["id"] if relisted_from else None,
+        disposes=extra.get("disposes"), patent_ids=extra.get("patent_ids", []))))
+    return row
+
+
+async def create_disposal(conn: asyncpg.Connection, e: PledgeDisposalRequested) -> None:
+    """质物处置 asked by a pledgee: an auction of the pledged patents, on a listing the register
+    creates for it (on their owner's behalf) when it reserves them. Terms the auction rules
+    refuse make it ``refused`` at once, naming the rule."""
+    p, t = e.pledge, e.terms
+    if await repo.auction_disposing(conn, p.pledge_id) is not None:
+        return  # a redelivery
+    auction_id, reservation_id = new_id("auc"), new_id("rsv")
+    listing_id = "lst_" + auction_id.removeprefix("auc_")
+    terms = domain.Terms(starts_at=t.starts_at, ends_at=t.ends_at, start_price=t.start_price.amount,
+                         reserve_price=None, increment=t.increment.amount, deposit=t.deposit.amount, window_s=0,
+                         extend_s=0)
+    row = await repo.insert_auction(conn, auction_id, listing_id, p.pledgor_org_id, t.start_price.currency, terms,
+                                    None, reservation_id, disposes=p.pledge_id, beneficiary=p.pledgee_org_id,
+                                    priority_holders=list(e.priority_holders), patent_ids=list(p.patent_ids))
+    try:
+        domain.validate_terms(terms, now())
+    except DomainError as refusal:
+        await repo.set_status(conn, auction_id, domain.REFUSED, {"rule": refusal.rule, "detail": refusal.detail,
+                                                                 "status": refusal.status, "field": None})
+        return
+    await OUTBOX.record(conn, auction_id, AuctionReservationRequested(reservation=ReservationRequest(
+        reservation_id=reservation_id, kind="auction", reference_id=row["id"], requester_org_id=p.pledgee_org_id,
+        listing_id=listing_id, patent_ids=list(p.patent_ids), disposes=p.pledge_id)))
+
+
+async def put_up_for_sale(conn: asyncpg.Connection, me: Principal, auction_id: str) -> asyncpg.Record:
+    """变卖: a relisted disposal that sold nothing is offered at its start price to the first
+    buyer (法释〔2016〕18号 art. 28)."""
+    row = await load(conn, auction_id, lock=True)
+    if row["disposes"] is None:
+        raise Conflict("only a pledge's disposal is offered for a fixed-price sale", rule="not-a-disposal")
+    me.require_acting_as(row["beneficiary_org_id"], "this disposal")
+    if row["status"] != domain.CLOSED_UNSOLD or row["relisted_from"] is None:
+        raise Conflict("a disposal is offered for a fixed-price sale once its relisted auction sold nothing",
+                       rule="sale-not-yet")
+    return await repo.set_status(conn, auction_id, domain.FOR_SALE)
+
+
+async def purchase(conn: asyncpg.Connection, me: Principal, auction_id: str) -> asyncpg.Record:
+    """The first buyer of a disposal offered for sale takes it at the price offered; the
+    operator settles it as a won auction."""
+    row = await load(conn, auction_id, lock=True)  # serialises buyers: the first one wins
+    if row["status"] != domain.FOR_SALE:
+        raise Conflict(f"auction {auction_id} is not offered for sale (it is {row['status']})", rule="not-for-sale")
+    buyer = me.effective_org_id
+    if me.is_operator or buyer in (row["seller_org_id"], row["beneficiary_org_id"]):
+        raise Forbidden("a buyer is neither the pledgor nor the pledgee", rule="not-a-buyer")
+    reg = await repo.registration_of(conn, auction_id, buyer) or await repo.insert_registration(
+        conn, new_id("reg"), auction_id, buyer)
+    row = await repo.sell_at_start_price(conn, auction_id, reg["id"])
+    await OUTBOX.record(conn, auction_id, AuctionClosed(
+        auction_id=auction_id, listing_id=row["listing_id"], outcome=domain.CLOSED_WON,
+        price=money(row, row["final_price"]), winner=reg["id"], bid_count=row["bid_count"], disposes=row["disposes"]))
     return row
 
 
@@ -85,7 +156,8 @@ async def on_reservation_decided(conn: asyncpg.Connection, e: ReservationGranted
             start_price=money(row, row["start_price"]), seller_org_id=row["seller_org_id"],
             increment=money(row, row["increment"]), deposit=money(row, row["deposit"]),
             relisted_from=row["relisted_from"],
-            lot=ListingSnapshot.model_validate(listing["snapshot"]) if listing and listing["snapshot"] else None))
+            lot=ListingSnapshot.model_validate(listing["snapshot"]) if listing and listing["snapshot"] else None,
+            disposes=row["disposes"], priority_holders=list(row["priority_holders"])))
     await announce_outcome(conn, "auctions", row["id"])
 
 
@@ -149,7 +221,7 @@ async def place_bid(conn: asyncpg.Connection, me: Principal, auction_id: str, am
     domain.require_bidder(reg is not None, reg is not None and reg["deposit_status"] == "confirmed")
     was = auction.status
     outcome = auction.place_bid(reg["id"], amount.amount, max_amount.amount if max_amount else None, now(),
-                                auction.bid_count + 1)
+                                auction.bid_count + 1, priority=me.effective_org_id in row["priority_holders"])
     await repo.insert_bids(conn, auction_id, outcome.accepted)
     row = await repo.save(conn, auction)
     # Every event of the bid in one statement: the row lock that serialises bids is held
@@ -181,7 +253,7 @@ async def advance(conn: asyncpg.Connection, row: asyncpg.Record) -> None:
     price = money(row, auction.final_price) if auction.final_price is not None else None
     await OUTBOX.record(conn, auction.id, AuctionClosed(auction_id=auction.id, listing_id=auction.listing_id,
                                                   outcome=outcome, price=price, winner=auction.winner,
-                                                  bid_count=auction.bid_count))
+                                                  bid_count=auction.bid_count, disposes=row["disposes"]))
     # Losers get their deposits back at once; the winner's is held until settlement.
     released = await repo.release_deposits(conn, auction.id, keep=auction.winner)
     if released:
@@ -221,7 +293,8 @@ async def settle(conn: asyncpg.Connection, auction_id: str) -> asyncpg.Record:
 async def _settled(conn: asyncpg.Connection, row, auction: domain.Auction, winner_org: str) -> None:
     await OUTBOX.record(conn, auction.id, AuctionSettled(auction_id=auction.id, listing_id=row["listing_id"],
                                                    price=money(row, auction.final_price),
-                                                   seller_org_id=row["seller_org_id"], winner_org_id=winner_org))
+                                                   seller_org_id=row["seller_org_id"], winner_org_id=winner_org,
+                                                   disposes=row["disposes"]))
     released = await repo.release_deposits(conn, auction.id, keep=None)
     if released:
         await OUTBOX.record(conn, auction.id, DepositsSettled(auction_id=auction.id, released=released))

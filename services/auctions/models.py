@@ -63,6 +63,10 @@ class AuctionView(BaseModel):
     relisted_from: str | None
     my_registration: MyRegistration | None = None
     final_price: Money | None = None
+    disposes: str | None = Field(default=None, description="质物处置: the pledge this sale disposes of")
+    beneficiary_org_id: str | None = Field(default=None, description="the pledgee, paid first from the proceeds")
+    priority_holders: list[str] = Field(default=[], description="holders of a priority purchase right: at an equal "
+                                        "price, one of them wins")
 
 
 class BidCreate(Strict):

@@ -17,18 +17,23 @@ def to_domain(row: asyncpg.Record) -> Auction:
     return Auction(id=row["id"], listing_id=row["listing_id"], terms=terms, status=row["status"],
                    ends_at=row["ends_at"], current_price=row["current_price"], leader=row["leader"],
                    leader_max=row["leader_max"], bid_count=row["bid_count"], winner=row["winner"],
-                   final_price=row["final_price"])
+                   final_price=row["final_price"], leader_priority=row["leader_priority"])
 
 
 async def insert_auction(conn: asyncpg.Connection, auction_id: str, listing_id: str, seller: str, currency: str,
-                         t: Terms, relisted_from: str | None, reservation_id: str) -> asyncpg.Record:
+                         t: Terms, relisted_from: str | None, reservation_id: str, *, disposes: str | None = None,
+                         beneficiary: str | None = None, priority_holders: list[str] = (),
+                         patent_ids: list[str] = ()) -> asyncpg.Record:
     """A new auction, ``pending`` until the patent register reserves its lot."""
     return await conn.fetchrow(
         "INSERT INTO auctions.auctions (id, listing_id, seller_org_id, status, starts_at, ends_at, planned_end, "
-        "currency, start_price, reserve_price, increment, deposit, window_s, extend_s, relisted_from, reservation_id) "
-        "VALUES ($1, $2, $3, 'pending', $4, $5, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING *",
+        "currency, start_price, reserve_price, increment, deposit, window_s, extend_s, relisted_from, reservation_id, "
+        "disposes, beneficiary_org_id, priority_holders, patent_ids) "
+        "VALUES ($1, $2, $3, 'pending', $4, $5, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) "
+        "RETURNING *",
         auction_id, listing_id, seller, t.starts_at, t.ends_at, currency, t.start_price, t.reserve_price,
-        t.increment, t.deposit, t.window_s, t.extend_s, relisted_from, reservation_id,
+        t.increment, t.deposit, t.window_s, t.extend_s, relisted_from, reservation_id, disposes, beneficiary,
+        list(priority_holders), list(patent_ids),
     )
 
 
@@ -56,10 +61,11 @@ async def get(conn: asyncpg.Connection, auction_id: str, *, lock: bool = False) 
 async def save(conn: asyncpg.Connection, a: Auction) -> asyncpg.Record:
     return await conn.fetchrow(
         "UPDATE auctions.auctions SET status = $2, ends_at = $3, current_price = $4, leader = $5, leader_max = $6, "
-        "bid_count = $7, winner = $8, final_price = $9, "
+        "bid_count = $7, winner = $8, final_price = $9, leader_priority = $10, "
         "closed_at = CASE WHEN $2 NOT IN ('scheduled', 'open') THEN coalesce(closed_at, now()) END "
         "WHERE id = $1 RETURNING *",
         a.id, a.status, a.ends_at, a.current_price, a.leader, a.leader_max, a.bid_count, a.winner, a.final_price,
+        a.leader_priority,
     )
 
 
@@ -182,3 +188,14 @@ async def registrations_of(conn: asyncpg.Connection, auction_id: str, after: tup
         "SELECT * FROM auctions.registrations WHERE auction_id = $1 "
         "AND ($2::timestamptz IS NULL OR (created_at, id) > ($2, $3)) ORDER BY created_at, id LIMIT $4",
         auction_id, after[0] if after else None, after[1] if after else None, limit + 1)
+
+
+async def auction_disposing(conn: asyncpg.Connection, pledge_id: str) -> asyncpg.Record | None:
+    return await conn.fetchrow("SELECT * FROM auctions.auctions WHERE disposes = $1 ORDER BY created_at LIMIT 1",
+                               pledge_id)
+
+
+async def sell_at_start_price(conn: asyncpg.Connection, auction_id: str, registration_id: str) -> asyncpg.Record:
+    return await conn.fetchrow(
+        "UPDATE auctions.auctions SET status = 'closed_won', winner = $2, leader = $2, final_price = start_price, "
+        "current_price = start_price WHERE id = $1 RETURNING *", auction_id, registration_id)

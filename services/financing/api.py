@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from events.schemas.financing import DisposalTerms
 from services.financing import domain, handlers, views
 from services.financing import repository as repo
 from services.financing.models import (
-    ConsentIn, FactorView, Indicators, PledgeCreate, PledgePage, PledgeQuery, PledgeView, Registration,
+    ConsentIn, DisposalCreate, FactorView, Indicators, PledgeCreate, PledgePage, PledgeQuery, PledgeView, Registration,
     ValuationCreate, Valuation, ValuationList,
 )
 from services.runtime.cursors import time_and_id
@@ -105,6 +106,16 @@ async def release(ctx: Ctx) -> PledgeView:
           summary="The financier declares the loan in default")
 async def default(ctx: Ctx) -> PledgeView:
     return await _view(ctx, await handlers.default(ctx.conn, ctx.me(), ctx.path["id"]))
+
+
+@api.post("/v1/pledges/{id}/disposal", body=DisposalCreate, response=PledgeView, errors=(403, 404, 409),
+          summary="质物处置: on default, the pledgee puts the pledged patents up for auction (priority holders named)")
+async def disposal(ctx: Ctx[DisposalCreate]) -> PledgeView:
+    b = ctx.body
+    terms = DisposalTerms(starts_at=b.starts_at, ends_at=b.ends_at, start_price=b.start_price, increment=b.increment,
+                          deposit=b.deposit)
+    return await _view(ctx, await handlers.request_disposal(ctx.conn, ctx.me(), ctx.path["id"], terms,
+                                                            list(b.priority_holders)))
 
 
 @api.post("/v1/pledges/{id}/cancel", response=PledgeView, errors=(403, 404, 409),

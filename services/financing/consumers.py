@@ -10,6 +10,7 @@ import asyncpg
 from events.consumer import Subscription
 from events.envelope import CloudEvent
 from events.registry import registered_types
+from events.schemas.auctions import AuctionScheduled, AuctionSettled
 from events.schemas.deals import DealPaid
 from events.schemas.distribution import PushFeedbackGiven
 from events.schemas.licences import LicenceGranted, RoyaltyPaid
@@ -77,6 +78,16 @@ async def on_push_feedback(conn: asyncpg.Connection, event: CloudEvent, e: PushF
     await repo.record_interest(conn, f"push:{e.push_id}:{e.from_org_id}", e.listing_id, "push", e.interest_level)
 
 
+async def on_auction_scheduled(conn: asyncpg.Connection, event: CloudEvent, e: AuctionScheduled) -> None:
+    if e.disposes is not None:
+        await handlers.on_disposal_auction(conn, e.disposes, e.auction_id)
+
+
+async def on_auction_settled(conn: asyncpg.Connection, event: CloudEvent, e: AuctionSettled) -> None:
+    if e.disposes is not None:
+        await handlers.on_disposed(conn, e.disposes, e.auction_id, e.price)
+
+
 LISTING_EVENTS = sorted(t for t in registered_types() if t.startswith("psm.listing."))
 
 SUBSCRIPTIONS = [
@@ -93,6 +104,8 @@ SUBSCRIPTIONS = [
                  handlers={OrgRegistered.TYPE: on_org}),
     Subscription(name="financing.licences", schema="financing", topics=[Topic.LICENCES],
                  handlers={LicenceGranted.TYPE: on_licence_granted, RoyaltyPaid.TYPE: on_royalty_paid}),
+    Subscription(name="financing.auctions", schema="financing", topics=[Topic.AUCTIONS],
+                 handlers={AuctionScheduled.TYPE: on_auction_scheduled, AuctionSettled.TYPE: on_auction_settled}),
     Subscription(name="financing.deals", schema="financing", topics=[Topic.DEALS],
                  handlers={DealPaid.TYPE: on_deal_paid}),
     Subscription(name="financing.interest", schema="financing", topics=[Topic.ROADSHOWS, Topic.DISTRIBUTION],

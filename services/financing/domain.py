@@ -75,6 +75,15 @@ class Pledge:
         self._in("in_force", "declared in default")
         return "defaulted"
 
+    def dispose(self, party: str) -> str:
+        """质物处置: on default, the pledgee puts the pledged patents up for auction."""
+        if party != PLEDGEE:
+            raise Forbidden("the pledgee disposes of the pledged patents", rule="not-pledgee")
+        if self.kind != "patent":
+            raise Conflict("licence income is collected, not auctioned", rule="nothing-to-dispose")
+        self._in("defaulted", "disposed of")
+        return "disposing"
+
     def consent(self, party: str) -> None:
         if party != PLEDGEE:
             raise Forbidden("consents are the pledgee's to give or revoke", rule="not-pledgee")
@@ -90,6 +99,13 @@ class Pledge:
         if self.status != status:
             raise Conflict(f"the pledge is {self.status}: only a {status} pledge is {what}",
                            rule=f"pledge-not-{status.replace('_', '-')}")
+
+
+def statement(price: Decimal, secured: Decimal) -> tuple[Decimal, Decimal]:
+    """(to the pledgee, to the pledgor) of a disposal's proceeds: the pledgee is paid first,
+    up to the secured loan; the rest is the pledgor's (Civil Code art. 438)."""
+    to_pledgee = min(price, secured)
+    return to_pledgee, price - to_pledgee
 
 
 # -- licence income ----------------------------------------------------------------------

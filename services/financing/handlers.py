@@ -18,7 +18,7 @@ from events.consistency import announce_outcome
 from events.outbox import Outbox
 from events.schemas.common import Money
 from events.schemas.financing import (
-    Loan, PledgeCancelled, PledgeConsentGiven, PledgeConsentRevoked, PledgeDefaulted, PledgeInForce, PledgeProposed,
+    DisposalTerms, Loan, PledgeDisposalRequested, PledgeDisposed, SettlementStatement, PledgeCancelled, PledgeConsentGiven, PledgeConsentRevoked, PledgeDefaulted, PledgeInForce, PledgeProposed,
     PledgeRefused, PledgeRegistered, PledgeSnapshot, RoyaltyAttributed, PatentValued,
 )
 from events.schemas.licences import RoyaltyPaid
@@ -222,6 +222,46 @@ async def cancel(conn: asyncpg.Connection, me: Principal, pledge_id: str) -> asy
     await _step(conn, row, "cancelled", me)
     await OUTBOX.record(conn, pledge_id, PledgeCancelled(pledge=snapshot(row)))
     return row
+
+
+# -- disposal (质物处置) ---------------------------------------------------------------------
+async def request_disposal(conn: asyncpg.Connection, me: Principal, pledge_id: str, terms: DisposalTerms,
+                           priority_holders: list[str]) -> asyncpg.Record:
+    """On default the pledgee puts the pledged patents up for auction (the auctions context
+    runs it; the register lists the patents for it). Co-owners of a patent hold a priority
+    purchase right of their own (Patent Law art. 14): they are named whether asked or not."""
+    row = await load(conn, me, pledge_id, lock=True)
+    status = to_domain(row).dispose(await _party(me, row))
+    co_owners = [c for p in await repo.get_patents(conn, row["patent_ids"]) for c in p["co_owner_org_ids"]]
+    holders = list(dict.fromkeys([*priority_holders, *co_owners]))
+    row = await repo.set_pledge(conn, pledge_id, {"status": status, "disposal": {
+        "terms": terms.model_dump(mode="json"), "priority_holders": holders}})
+    await _step(conn, row, "disposal_requested", me)
+    await OUTBOX.record(conn, pledge_id, PledgeDisposalRequested(pledge=snapshot(row), terms=terms,
+                                                                 priority_holders=holders))
+    return row
+
+
+async def on_disposal_auction(conn: asyncpg.Connection, pledge_id: str, auction_id: str) -> None:
+    row = await repo.get_pledge(conn, pledge_id, lock=True)
+    if row is not None and row["status"] == "disposing":
+        await repo.set_pledge(conn, pledge_id, {"disposal": {**row["disposal"], "auction_id": auction_id}})
+
+
+async def on_disposed(conn: asyncpg.Connection, pledge_id: str, auction_id: str, price: Money) -> None:
+    """The disposal sold: the statement splits the proceeds, the pledge is extinguished."""
+    row = await repo.get_pledge(conn, pledge_id, lock=True)
+    if row is None or row["status"] != "disposing":
+        return
+    to_pledgee, to_pledgor = domain.statement(price.amount, row["loan_amount"])
+    statement = SettlementStatement(auction_id=auction_id, price=price,
+                                    to_pledgee=Money(amount=to_pledgee, currency=price.currency),
+                                    to_pledgor=Money(amount=to_pledgor, currency=price.currency))
+    row = await repo.set_pledge(conn, pledge_id, {"status": "disposed", "ended_at": _now(), "disposal": {
+        **row["disposal"], "auction_id": auction_id, "statement": statement.model_dump(mode="json")}})
+    await _step(conn, row, "disposed", None)
+    await OUTBOX.record(conn, pledge_id, PledgeDisposed(pledge=snapshot(row), statement=statement))
+    await OUTBOX.record(conn, pledge_id, PledgeReleased(pledge_id=pledge_id))  # the register's encumbrance ends
 
 
 # -- licence income ----------------------------------------------------------------------

@@ -43,6 +43,18 @@ class ConsentIn(Strict):
     scope: ConsentScope = Field(description="transfer | open_licence | licence (of the pledged patents)")
 
 
+class DisposalCreate(Strict):
+    """质物处置 by auction: the terms of the first auction, and holders of a priority purchase
+    right (co-owners are added whether named or not)."""
+
+    starts_at: datetime
+    ends_at: datetime
+    start_price: Money
+    increment: Money
+    deposit: Money
+    priority_holders: list[str] = Field(default=[], max_length=20)
+
+
 class Refusal(BaseModel):
     rule: str
     detail: str
@@ -67,6 +79,8 @@ class LedgerLine(BaseModel):
 
 class PledgeView(PledgeSnapshot):
     refusal: Refusal | None = None
+    disposal: dict | None = Field(default=None, description="质物处置: the auction, the priority holders, and once "
+                                  "sold the settlement statement {auction_id, price, to_pledgee, to_pledgor}")
     secured_remaining: Money | None = Field(default=None, description="licence income still owed to the pledgee")
     ledger: list[LedgerLine] = Field(description="licence-income pledges: each royalty payment, split")
     history: list[Step]

@@ -18,6 +18,7 @@ async def pledge_view(conn: asyncpg.Connection, row: asyncpg.Record) -> PledgeVi
     ledger = await repo.ledger_of(conn, row["id"]) if income else []
     return PledgeView(
         **handlers.snapshot(row).model_dump(), refusal=Refusal(**row["refusal"]) if row["refusal"] else None,
+        disposal=row["disposal"],
         secured_remaining=m(max(row["loan_amount"] - row["attributed"], 0)) if income else None,
         ledger=[LedgerLine(payment_id=x["payment_id"], licence_id=x["licence_id"], paid=m(x["paid"]),
                            to_pledgee=m(x["to_pledgee"]), to_licensor=m(x["to_licensor"]), at=x["at"]) for x in ledger],

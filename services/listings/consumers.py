@@ -58,6 +58,8 @@ async def on_licence_terminated(conn: asyncpg.Connection, event: CloudEvent, e: 
 async def on_auction_closed(conn: asyncpg.Connection, event: CloudEvent, e: AuctionClosed) -> None:
     if e.outcome == "closed_unsold":
         await reservations.auction_ended(conn, e.listing_id, e.auction_id)
+    elif e.disposes is not None:
+        await reservations.reserve_disposal_sale(conn, e.listing_id, e.auction_id, event.time)
 
 
 async def on_auction_settled(conn: asyncpg.Connection, event: CloudEvent, e: AuctionSettled) -> None:

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 import asyncpg
 
 from events.schemas.common import Money
-from events.schemas.listings import ListingExpired, ListingWithdrawn, PatentSnapshot, PatentUpdated
+from events.schemas.listings import ListingExpired, ListingPublished, ListingWithdrawn, PatentSnapshot, PatentUpdated
 from events.schemas.register import (
     PatentLegalStatusChanged, PatentTransferred, ReservationGranted, ReservationRefused, ReservationRequest,
     TransferReference,
@@ -62,6 +62,8 @@ async def decide(conn: asyncpg.Connection, r: ReservationRequest, at: datetime) 
 async def _grant(conn: asyncpg.Connection, r: ReservationRequest, at: datetime) -> list[str]:
     today = _today()
     if r.kind == "auction":
+        if r.disposes:
+            await _list_for_disposal(conn, r, at)
         listing = await repo.get_listing(conn, r.listing_id or "", lock=True)
         if r.replaces and listing is not None and listing["reserved_ref"] == r.replaces:
             # A relisting: the auctions context (which owns auction outcomes) ended the
@@ -74,7 +76,8 @@ async def _grant(conn: asyncpg.Connection, r: ReservationRequest, at: datetime) 
         rights.check_auction(listing_status=listing["status"] if listing else None,
                              listing_kind=listing["kind"] if listing else None,
                              listing_owner=listing["owner_org_id"] if listing else None,
-                             listing_id=r.listing_id or "", requester=r.requester_org_id, patents=patents, today=today)
+                             listing_id=r.listing_id or "", requester=r.requester_org_id, patents=patents, today=today,
+                             disposes=r.disposes)
         await handlers.reserve_for(conn, listing["id"], "auction", r.reference_id)
         for pid in patent_ids:
             await repo.hold(conn, pid, rights.AUCTION, r.reference_id, since=at, holder_org_id=r.requester_org_id,
@@ -109,6 +112,35 @@ async def _grant(conn: asyncpg.Connection, r: ReservationRequest, at: datetime) 
     else:  # pragma: no cover — the schema allows no other kind
         raise rights.RegisterError(f"the register holds no {r.kind} reservations", rule="unknown-reservation")
     return list(r.patent_ids)
+
+
+async def _list_for_disposal(conn: asyncpg.Connection, r: ReservationRequest, at: datetime) -> None:
+    """质物处置: the pledged patents listed for their sale, on their owner's behalf, by the
+    pledgee who disposes of them (the listing the auction is of). In the decision's
+    savepoint: a refused disposal leaves no listing behind."""
+    if await repo.get_listing(conn, r.listing_id or "") is not None:
+        return
+    rows = await repo.get_patents(conn, r.patent_ids)
+    owners = {p["owner_org_id"] for p in rows}
+    if len(rows) != len(set(r.patent_ids)) or len(owners) != 1:
+        raise rights.RegisterError("a disposal's patents are in the register, with one owner",
+                                   rule="patent-not-found", field="patent_ids")
+    (owner,) = owners
+    row = await repo.insert_listing(conn, {
+        "id": r.listing_id, "kind": "supply", "status": "published", "owner_org_id": owner,
+        "acted_by_org_id": r.requester_org_id, "title": f"质物处置：{rows[0]['title']}"[:200],
+        "description": f"质押专利处置（质权人 {r.requester_org_id}，质押 {r.disposes}）", "modes": ["transfer"],
+        "negotiable": False, "published_at": at})
+    await repo.set_listing_patents(conn, row["id"], sorted(r.patent_ids))
+    await handlers.OUTBOX.record(conn, row["id"], ListingPublished(listing=await handlers.listing_snapshot(conn, row)))
+
+
+async def reserve_disposal_sale(conn: asyncpg.Connection, listing_id: str, auction_id: str, at: datetime) -> None:
+    """变卖: a disposal sold at a fixed price after its auctions sold nothing — its lot is
+    reserved for that sale again until it settles."""
+    if await handlers.reserve_for(conn, listing_id, "auction", auction_id):
+        for pid in await repo.listing_patent_ids(conn, listing_id):
+            await repo.hold(conn, pid, rights.AUCTION, auction_id, since=at)
 
 
 # -- ending ------------------------------------------------------------------------------

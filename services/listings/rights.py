@@ -200,11 +200,20 @@ def check_offer(modes: Collection[str], patents: Sequence[PatentRights], today: 
 
 # -- auctions ----------------------------------------------------------------------------
 def check_auction(*, listing_status: str | None, listing_kind: str | None, listing_owner: str | None,
-                  listing_id: str, requester: str, patents: Sequence[PatentRights], today: date) -> None:
-    """An auction reserves a published supply listing and, through it, its patents for transfer."""
+                  listing_id: str, requester: str, patents: Sequence[PatentRights], today: date,
+                  disposes: str | None = None) -> None:
+    """An auction reserves a published supply listing and, through it, its patents for
+    transfer. A disposal (质物处置) is asked by the pledgee of the pledge it disposes of, not
+    the owner, and that pledge does not bar it (Civil Code art. 436: on default the pledgee
+    may have the pledged right auctioned)."""
     if listing_status is None:
         raise RegisterError(f"no listing {listing_id}", rule="listing-not-found", field="listing_id")
-    if listing_owner != requester:
+    if disposes is not None:
+        for p in patents:
+            if not any(e.reference_id == disposes and e.holder_org_id == requester for e in p.of(PLEDGE)):
+                raise Forbidden(f"patent {p.patent_id} is not pledged to {requester} under {disposes}",
+                                rule="not-the-pledgee")
+    elif listing_owner != requester:
         raise Forbidden(f"listing {listing_id} belongs to {listing_owner}", rule="not-listing-owner")
     if listing_kind != "supply" or listing_status != "published":
         raise Conflict(f"only a published supply listing is auctioned (this one is {listing_status})",
@@ -220,8 +229,7 @@ def check_auction(*, listing_status: str | None, listing_kind: str | None, listi
         if p.of(DEAL_TRANSFER):
             raise Conflict(f"patent {p.patent_id} is being transferred in deal {p.of(DEAL_TRANSFER)[0].reference_id}",
                            rule="patent-under-deal")
-        # (Disposal of a pledged patent by its pledgee is the financing context's to ask.)
-        _refuse_transfer_if_pledged(p, p.encumbrances, "listing_id")
+        _refuse_transfer_if_pledged(p, [e for e in p.encumbrances if e.reference_id != disposes], "listing_id")
 
 
 # -- deals -------------------------------------------------------------------------------

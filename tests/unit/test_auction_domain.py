@@ -150,3 +150,40 @@ def test_max_amount_below_amount_is_invalid():
     a = auction()
     with pytest.raises(ValidationFailed):
         bid(a, "A", "1000", max_amount="900")
+
+
+# -- 质物处置: priority purchase holders and relisting --------------------------------------
+def priority_bid(a: domain.Auction, who: str, amount: str, max_amount: str | None = None, at: int = 1):
+    return a.place_bid(who, D(amount), D(max_amount) if max_amount else None, T0 + timedelta(minutes=at),
+                       a.bid_count + 1, priority=True)
+
+
+def test_a_priority_holder_wins_a_tie_and_no_one_else_does():
+    a = auction()
+    bid(a, "A", "1500")
+    refusal("bid-too-low", lambda: bid(a, "B", "1500"))  # no right: must go higher
+    assert amounts(priority_bid(a, "P", "1500")) == [("P", "1500", False)]
+    assert (a.leader, a.current_price, a.leader_priority) == ("P", D("1500"), True)
+    refusal("bid-too-low", lambda: priority_bid(a, "Q", "1500"))  # a holder leads: a tie is its
+    assert amounts(bid(a, "A", "1600")) == [("A", "1600", False)]  # outbid in the ordinary way
+    assert a.leader_priority is False
+
+
+def test_the_leaders_proxy_answers_a_priority_match():
+    a = auction()
+    bid(a, "A", "1500", max_amount="2000")
+    outcome = priority_bid(a, "P", "1500")
+    assert outcome.refused is not None and a.leader == "A" and a.current_price == D("1600")
+
+
+def test_a_disposal_is_relisted_within_30_days_at_most_20_percent_lower():
+    closed = T0
+    domain.check_disposal_relist(closed_at=closed, old_start=D("1000"), new_start=D("800.00"),
+                                 now=closed + timedelta(days=30))
+    with pytest.raises(domain.AuctionError) as e:
+        domain.check_disposal_relist(closed_at=closed, old_start=D("1000"), new_start=D("799.99"), now=closed)
+    assert e.value.rule == "relist-too-low"
+    with pytest.raises(domain.AuctionError) as e:
+        domain.check_disposal_relist(closed_at=closed, old_start=D("1000"), new_start=D("900"),
+                                     now=closed + timedelta(days=31))
+    assert e.value.rule == "relist-too-late"

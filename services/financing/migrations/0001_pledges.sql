@@ -3,7 +3,7 @@
 CREATE TABLE pledges (
     id                 text PRIMARY KEY,
     kind               text          NOT NULL,  -- patent | licence_income
-    status             text          NOT NULL,  -- proposed | reserving | in_force | refused | released | defaulted | cancelled
+    status             text          NOT NULL,  -- proposed | reserving | in_force | refused | released | defaulted | disposing | disposed | cancelled
     pledgor_org_id     text          NOT NULL,
     pledgee_org_id     text          NOT NULL,
     patent_ids         text[]        NOT NULL DEFAULT '{}',
@@ -22,6 +22,7 @@ CREATE TABLE pledges (
     registration_no    text,
     registered_on      date,
     attributed         numeric(16,2) NOT NULL DEFAULT 0,  -- licence income to the pledgee so far
+    disposal           jsonb,         -- 质物处置: {auction_id, terms, priority_holders, statement}
     acted_by_org_id    text,
     created_at         timestamptz   NOT NULL DEFAULT now(),
     effective_at       timestamptz,
