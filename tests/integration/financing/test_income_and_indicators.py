@@ -7,8 +7,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+from events.schemas.distribution import PushFeedbackGiven
+from events.schemas.roadshows import FeedbackSubmitted
 from services.financing import domain
-from tests.integration.deals.conftest import agree, ok
+from tests.integration.deals.conftest import agree, eventually, ok
 from tests.integration.financing.test_pledges import cny
 from tests.integration.licences.conftest import declaration_body
 
@@ -43,7 +45,7 @@ async def test_royalties_go_to_the_pledgee_until_covered(register):
         assert (got["attributed"], got["secured_remaining"]) == (cny("150000.00"), cny("0.00"))
 
 
-async def test_a_valuation_and_the_indicators_from_known_inputs(register, client, operator):
+async def test_a_valuation_and_the_indicators_from_known_inputs(register, client, operator, foreign_events):
     uni, ent, bank = await register(), await register("enterprise"), await register("financier", sub_kind=None)
     p = await uni.patent(filing_date="2021-03-01", ipc=["H01M 4/525"])
     for _ in range(3):  # a portfolio of four in H01M
@@ -69,7 +71,24 @@ async def test_a_valuation_and_the_indicators_from_known_inputs(register, client
     d = await agree(uni, buyer, [p["patent_id"]], "ordinary_licence")
     await ok(await client.post(f"/v1/deals/{d['deal_id']}/payment", json={}, headers=operator))
 
-    got = await ok(await uni.get(f"/v1/patents/{p['patent_id']}/indicators"))
+    # Interest shown in a listing of it: a roadshow feedback (prospect 4) and a push answer
+    # (interest 2), recorded as the roadshows and distribution contexts do.
+    listing = await uni.supply([p["patent_id"]], modes=["ordinary_licence"])
+    await ok(await uni.post(f"/v1/listings/{listing['listing_id']}/publish"))
+    now = datetime.now(UTC)
+    await foreign_events("roadshows", "rs_fixture", FeedbackSubmitted(
+        roadshow_id="rs_fixture", feedback_id="fb_1", listing_id=listing["listing_id"], owner_org_id=uni.id,
+        enterprise_org_id=ent.id, revision=1, industrialisation_prospect=4, improvement_needs="", concerns=[],
+        cooperation="licence", at=now))
+    await foreign_events("distribution", "push_1", PushFeedbackGiven(
+        push_id="push_1", listing_id=listing["listing_id"], listing_owner_org_id=uni.id, from_org_id=ent.id,
+        interest_level=2, cooperation="none"))
+
+    async def with_interest():
+        got = await ok(await uni.get(f"/v1/patents/{p['patent_id']}/indicators"))
+        return got if {f["name"]: f for f in got["factors"]}["market_interest"]["value"] != "0.0000" else None
+
+    got = await eventually(with_interest, timeout=15)
     factors = {f["name"]: f for f in got["factors"]}
     assert list(factors) == list(domain.WEIGHTS)  # every factor shown, in order
     assert sum(f["weight"] for f in got["factors"]) == 100
@@ -82,7 +101,7 @@ async def test_a_valuation_and_the_indicators_from_known_inputs(register, client
         "licences": Decimal(3) / 5,  # two open-licence licences and the deal's
         "transactions": Decimal(1) / 3,  # the deal
         "royalty_income": Decimal("0.2"),  # 200,000 of 1,000,000
-        "market_interest": Decimal(0),
+        "market_interest": Decimal("0.5"),  # mean of 4 and 2 is 3 → (3 − 1) / 4
         "free_of_encumbrances": Decimal(1),
     }
     for name, value in expected.items():
