@@ -12,7 +12,7 @@ from events.schemas.deals import CertificateSubject, DealSnapshot, DealStatus
 from events.schemas.licences import Percent, RoyaltyBasis
 from events.schemas.listings import Mode
 from services.runtime.http.pagination import PageQuery
-from services.runtime.models import Strict
+from services.runtime.models import Refusal, Strict
 
 
 class RoyaltyIn(Strict):
@@ -80,13 +80,6 @@ class PaymentCallback(Strict):
 class ContractRegistration(Strict):
     registration_no: str = Field(min_length=1, max_length=100, description="技术合同登记 number")
     registered_on: date | None = Field(default=None, description="default: today")
-
-
-class Refusal(BaseModel):
-    rule: str
-    detail: str
-    status: int
-    field: str | None = None
 
 
 class Step(BaseModel):

@@ -12,7 +12,7 @@ from events.schemas.common import Money
 from events.schemas.financing import ConsentScope, PledgeKind, PledgeSnapshot, PledgeStatus
 from events.schemas.licences import Percent
 from services.runtime.http.pagination import PageQuery
-from services.runtime.models import Strict
+from services.runtime.models import Refusal, Strict
 
 
 class LoanIn(Strict):
@@ -53,13 +53,6 @@ class DisposalCreate(Strict):
     increment: Money
     deposit: Money
     priority_holders: list[str] = Field(default=[], max_length=20)
-
-
-class Refusal(BaseModel):
-    rule: str
-    detail: str
-    status: int
-    field: str | None = None
 
 
 class Step(BaseModel):

@@ -11,7 +11,7 @@ from events.schemas.common import Money
 from events.schemas.licences import OpenLicenceTerms, Percent, RoyaltyBasis
 from events.schemas.listings import PatentSnapshot
 from services.runtime.http.pagination import PageQuery
-from services.runtime.models import Strict
+from services.runtime.models import Refusal, Strict
 
 
 class RoyaltyIn(Strict):
@@ -62,15 +62,6 @@ class PaymentCreate(Strict):
 
 
 DeclarationStatus = Literal["pending", "in_force", "suspended", "withdrawn", "ended", "refused"]
-
-
-class Refusal(BaseModel):
-    """Why the patent register refused the declaration (its rule, as in a 4xx problem)."""
-
-    rule: str
-    detail: str
-    status: int
-    field: str | None = None
 
 
 class Declaration(BaseModel):

@@ -8,3 +8,13 @@ from pydantic import BaseModel, ConfigDict
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+class Refusal(BaseModel):
+    """Why another context refused a command it decides (the patent register's rule, as in
+    a 4xx problem): shown on the resource the refused saga left behind."""
+
+    rule: str
+    detail: str
+    status: int
+    field: str | None = None
