@@ -24,7 +24,7 @@ from aiokafka import AIOKafkaConsumer
 from pydantic import BaseModel, Field
 
 from events.envelope import CloudEvent, MalformedEvent
-from events.schemas.auctions import AuctionClosed, AuctionExtended, AuctionOpened, BidAccepted
+from events.schemas.auctions import AuctionClosed, AuctionExtended, AuctionOpened, AuctionSettled, BidAccepted
 from events.topics import Topic, physical
 from events.clients import start_safely
 from services.auctions import handlers
@@ -37,7 +37,7 @@ from services.runtime.http.state import AUTHENTICATOR, DB
 log = logging.getLogger("psm.auctions.live")
 
 LIVE_TYPES = {AuctionOpened.TYPE: "opened", BidAccepted.TYPE: "bid_accepted", AuctionExtended.TYPE: "extended",
-              AuctionClosed.TYPE: "closed"}
+              AuctionClosed.TYPE: "closed", AuctionSettled.TYPE: "settled"}
 
 
 class LiveHub:
@@ -90,7 +90,11 @@ class LiveHub:
 
 
 def message(event: CloudEvent, viewer_registration: str | None) -> dict:
+    """One live message; money as REST has it ({amount, currency}), bidders masked, and no
+    organisation named (a settlement says that it settled and at what price)."""
     data = dict(event.data)
+    if event.type == AuctionSettled.TYPE:
+        data = {k: v for k, v in data.items() if k not in ("seller_org_id", "winner_org_id")}
     if "bidder" in data:
         data["you"] = data["bidder"] == viewer_registration
         data["bidder"] = mask(data["bidder"])
@@ -150,8 +154,9 @@ async def live(request: web.Request) -> web.StreamResponse:
         last = max([after, *(e.sequence for e in missed)])
         await ws.send_json({"type": "state", "sequence": last, "data": {
             "id": auction_id, "status": row["status"], "ends_at": row["ends_at"].isoformat(),
-            "current_price": None if row["current_price"] is None else f"{row['current_price']:.2f}",
-            "currency": row["currency"], "bid_count": row["bid_count"], "leading": reg is not None and row["leader"] == reg}})
+            "current_price": None if row["current_price"] is None else {
+                "amount": f"{row['current_price']:.2f}", "currency": row["currency"]},
+            "bid_count": row["bid_count"], "leading": reg is not None and row["leader"] == reg}})
         for event in missed:
             await ws.send_json(message(event, reg))
         sent = last

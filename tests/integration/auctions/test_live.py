@@ -16,7 +16,7 @@ async def receive(ws, n: int, timeout: float = 5.0) -> list[dict]:
     return out
 
 
-async def test_streams_bids_in_order_and_resumes_after_a_reconnect(auction_house, client):
+async def test_streams_bids_in_order_and_resumes_after_a_reconnect(auction_house, client, operator):
     seller, listing_id = await auction_house.lot()
     a = await auction_house.auction(seller, listing_id, seconds=4)
     aid = a["id"]
@@ -49,6 +49,17 @@ async def test_streams_bids_in_order_and_resumes_after_a_reconnect(auction_house
                 if m["type"] == "closed":
                     break
         assert m["data"]["outcome"] == "closed_won" and m["data"]["you"] is True
+        assert m["data"]["price"] == {"amount": "1100.00", "currency": "CNY"}  # money as REST has it
+        # The settlement reaches the viewers too, naming no organisation.
+        assert (await client.post(f"/v1/auctions/{aid}/settle", headers=operator)).status == 200
+        async with asyncio.timeout(10):
+            while (m := await ws.receive_json())["type"] != "settled":
+                pass
+        assert m["data"]["price"] == {"amount": "1100.00", "currency": "CNY"}
+        assert "winner_org_id" not in m["data"] and "seller_org_id" not in m["data"]
+    async with client.ws_connect(f"/v1/auctions/{aid}/live", headers=bob.headers) as ws:
+        state = (await ws.receive_json())["data"]
+        assert state["current_price"] == {"amount": "1100.00", "currency": "CNY"} and state["status"] == "settled"
 
 
 async def test_the_stream_needs_an_api_key(auction_house, client):
