@@ -27,7 +27,10 @@ run: stack
 	@test -s .stack/operator-key || $(PYTHON) -c 'import secrets; print("op_" + secrets.token_urlsafe(24))' > .stack/operator-key
 	@set -a; . $(STACK_ENV); set +a; \
 	  export PSM_OPERATOR_KEY="$${PSM_OPERATOR_KEY:-$$(cat .stack/operator-key)}"; \
-	  psm migrate && psm seed && exec psm serve
+	  psm migrate && psm seed && \
+	  echo "Operator key: $$PSM_OPERATOR_KEY (also in .stack/operator-key unless you set PSM_OPERATOR_KEY)" && \
+	  echo "  try: curl -H 'Authorization: Bearer $$PSM_OPERATOR_KEY' http://127.0.0.1:$${PSM_HTTP_PORT:-8080}/v1/orgs" && \
+	  exec psm serve
 
 # The tests' data is thrown away: PostgreSQL runs without fsync (make run is durable).
 test: install

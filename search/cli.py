@@ -22,7 +22,7 @@ def main(argv: list[str]) -> int:
                          "status: which index serves and which are being built")
     args = ap.parse_args(argv)
     settings = Settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     return asyncio.run(_rebuild(settings) if args.action == "rebuild" else _status(settings))
 
 

@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1 << 20, ge=1024)  # a JSON body
     max_upload_bytes: int = Field(default=256 << 20, ge=1024)  # an NDJSON import
     log_level: str = "INFO"
+    # human: one readable line a record (a terminal); json: one JSON object a line (a log
+    # collector); auto: human when stderr is a terminal, json otherwise.
+    log_format: str = Field(default="auto", pattern="^(auto|human|json)$")
 
     # Read-your-writes (services/runtime/http/consistency.py): how long a request waits for its
     # service's consumers to catch up, and for its own events to reach Kafka; and how

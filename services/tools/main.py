@@ -9,7 +9,7 @@ import logging
 from aiohttp import web
 
 from events.topics import ensure_topics
-from services.runtime.http.app import create_app, migrate as apply_all_migrations
+from services.runtime.http.app import HANDLER_ARGS, create_app, migrate as apply_all_migrations
 from services.runtime.http.observability import configure_logging
 from services.runtime.module import ServiceModule
 from services.runtime.settings import Settings
@@ -65,27 +65,26 @@ def serve(argv: list[str]) -> int:
                                        "migrates only its own schemas.")
     args = ap.parse_args(argv)
     settings = Settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     host, port = args.host or settings.http_host, args.port or settings.http_port
     app = create_app(settings, select(args.services), peers=all_modules())
 
     async def announce(_app: web.Application) -> None:
-        key = settings.operator_key.get_secret_value() if settings.operator_key else None
+        # The operator key is a secret: `make run` prints it once, for the person at the
+        # terminal; a server never writes it to its log (which may be collected anywhere).
         print(f"\nPatent Supermarket is up: http://{host}:{port}/v1/openapi.json  (readiness: /readyz)", flush=True)
-        if key:
-            print(f"Operator key: {key}\n  try: curl -H 'Authorization: Bearer {key}' http://{host}:{port}/v1/orgs\n",
-                  flush=True)
-        else:
+        if settings.operator_key is None:
             print("No PSM_OPERATOR_KEY set: operator endpoints are closed.\n", flush=True)
 
     app.on_startup.append(announce)
-    web.run_app(app, host=host, port=port, print=None, access_log=None, loop=_event_loop())
+    web.run_app(app, host=host, port=port, print=None, access_log=None, loop=_event_loop(),
+                **HANDLER_ARGS)
     return 0
 
 
 def migrate(argv: list[str]) -> int:
     settings = Settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
 
     async def run() -> None:
         pool = await create_pool(settings, min_size=1, max_size=2)

@@ -28,6 +28,7 @@ from services.runtime.errors import FieldError, NotFound, Unauthorized, Validati
 from services.runtime.http import idempotency
 from services.runtime.http.body import RAW_BODY, parse_model, parse_query, read_json, text_problem
 from events.consistency import WRITTEN
+from services.runtime.http.observability import CALLER_ORG
 from services.runtime.http.state import AUTHENTICATOR, CONSISTENCY, DB, SETTINGS
 from services.runtime.settings import Settings
 
@@ -183,6 +184,8 @@ async def _principal(spec: RouteSpec, request: web.Request, conn: asyncpg.Connec
     if on_behalf_of is not None and text_problem(on_behalf_of):
         raise ValidationFailed([FieldError("On-Behalf-Of", "not an organisation id")])
     principal = await request.app[AUTHENTICATOR].authenticate(conn, token, on_behalf_of)
+    # The access log's org: the one acted for, or "operator".
+    request[CALLER_ORG] = "operator" if principal.is_operator and not principal.acting_for else principal.effective_org_id
     spec.allow.enforce(principal)
     return principal
 

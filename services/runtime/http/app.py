@@ -43,6 +43,12 @@ RESOURCES = web.AppKey("resources", Resources)
 STARTED = web.AppKey("started", list)  # runners that modules' start-up hooks returned
 
 
+# aiohttp's HTTP parser (RequestHandler keyword arguments): a request line or header past these is answered in plain text
+# before any middleware runs. They are set above what the API accepts, so that the
+# problem middleware answers a long URL (414) or header itself, as problem+json.
+HANDLER_ARGS = {"max_line_size": 65536, "max_field_size": 65536}
+
+
 def create_app(settings: Settings, modules: Sequence[ServiceModule], *, relays: bool = True,
                consumers: bool = True, peers: Sequence[ServiceModule] | None = None) -> web.Application:
     """The services ``modules`` in one process. ``peers``: every service of the deployment

@@ -28,16 +28,66 @@ class JsonLogFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
-def configure_logging(level: str) -> None:
+class HumanLogFormatter(logging.Formatter):
+    """``12:00:01.123 INFO  psm.access  GET /v1/orgs 200 3.1 ms  [trace 4bf92f…]`` — for a terminal."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        when = datetime.fromtimestamp(record.created, UTC).strftime("%H:%M:%S.%f")[:-3]
+        line = f"{when} {record.levelname:<7} {record.name}  {record.getMessage()}"
+        tp = trace_context.get()
+        if tp:
+            line += f"  [trace {tp.split('-')[1][:12]}]"
+        if record.exc_info:
+            line += "\n" + self.formatException(record.exc_info)
+        return line
+
+
+class Throttle(logging.Filter):
+    """One line per distinct message (its template) and logger per ``every_s``: a client
+    library retrying through an outage says so once, then how often it repeated, instead
+    of thousands of identical lines (aiokafka logs each failed attempt)."""
+
+    def __init__(self, every_s: float = 60.0, clock=time.monotonic) -> None:
+        super().__init__()
+        self.every_s, self.clock = every_s, clock
+        self.seen: dict[tuple[str, str], tuple[float, int]] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not record.name.startswith(THROTTLED):
+            return True
+        key, now = (record.name, str(record.msg)), self.clock()
+        first, repeats = self.seen.get(key, (None, 0))
+        if first is not None and now - first < self.every_s:
+            self.seen[key] = (first, repeats + 1)
+            return False
+        self.seen[key] = (now, 0)
+        if repeats:
+            record.msg = f"{record.msg} (and {repeats} more like it in the last {self.every_s:.0f} s)"
+        return True
+
+
+THROTTLED = ("aiokafka", "kafka", "elastic_transport", "asyncpg")
+
+
+def configure_logging(level: str, fmt: str = "auto") -> None:
+    import sys
+
+    human = fmt == "human" or (fmt == "auto" and sys.stderr.isatty())
     handler = logging.StreamHandler()
-    handler.setFormatter(JsonLogFormatter())
+    handler.setFormatter(HumanLogFormatter() if human else JsonLogFormatter())
+    handler.addFilter(Throttle())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     # Client libraries speak up only when something is wrong: the Elasticsearch client
     # logs every request at INFO (thousands of lines), aiokafka its routine at INFO.
-    for chatty in ("aiokafka", "elastic_transport"):
+    for chatty in THROTTLED:
         logging.getLogger(chatty).setLevel(max(logging.WARNING, root.level))
+
+
+access = logging.getLogger("psm.access")
+QUIET_ROUTES = frozenset({"/healthz", "/readyz", "/metrics"})  # probes: their answers are metrics
+CALLER_ORG = web.RequestKey("caller_org", str)
 
 
 class Metrics:
@@ -79,8 +129,14 @@ def observability_middleware(metrics: Metrics):
             raise
         finally:
             route = request.match_info.route.resource.canonical if request.match_info.route.resource else "unmatched"
+            seconds = time.perf_counter() - started
             metrics.requests.labels(request.method, route, str(status)).inc()
-            metrics.latency.labels(request.method, route).observe(time.perf_counter() - started)
+            metrics.latency.labels(request.method, route).observe(seconds)
+            if route not in QUIET_ROUTES:
+                # One line a request: what a person reading the log first wants (the
+                # caller's organisation when it authenticated, the trace id to follow).
+                access.info("%s %s %d %.1f ms org=%s", request.method, route, status, seconds * 1000,
+                            request.get(CALLER_ORG, "-"))
             trace_context.reset(token)
 
     return middleware

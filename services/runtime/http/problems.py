@@ -43,8 +43,14 @@ UNAVAILABLE = (OSError, asyncpg.CannotConnectNowError, asyncpg.ConnectionDoesNot
 _HTTP_RULES = {404: "not-found", 405: "method-not-allowed", 413: "body-too-large", 415: "unsupported-media-type"}
 
 
+MAX_URL_BYTES = 8192  # the request target a client may send (the parser accepts up to HANDLER_ARGS')
+
+
 @web.middleware
 async def problem_middleware(request: web.Request, handler) -> web.StreamResponse:
+    if len(request.raw_path) > MAX_URL_BYTES:
+        return problem_response(414, "URI Too Long", f"the URL is longer than {MAX_URL_BYTES} bytes: send long "
+                                "inputs in a request body", rule="uri-too-long")
     try:
         return await handler(request)
     except DomainError as e:

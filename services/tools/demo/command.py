@@ -37,7 +37,7 @@ def seed(argv: list[str]) -> int:
     if args.patents < 0:
         ap.error("--patents must not be negative")
     settings = Settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     report = asyncio.run(seed_database(settings, seed=args.seed, patents=args.patents))
     print(report.summary(), flush=True)
     return 0

@@ -9,7 +9,7 @@ from pathlib import Path
 import aiohttp
 
 from services.runtime.settings import Settings
-from tests.integration.auctions.test_replicas import OPERATOR, spawn, stop, wait_ready
+from tests.integration.auctions.test_replicas import OPERATOR, OPERATOR_KEY, spawn, stop, wait_ready
 
 
 async def test_a_healthy_start_is_quiet(settings: Settings, tmp_path: Path):
@@ -28,3 +28,10 @@ async def test_a_healthy_start_is_quiet(settings: Settings, tmp_path: Path):
     loud = [e for e in entries if e["level"] in ("warning", "error", "critical")]
     assert loud == [], loud[:5]
     assert not [e for e in entries if e["logger"].startswith(("elastic_transport", "aiokafka"))]
+
+    # One access line a request (the probes aside), and the operator key nowhere in the log.
+    access = [e["message"] for e in entries if e["logger"] == "psm.access"]
+    for path in ("/v1/orgs", "/v1/auctions", "/v1/catalogue/search"):
+        assert any(m.startswith(f"GET {path} 200 ") and m.endswith("org=operator") for m in access), (path, access)
+    assert not any("/readyz" in m for m in access)
+    assert OPERATOR_KEY not in log.read_text()
