@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import BaseModel, Field, RootModel
 
@@ -12,7 +12,7 @@ from events.schemas.deals import CertificateSubject, DealSnapshot, DealStatus
 from events.schemas.licences import Percent, RoyaltyBasis
 from events.schemas.listings import Mode
 from services.runtime.http.pagination import PageQuery
-from services.runtime.models import Refusal, Strict
+from services.runtime.models import Identified, Refusal, Strict
 
 
 class RoyaltyIn(Strict):
@@ -89,7 +89,9 @@ class Step(BaseModel):
     version: int
 
 
-class DealView(DealSnapshot):
+class DealView(Identified, DealSnapshot):
+    ID_FIELD: ClassVar[str] = "deal_id"
+
     refusal: Refusal | None = None
     payment_reference: str | None = None
     licence_id: str | None = None

@@ -4,7 +4,7 @@ documented on ``Change``: each delivery's body is ``{type, timestamp, data: Chan
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, Field, HttpUrl
 
@@ -13,7 +13,7 @@ from events.schemas.listings import Mode, Stage
 from services.distribution.domain import CATALOGUE_TYPES
 from services.runtime.http.pagination import PageQuery
 from services.distribution.messages import Change  # noqa: F401 — the feed's items
-from services.runtime.models import Strict
+from services.runtime.models import Identified, Strict
 
 CatalogueType = Literal[CATALOGUE_TYPES]  # type: ignore[valid-type]
 
@@ -145,7 +145,9 @@ class FeedbackCreate(Strict):
     comment: str = Field(default="", max_length=2000)
 
 
-class PushFeedback(BaseModel):
+class PushFeedback(Identified):
+    ID_FIELD: ClassVar[str] = "push_id"
+
     push_id: str
     listing_id: str
     from_org_id: str

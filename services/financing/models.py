@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import BaseModel, Field
 
@@ -12,7 +12,7 @@ from events.schemas.common import Money
 from events.schemas.financing import ConsentScope, PledgeKind, PledgeSnapshot, PledgeStatus
 from events.schemas.licences import Percent
 from services.runtime.http.pagination import PageQuery
-from services.runtime.models import Refusal, Strict
+from services.runtime.models import Identified, Refusal, Strict
 
 
 class LoanIn(Strict):
@@ -70,7 +70,9 @@ class LedgerLine(BaseModel):
     at: datetime
 
 
-class PledgeView(PledgeSnapshot):
+class PledgeView(Identified, PledgeSnapshot):
+    ID_FIELD: ClassVar[str] = "pledge_id"
+
     refusal: Refusal | None = None
     disposal: dict | None = Field(default=None, description="质物处置: the auction, the priority holders, and once "
                                   "sold the settlement statement {auction_id, price, to_pledgee, to_pledgor}")

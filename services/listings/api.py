@@ -13,10 +13,9 @@ from services.runtime.http.pagination import decode_cursor, encode_cursor, page_
 from services.listings import domain, handlers, imports, reservations, views
 from services.listings import repository as repo
 from services.listings.models import (
-    ImportJob, ImportQuery, ListingCreate, ListingPage, ListingPatch, ListingQuery, PatentCreate, PatentPage,
-    PatentPatch, PatentQuery, PatentRightsView, Recording,
+    ImportJob, ImportQuery, ListingCreate, ListingPage, ListingPatch, ListingQuery, ListingView, PatentCreate,
+    PatentPage, PatentPatch, PatentQuery, PatentRightsView, PatentView, Recording,
 )
-from events.schemas.listings import ListingSnapshot, PatentSnapshot
 
 api = Api("listings")
 
@@ -32,7 +31,7 @@ def _position(row) -> list:
     return [row["created_at"].isoformat(), row["id"]]
 
 
-@api.post("/v1/patents", body=PatentCreate, response=PatentSnapshot, status=201, allow=OWNERS, errors=(409,),
+@api.post("/v1/patents", body=PatentCreate, response=PatentView, status=201, allow=OWNERS, errors=(409,),
           summary="Register a patent (存量专利盘点)")
 async def register_patent(ctx: Ctx[PatentCreate]) -> Reply:
     me = ctx.me()
@@ -46,7 +45,8 @@ async def register_patent(ctx: Ctx[PatentCreate]) -> Reply:
     if owner == me.effective_org_id:
         await repo.ensure_org(ctx.conn, owner, me.effective_kind)
     row = await handlers.register_patent(ctx.conn, owner, facts)
-    return Reply(await handlers.patent_snapshot(ctx.conn, row), 201, {"Location": f"/v1/patents/{row['id']}"})
+    return Reply(PatentView.of(await handlers.patent_snapshot(ctx.conn, row)), 201,
+                 {"Location": f"/v1/patents/{row['id']}"})
 
 
 @api.get("/v1/patents", query=PatentQuery, response=PatentPage, summary="Patents in the register")
@@ -54,7 +54,8 @@ async def list_patents(ctx: Ctx) -> PatentPage:
     q: PatentQuery = ctx.query
     rows = await repo.list_patents(ctx.conn, q.owner_org_id, _after(q.cursor), q.limit)
     items, cursor = page_of(rows, q.limit, _position)
-    return PatentPage(items=[await handlers.patent_snapshot(ctx.conn, r) for r in items], next_cursor=cursor)
+    return PatentPage(items=[PatentView.of(await handlers.patent_snapshot(ctx.conn, r)) for r in items],
+                      next_cursor=cursor)
 
 
 @api.get("/v1/patents/{id}", response=PatentRightsView, errors=(404,),
@@ -110,7 +111,7 @@ async def get_import(ctx: Ctx) -> ImportJob:
     return views.import_job(row, page, cursor)
 
 
-@api.post("/v1/listings", body=ListingCreate, response=ListingSnapshot, status=201, allow=OWNERS,
+@api.post("/v1/listings", body=ListingCreate, response=ListingView, status=201, allow=OWNERS,
           summary="Create a supply or demand listing (as a draft)")
 async def create_listing(ctx: Ctx[ListingCreate]) -> Reply:
     me = ctx.me()
@@ -119,7 +120,7 @@ async def create_listing(ctx: Ctx[ListingCreate]) -> Reply:
         raise Forbidden("demands are posted by enterprises", rule="demand-by-enterprise")
     values = handlers.listing_values(b, fields=set(ListingCreate.model_fields) - {"kind", "patent_ids"})
     snapshot = await handlers.create_listing(ctx.conn, me, b.kind, b.patent_ids, values)
-    return Reply(snapshot, 201, {"Location": f"/v1/listings/{snapshot.listing_id}"})
+    return Reply(ListingView.of(snapshot), 201, {"Location": f"/v1/listings/{snapshot.listing_id}"})
 
 
 @api.get("/v1/listings", query=ListingQuery, response=ListingPage, summary="Listings (your drafts included)")
@@ -130,36 +131,37 @@ async def list_listings(ctx: Ctx) -> ListingPage:
                                     after=_after(q.cursor), limit=q.limit,
                                     viewer=None if me.is_operator else me.effective_org_id)
     items, cursor = page_of(rows, q.limit, _position)
-    return ListingPage(items=[await handlers.listing_snapshot(ctx.conn, r) for r in items], next_cursor=cursor)
+    return ListingPage(items=[ListingView.of(await handlers.listing_snapshot(ctx.conn, r)) for r in items],
+                       next_cursor=cursor)
 
 
-@api.get("/v1/listings/{id}", response=ListingSnapshot, allow=ANY_ORG, errors=(404,), summary="One listing")
-async def get_listing(ctx: Ctx) -> ListingSnapshot:
+@api.get("/v1/listings/{id}", response=ListingView, allow=ANY_ORG, errors=(404,), summary="One listing")
+async def get_listing(ctx: Ctx) -> ListingView:
     row = await handlers.load_listing(ctx.conn, ctx.path["id"])
     if row["status"] == "draft" and not ctx.me().acts_as(row["owner_org_id"]):
         raise NotFound(f"no listing {ctx.path['id']}")
-    return await handlers.listing_snapshot(ctx.conn, row)
+    return ListingView.of(await handlers.listing_snapshot(ctx.conn, row))
 
 
-@api.patch("/v1/listings/{id}", body=ListingPatch, response=ListingSnapshot, errors=(404, 409),
+@api.patch("/v1/listings/{id}", body=ListingPatch, response=ListingView, errors=(404, 409),
            summary="Edit a draft or published listing (rules are checked again)")
-async def patch_listing(ctx: Ctx[ListingPatch]) -> ListingSnapshot:
+async def patch_listing(ctx: Ctx[ListingPatch]) -> ListingView:
     b = ctx.body
     sent = set(b.model_fields_set)
     values = handlers.listing_values(b, fields=sent - {"patent_ids"})
     for name in ("title", "description", "modes", "negotiable", "tags"):
         if name in values and values[name] is None:
             values.pop(name)
-    return await handlers.update_listing(ctx.conn, ctx.me(), ctx.path["id"],
-                                         b.patent_ids if "patent_ids" in sent else None, values)
+    return ListingView.of(await handlers.update_listing(ctx.conn, ctx.me(), ctx.path["id"],
+                                                        b.patent_ids if "patent_ids" in sent else None, values))
 
 
-@api.post("/v1/listings/{id}/publish", response=ListingSnapshot, errors=(404, 409),
+@api.post("/v1/listings/{id}/publish", response=ListingView, errors=(404, 409),
           summary="Publish: the listing reaches the catalogue and every venue")
-async def publish_listing(ctx: Ctx) -> ListingSnapshot:
-    return await handlers.publish_listing(ctx.conn, ctx.me(), ctx.path["id"])
+async def publish_listing(ctx: Ctx) -> ListingView:
+    return ListingView.of(await handlers.publish_listing(ctx.conn, ctx.me(), ctx.path["id"]))
 
 
-@api.post("/v1/listings/{id}/withdraw", response=ListingSnapshot, errors=(404, 409), summary="Withdraw a listing")
-async def withdraw_listing(ctx: Ctx) -> ListingSnapshot:
-    return await handlers.withdraw_listing(ctx.conn, ctx.me(), ctx.path["id"])
+@api.post("/v1/listings/{id}/withdraw", response=ListingView, errors=(404, 409), summary="Withdraw a listing")
+async def withdraw_listing(ctx: Ctx) -> ListingView:
+    return ListingView.of(await handlers.withdraw_listing(ctx.conn, ctx.me(), ctx.path["id"]))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import BaseModel, Field
 
@@ -11,7 +11,7 @@ from events.schemas.common import Money
 from events.schemas.listings import ListingSnapshot, PatentSnapshot
 from services.runtime.http.pagination import PageQuery
 from services.listings.commands import PatentCreate  # noqa: F401 — the API body of POST /v1/patents
-from services.runtime.models import Strict
+from services.runtime.models import Identified, Strict
 
 Mode = Literal["transfer", "exclusive_licence", "sole_licence", "ordinary_licence", "equity"]
 Stage = Literal["lab", "prototype", "pilot", "mass_production"]
@@ -54,7 +54,19 @@ class TransferView(BaseModel):
     recording_no: str | None = None
 
 
-class PatentRightsView(PatentSnapshot):
+class PatentView(Identified, PatentSnapshot):
+    """A patent in the register (``id`` = ``patent_id``)."""
+
+    ID_FIELD: ClassVar[str] = "patent_id"
+
+
+class ListingView(Identified, ListingSnapshot):
+    """A listing (``id`` = ``listing_id``)."""
+
+    ID_FIELD: ClassVar[str] = "listing_id"
+
+
+class PatentRightsView(PatentView):
     """A patent's rights at a glance: the register entry, every encumbrance in force and
     the history of transfers."""
 
@@ -110,12 +122,12 @@ class PatentQuery(PageQuery):
 
 
 class ListingPage(BaseModel):
-    items: list[ListingSnapshot]
+    items: list[ListingView]
     next_cursor: str | None
 
 
 class PatentPage(BaseModel):
-    items: list[PatentSnapshot]
+    items: list[PatentView]
     next_cursor: str | None
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import BaseModel, Field
 
@@ -14,7 +14,7 @@ from services.runtime.http.pagination import PageQuery, decode_cursor, page_of
 from services.platform import handlers
 from services.platform import repository as repo
 from services.platform.domain import validate_new_org
-from services.runtime.models import Strict
+from services.runtime.models import Identified, Strict
 
 api = Api("platform")
 
@@ -62,7 +62,9 @@ class KeyCreated(BaseModel):
     created_at: datetime
 
 
-class KeyInfo(BaseModel):
+class KeyInfo(Identified):
+    ID_FIELD: ClassVar[str] = "key_id"
+
     key_id: str
     created_at: datetime
     revoked_at: datetime | None
