@@ -109,6 +109,15 @@ def build_openapi(routes: list[RouteSpec], *, title: str = "Patent Supermarket (
         200: ("ready", "application/json", "Readiness"),
         503: ("a dependency is down; detail names it", "application/json", "Readiness")})
     paths["/metrics"] = op("metrics", "Prometheus metrics", {200: ("metrics", "text/plain", "PrometheusText")})
+    schemas["ProblemPage"] = {"type": "string", "description": "An HTML page explaining the rule in Chinese and "
+                                                              "English (JSON {rule, zh, en} with Accept: application/json)"}
+    paths["/v1/problems/{slug}"] = {"get": {
+        "tags": ["ops"], "summary": "What a problem's rule means, in Chinese and English (a problem's type URI)",
+        "operationId": "ops_problem_page",
+        "parameters": [{"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}],
+        "responses": {"200": {"description": "the rule explained", "content": {
+            "text/html": {"schema": {"$ref": "#/components/schemas/ProblemPage"}}}},
+            "404": {"description": "Problem", "content": problem}}}}
     return {
         "openapi": "3.1.0",
         "info": {"title": title, "version": version},

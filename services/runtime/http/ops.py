@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import html
 import json
 
 from aiohttp import web
@@ -10,6 +11,8 @@ from prometheus_client import generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from events.relay import outbox_lag
+from services.runtime.errors import NotFound
+from services.runtime.http.problem_catalogue import explain
 from services.runtime.http.state import DB, ES, METRICS, PRODUCER
 
 OPENAPI = web.AppKey("openapi", dict)
@@ -84,8 +87,25 @@ async def openapi(request: web.Request) -> web.Response:
                         content_type="application/json")
 
 
+async def problem_page(request: web.Request) -> web.Response:
+    """The page a problem's ``type`` names: its rule in Chinese and English (HTML; JSON when
+    asked with Accept: application/json). No key needed: an error explains itself."""
+    slug = request.match_info["slug"]
+    text = explain(slug)
+    if text is None:
+        raise NotFound(f"no rule {slug!r}", rule="not-found")
+    zh, en = text
+    if "application/json" in request.headers.get("Accept", ""):
+        return web.json_response({"rule": slug, "zh": zh, "en": en}, dumps=lambda o: json.dumps(o, ensure_ascii=False))
+    page = (f"<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>{html.escape(slug)}</title>"
+            f"</head><body><h1><code>{html.escape(slug)}</code></h1><p lang=\"zh-CN\">{html.escape(zh)}</p>"
+            f"<p lang=\"en\">{html.escape(en)}</p></body></html>")
+    return web.Response(text=page, content_type="text/html", charset="utf-8")
+
+
 def install(app: web.Application) -> None:
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics)
     app.router.add_get("/v1/openapi.json", openapi)
+    app.router.add_get("/v1/problems/{slug}", problem_page)

@@ -10,10 +10,13 @@ import asyncpg
 from aiohttp import web
 
 from services.runtime.errors import DomainError, FieldError
+from services.runtime.http.problem_catalogue import TITLES_ZH, explain
 
 log = logging.getLogger("psm.http")
 
-PROBLEM_TYPE_BASE = "https://patent-supermarket.example/problems/"
+# A problem's type resolves, on the server that answered it, to the page explaining its
+# rule in Chinese and English (GET /v1/problems/{slug}; a relative reference, RFC 9457 §3.1.1).
+PROBLEM_TYPE_BASE = "/v1/problems/"
 CONTENT_TYPE = "application/problem+json"
 
 
@@ -46,8 +49,46 @@ _HTTP_RULES = {404: "not-found", 405: "method-not-allowed", 413: "body-too-large
 MAX_URL_BYTES = 8192  # the request target a client may send (the parser accepts up to HANDLER_ARGS')
 
 
+def wants_chinese(request: web.Request) -> bool:
+    """``Accept-Language`` prefers Chinese over English (zh, zh-CN, zh-Hans …, by q-value)."""
+    best, best_q = None, -1.0
+    for part in request.headers.get("Accept-Language", "").split(","):
+        tag, _, params = part.strip().partition(";")
+        q = 1.0
+        if params.strip().startswith("q="):
+            try:
+                q = float(params.strip()[2:])
+            except ValueError:
+                q = 0.0
+        lang = tag.strip().lower().split("-")[0]
+        if lang in ("zh", "en") and q > best_q:
+            best, best_q = lang, q
+    return best == "zh"
+
+
+def in_chinese(response: web.Response) -> web.Response:
+    """The problem with its title and detail in Chinese; the English detail stays as
+    ``detail_en`` and the rule's slug is unchanged."""
+    body = json.loads(response.body)
+    slug = body["type"].rsplit("/", 1)[-1]
+    zh = explain(slug)
+    body["detail_en"] = body["detail"]
+    body["title"] = TITLES_ZH.get(body["status"], body["title"])
+    if zh is not None:
+        body["detail"] = zh[0] + ("" if body["status"] >= 500 else f"（{body['detail']}）")
+    response.body = json.dumps(body, ensure_ascii=False).encode()
+    return response
+
+
 @web.middleware
 async def problem_middleware(request: web.Request, handler) -> web.StreamResponse:
+    response = await _problems(request, handler)
+    if response.content_type == CONTENT_TYPE and isinstance(response, web.Response) and wants_chinese(request):
+        return in_chinese(response)
+    return response
+
+
+async def _problems(request: web.Request, handler) -> web.StreamResponse:
     if len(request.raw_path) > MAX_URL_BYTES:
         return problem_response(414, "URI Too Long", f"the URL is longer than {MAX_URL_BYTES} bytes: send long "
                                 "inputs in a request body", rule="uri-too-long")

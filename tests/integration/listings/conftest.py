@@ -31,7 +31,7 @@ class Org:
         return await self.client.patch(path, json=json, headers=self.headers)
 
     async def get(self, path: str, **kw):
-        return await self.client.get(path, headers=self.headers, **kw)
+        return await self.client.get(path, headers={**self.headers, **kw.pop("headers", {})}, **kw)
 
     async def delete(self, path: str, **kw):
         return await self.client.delete(path, headers=self.headers, **kw)

@@ -1,0 +1,185 @@
+"""Every rule a problem may name, explained in Chinese and English: what
+``Accept-Language: zh-CN`` answers as a problem's ``detail``, and what the page at a
+problem's ``type`` (``/v1/problems/{slug}``) says. The slugs stay stable English words.
+
+A rule whose slug carries a state (``roadshow-cancelled``, ``pledge-not-in-force``,
+``listing-not-draft-to-sold``) is explained by the entry of its family (its prefix).
+"""
+
+from __future__ import annotations
+
+TITLES_ZH = {
+    400: "请求无效", 401: "未认证", 403: "无权操作", 404: "未找到", 405: "不支持该方法", 409: "状态冲突",
+    413: "请求体过大", 414: "URL 过长", 415: "不支持的媒体类型", 422: "违反规则", 500: "服务器内部错误",
+    503: "服务暂不可用",
+}
+
+# slug → (中文说明, English explanation)
+RULES: dict[str, tuple[str, str]] = {
+    # -- the API's own conventions --------------------------------------------------------
+    "validation": ("请求中的字段不符合要求，errors 列出了每个字段及原因。", "A field of the request is not valid; errors names each."),
+    "malformed-json": ("请求体不是有效的 JSON。", "The request body is not valid JSON."),
+    "unsupported-media-type": ("请以 Content-Type 指定的格式发送请求体（通常为 application/json）。",
+                               "Send the body in the media type the endpoint takes (usually application/json)."),
+    "body-too-large": ("请求体超过服务器接受的大小。", "The request body is larger than the server accepts."),
+    "import-too-large": ("批量导入超过单次上限（10 万行）。", "A bulk import is larger than one import may be (100,000 lines)."),
+    "uri-too-long": ("URL 超过 8 KB，请把较长的输入放在请求体中。", "The URL is longer than 8 KB: send long inputs in a body."),
+    "unauthorized": ("请以 Authorization: Bearer <API 密钥> 发送有效的 API 密钥。",
+                     "Send a valid API key as Authorization: Bearer <key>."),
+    "forbidden": ("当前机构无权执行此操作。", "Your organisation may not do this."),
+    "not-found": ("资源不存在，或对当前机构不可见。", "No such resource, or not one your organisation may see."),
+    "method-not-allowed": ("该路径不支持此 HTTP 方法，Allow 头列出了支持的方法。",
+                           "The path does not take this method; the Allow header lists those it takes."),
+    "conflict": ("资源当前的状态不允许此操作。", "The resource's current state does not allow this."),
+    "rule-violated": ("请求违反了业务规则。", "The request breaks a rule of the market."),
+    "idempotency-key-reused": ("同一 Idempotency-Key 已用于内容不同的请求。",
+                               "This Idempotency-Key was used with another request body."),
+    "dependency-unavailable": ("服务依赖的数据库、Kafka 或 Elasticsearch 暂不可用，请按 Retry-After 稍后重试。",
+                               "A server this service depends on is unreachable; retry after Retry-After seconds."),
+    "internal": ("服务器内部错误，已记录日志。", "The server failed; the error is logged."),
+    "catalogue-unavailable": ("检索服务（Elasticsearch）暂不可用，请稍后重试。",
+                              "The catalogue (Elasticsearch) is unreachable; retry shortly."),
+    # -- organisations, keys, mandates ------------------------------------------------------
+    "uscc-taken": ("该统一社会信用代码已被注册。", "This unified social credit code is registered already."),
+    "kind-not-allowed": ("该类型的机构不能执行此操作。", "Organisations of this kind may not do this."),
+    "not-self": ("只能对本机构执行此操作。", "An organisation does this for itself only."),
+    "no-mandate": ("交易场所未获得该机构的委托（On-Behalf-Of）。", "The venue holds no mandate from this organisation."),
+    "not-a-venue": ("只有交易场所可以代理机构操作。", "Only a trading venue acts on behalf of an organisation."),
+    "mandate-grantee-not-venue": ("委托只能授予交易场所。", "A mandate is granted to a trading venue only."),
+    "mandate-grantor-kind": ("该类型的机构不能授予委托。", "Organisations of this kind grant no mandates."),
+    # -- the register and listings -----------------------------------------------------------
+    "patent-already-registered": ("该专利号已在登记簿中。", "This patent number is in the register already."),
+    "patent-not-found": ("登记簿中没有该专利。", "No such patent in the register."),
+    "patent-not-in-force": ("专利不在有效期内或不处于授权有效状态。", "The patent is not granted and in force."),
+    "patent-not-granted": ("该专利申请尚未授权。", "The application is not granted yet."),
+    "patent-fee-unpaid": ("专利年费未缴（实施细则第八十六条）。", "The patent's annual fee is unpaid (IR art. 86)."),
+    "patent-proceedings-suspended": ("专利程序中止（实施细则第八十六条）。", "The patent's proceedings are suspended (IR art. 86)."),
+    "patent-lapsed": ("专利权因未缴年费终止。", "The patent lapsed (annual fee unpaid)."),
+    "patent-expired": ("专利权期限届满。", "The patent's term is over."),
+    "patent-invalidated": ("专利权被宣告无效。", "The patent was declared invalid."),
+    "legal-status-transition": ("该法律状态不能变更为所请求的状态。", "The legal status cannot change to the one asked."),
+    "grant-date-required": ("授权状态需要授权公告日。", "A granted patent has a grant date."),
+    "not-owner": ("只有专利权人（或其委托的交易场所）可以执行此操作。", "Only the owner (or its mandated venue) may do this."),
+    "transfer-already-recorded": ("该转让已办理著录项目变更登记。", "This transfer is recorded with CNIPA already."),
+    "listing-not-found": ("挂牌不存在或未在市场上。", "No such listing on the market."),
+    "listing-not-published": ("只有已发布的供给挂牌可以拍卖。", "Only a published supply listing is auctioned."),
+    "listing-not-editable": ("该挂牌当前状态不可编辑。", "The listing cannot be edited in its state."),
+    "listing-not": ("挂牌当前状态不能变更为所请求的状态。", "The listing cannot move from its state to the one asked."),
+    "not-listing-owner": ("只有挂牌所有人可以执行此操作。", "Only the listing's owner may do this."),
+    "demand-by-enterprise": ("需求挂牌由企业发布。", "Demands are posted by enterprises."),
+    "patent-already-offered-for-transfer": ("该专利已在其他挂牌、拍卖或交易中转让。",
+                                            "The patent is offered for transfer elsewhere already."),
+    "patent-offered-for-transfer": ("专利正在转让中，出质前须撤回转让。", "The patent is offered for transfer: withdraw first."),
+    "open-licence-in-force": ("专利开放许可期间不得实行独占或排他许可（专利法第五十一条第三款）。",
+                              "No exclusive or sole licence while an open licence is in force (art. 51 (3))."),
+    "exclusive-licence-in-force": ("专利已有独占或排他许可。", "The patent has an exclusive or sole licence."),
+    "exclusive-licence-offered": ("该专利正被挂牌独占或排他许可，请先撤回。", "The patent is offered for an exclusive licence."),
+    "exclusive-licence-agreed": ("该专利的独占或排他许可交易已达成。", "An exclusive or sole licence of it is agreed."),
+    "under-auction-for-transfer": ("该专利正在拍卖转让中。", "The patent is being auctioned for transfer."),
+    "under-deal-for-transfer": ("该专利正在协议转让中。", "The patent is being transferred in a deal."),
+    "patent-already-under-auction": ("该专利已在拍卖中。", "The patent is under auction already."),
+    "patent-under-auction": ("该专利正在拍卖中。", "The patent is under auction."),
+    "patent-under-deal": ("该专利正在交易转让中。", "The patent is being transferred in a deal."),
+    "pledged-without-pledgee-consent": ("专利已出质，质权人未同意（民法典第四百四十四条；实施细则第八十六条）。",
+                                        "The patent is pledged and its pledgee has not consented (Civil Code art. 444)."),
+    "co-owner-not-consented": ("共有专利须经全体共有人同意（专利法第十四条）。",
+                               "Every co-owner must consent (Patent Law art. 14)."),
+    "unknown-reservation": ("登记簿不处理此类预留。", "The register holds no such reservation."),
+    # -- open licences and licences ------------------------------------------------------------
+    "declarer-not-owner": ("只有专利权人可以声明开放许可（专利法第五十条）。", "Only the patentee declares an open licence (art. 50)."),
+    "evaluation-report-missing": ("实用新型或外观设计须提交专利权评价报告。",
+                                  "A utility model or design needs its evaluation report."),
+    "open-licence-already-declared": ("该专利已有生效的开放许可声明。", "The patent already has an open licence in force."),
+    "open-licence-pending": ("开放许可声明尚待登记簿决定。", "The declaration is still before the register."),
+    "open-licence-refused": ("开放许可声明已被登记簿拒绝。", "The declaration was refused by the register."),
+    "open-licence-withdrawn": ("开放许可已撤回，不再接受新的被许可人。", "The open licence was withdrawn."),
+    "open-licence-ended": ("开放许可已终止（专利转让或失效）。", "The open licence has ended."),
+    "open-licence-suspended": ("年费未缴或程序中止期间开放许可暂停（实施细则第八十六条）。",
+                               "Suspended while the fee is unpaid or proceedings are suspended."),
+    "not-declarer": ("只有声明人可以撤回开放许可。", "Only the declarer withdraws it."),
+    "licensor-cannot-accept": ("专利权人不能接受自己的开放许可。", "The owners cannot take a licence of their own patent."),
+    "licensee-not-self": ("机构为自身接受开放许可。", "An organisation accepts for itself."),
+    "already-licensed": ("该机构已持有此开放许可下的许可。", "It holds a licence under this open licence already."),
+    "already-filed": ("该许可已备案。", "The licence is filed already."),
+    "not-licensee": ("许可使用费由被许可人支付。", "Royalties are paid by the licensee."),
+    "revenue-already-reported": ("该期间的收入已申报。", "The period's revenue is reported already."),
+    "payment-exceeds-outstanding": ("付款超过该期间未付金额。", "The payment is more than is outstanding."),
+    "licence-not-filed": ("许可备案后才能进行技术合同登记。", "A licence is registered as a technology contract once filed."),
+    "already-registered": ("技术合同已登记。", "The technology contract is registered already."),
+    # -- auctions ----------------------------------------------------------------------------------
+    "auction-already-running": ("该挂牌已有进行中的拍卖。", "The listing has a running auction."),
+    "auction-not-open": ("拍卖尚未开始或已结束。", "The auction is not open."),
+    "auction-not-unsold": ("只有流拍的拍卖可以重新拍卖。", "Only an unsold auction is relisted."),
+    "auction-not-won": ("只有成交的拍卖可以结算或违约。", "Only a won auction is settled or defaults."),
+    "already-leading": ("你已是最高出价人。", "You are the leading bidder already."),
+    "bid-too-low": ("出价低于最低可接受价格。", "The bid is below the lowest acceptable."),
+    "bid-not-on-increment": ("出价须按加价幅度的整数倍递增。", "Bids go up in whole increments."),
+    "outbid-by-proxy": ("被其他竞买人的代理出价立即超过。", "Outbid at once by another bidder's maximum."),
+    "not-registered": ("出价前须报名参加拍卖。", "Register for the auction before bidding."),
+    "deposit-unpaid": ("保证金尚未确认。", "The deposit is not confirmed."),
+    "deposit-settled": ("保证金已处理。", "The deposit is settled already."),
+    "seller-cannot-bid": ("卖方不能参加自己的拍卖。", "The seller does not bid in its own auction."),
+    "registrant-not-self": ("机构为自身报名。", "An organisation registers for itself."),
+    "winner-unknown": ("买受人的机构信息尚未同步，请稍后再试。", "The winner's organisation is not known here yet."),
+    "no-export-review": ("该拍卖或交易不在出口审查中。", "It is not awaiting export review."),
+    "relist-too-late": ("质物处置流拍后须在 30 日内重新拍卖。", "A disposal is relisted within 30 days."),
+    "relist-too-low": ("重新拍卖的起拍价降幅不得超过 20%（法释〔2016〕18号）。", "At most 20 % lower when relisted."),
+    "not-a-disposal": ("只有质物处置可以变卖。", "Only a pledge's disposal is sold at a fixed price."),
+    "sale-not-yet": ("再次流拍后方可变卖。", "Offered for sale once its relisting sold nothing."),
+    "not-for-sale": ("该拍卖未在变卖中。", "The auction is not offered for sale."),
+    "not-a-buyer": ("出质人和质权人不能作为买受人。", "The pledgor and the pledgee do not buy."),
+    # -- deals and certificates ----------------------------------------------------------------------
+    "not-a-party": ("只有交易（或质押）的双方可以执行此操作。", "Only the two parties do this."),
+    "counterparty-not-self": ("相对方为自身提出交易。", "A counterparty proposes for itself."),
+    "terms-changed": ("条款版本已变更，请重新读取。", "The terms changed: read them again."),
+    "already-confirmed": ("你已确认当前版本，等待对方答复。", "You confirmed this version: the other party answers."),
+    "deal-expired": ("交易提议已过期。", "The proposal lapsed."),
+    "deal-not-open": ("交易条款已不再协商。", "The deal's terms are no longer negotiated."),
+    "deal-being-decided": ("登记簿正在决定该交易，请稍后。", "The register is deciding the deal."),
+    "deal-not-cancellable": ("该交易已不能取消。", "The deal can no longer be cancelled."),
+    "deal-not-agreed": ("只有已达成的交易可以付款。", "Only an agreed deal is paid."),
+    "deal-not-completed": ("交易完成后方可进行技术合同登记。", "Registered once the deal is completed."),
+    "deal-owner-not-owner": ("专利已不属于交易的出让方。", "The patent no longer belongs to the deal's owner."),
+    "export-review-pending": ("向境外转让须先通过出口审查（知识产权对外转让审查）。",
+                              "A transfer abroad awaits export review."),
+    "payment-callbacks-off": ("未配置支付回调密钥。", "No payment provider secret is configured."),
+    "certificate-not-found": ("没有该验证码的交易鉴证书。", "No certificate has this code."),
+    # -- pledges --------------------------------------------------------------------------------------
+    "not-the-holder": ("只有专利或许可的持有人可以出质。", "Only the holder pledges."),
+    "not-pledgee": ("只有质权人（金融机构）可以执行此操作。", "Only the pledgee does this."),
+    "not-the-pledgee": ("只有该质押的质权人可以处置质物。", "Only the pledgee of that pledge disposes of it."),
+    "pledge-not": ("质押当前状态不允许此操作。", "The pledge's state does not allow this."),
+    "pledgee-missing": ("质押须指明质权人。", "A pledge names its pledgee."),
+    "pledgor-not-owner": ("只有专利权人可以出质。", "Only the owner pledges its patent."),
+    "patent-already-pledged": ("该专利已出质，不能重复出质。", "The patent is pledged already."),
+    "no-consent-needed": ("许可收益权质押不限制专利本身，无需同意。", "A licence-income pledge leaves the patent free."),
+    "nothing-to-dispose": ("许可收益权不通过拍卖处置。", "Licence income is collected, not auctioned."),
+    "not-owner-or-financier": ("估值报告由专利权人、金融机构或运营方记录。",
+                               "A valuation is recorded by the owner, a financier or the operator."),
+    # -- roadshows and distribution --------------------------------------------------------------------
+    "roadshow": ("路演当前状态不允许此操作。", "The roadshow's state does not allow this."),
+    "not-organiser": ("只有路演组织方可以执行此操作。", "Only the organiser does this."),
+    "listing-not-in-lineup": ("该挂牌不在路演中。", "The listing is not in the roadshow."),
+    "registration-cancelled": ("报名已取消。", "The registration is cancelled."),
+    "report-closed": ("路演报告已关闭。", "The roadshow report is closed."),
+    "not-report-reader": ("只有组织方和挂牌所有人可以阅读报告。", "Only the organiser and the listings' owners read it."),
+    "not-an-enterprise": ("只有企业可以执行此操作。", "Only an enterprise does this."),
+    "feedback-already-given": ("已提交反馈。", "Feedback was given already."),
+    "feedback-duplicate": ("重复的反馈。", "A duplicate feedback."),
+    "no-venue": ("该机构没有注册交易场所。", "The organisation has no venue."),
+    "venue-not-found": ("交易场所不存在。", "No such venue."),
+    "delivery-pending": ("该投递尚在进行中。", "The delivery is still pending."),
+}
+FAMILIES = ("listing-not", "pledge-not", "roadshow")  # a slug with a state: explained by its family
+
+
+def explain(slug: str) -> tuple[str, str] | None:
+    """(中文, English) of a rule, or None if the catalogue lacks it."""
+    if slug in RULES:
+        return RULES[slug]
+    if slug.startswith("http-"):
+        return ("HTTP 错误。", "An HTTP error.")
+    for family in FAMILIES:
+        if slug.startswith(family + "-"):
+            return RULES[family]
+    return None
