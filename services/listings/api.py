@@ -85,6 +85,7 @@ async def record_transfer(ctx: Ctx[Recording]) -> PatentRightsView:
 
 
 @api.post("/v1/patents/imports", response=ImportJob, status=202, allow=OWNERS, errors=(413, 415),
+          raw_body=("application/x-ndjson", "one patent per line, each a JSON object as POST /v1/patents takes"),
           summary="Bulk import: an NDJSON body (application/x-ndjson), one patent per line, up to 100,000 lines")
 async def start_import(ctx: Ctx) -> Reply:
     me = ctx.me()

@@ -44,3 +44,16 @@ def test_every_list_is_items_and_next_cursor():
         if not {"items", "next_cursor"} <= set(props) and path not in NOT_A_LIST:
             odd.append(path)
     assert odd == []
+
+
+def test_the_openapi_document_is_valid_and_clean():
+    from openapi_spec_validator import validate
+
+    validate(DOC)  # OpenAPI 3.1, by the reference validator
+    assert [n for n in SCHEMAS if "__" in n] == []  # no module paths as class names
+    imports = DOC["paths"]["/v1/patents/imports"]["post"]["requestBody"]["content"]
+    assert list(imports) == ["application/x-ndjson"]
+    undocumented = [(method, path, code) for path, ops in DOC["paths"].items() for method, op in ops.items()
+                    for code, resp in op["responses"].items()
+                    if code.startswith("2") and code != "204" and not resp.get("content")]
+    assert undocumented == []  # every answer with a body says what it is

@@ -110,6 +110,8 @@ class RouteSpec:
     # Other representations of the 2xx answer a client may ask for with Accept (media
     # type → the model describing it), e.g. statistics as text/csv.
     also: tuple[tuple[str, type[BaseModel]], ...] = ()
+    # A body the handler reads itself (not JSON): (media type, what it is), for OpenAPI.
+    raw_body: tuple[str, str] | None = None
 
 
 class Api:
@@ -125,11 +127,12 @@ class Api:
               allow: Rule | None = ANY_ORG, errors: tuple[int, ...] = (), media_type: str = "application/json",
               fresh: bool | None = None,
               settles: Callable[[web.Request, web.Response], Awaitable[web.Response]] | None = None,
-              also: tuple[tuple[str, type[BaseModel]], ...] = ()):
+              also: tuple[tuple[str, type[BaseModel]], ...] = (), raw_body: tuple[str, str] | None = None):
         def register(fn: Callable[[Ctx], Awaitable[Any]]):
             self.routes.append(RouteSpec(method, path, fn, self.service, summary or (fn.__doc__ or "").strip(),
                                          body, query, response, status, allow, errors, media_type=media_type,
-                                         fresh=self.fresh if fresh is None else fresh, settles=settles, also=also))
+                                         fresh=self.fresh if fresh is None else fresh, settles=settles, also=also,
+                                         raw_body=raw_body))
             return fn
 
         return register

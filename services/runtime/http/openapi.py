@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -66,6 +67,10 @@ def build_openapi(routes: list[RouteSpec], *, title: str = "Patent Supermarket (
         if r.body is not None:
             op["requestBody"] = {"required": True, "content": {"application/json": {
                 "schema": refs[(r.body, "validation")]}}}
+        elif r.raw_body is not None:
+            media, what = r.raw_body
+            op["requestBody"] = {"required": True, "description": what,
+                                 "content": {media: {"schema": {"type": "string"}}}}
         ok: dict[str, Any] = {"description": "Switching Protocols: a WebSocket of JSON messages"
                               if r.websocket else "OK"}
         if r.response is not None:
@@ -118,11 +123,23 @@ def build_openapi(routes: list[RouteSpec], *, title: str = "Patent Supermarket (
         "responses": {"200": {"description": "the rule explained", "content": {
             "text/html": {"schema": {"$ref": "#/components/schemas/ProblemPage"}}}},
             "404": {"description": "Problem", "content": problem}}}}
-    return {
+    return _clean_names({
         "openapi": "3.1.0",
         "info": {"title": title, "version": version},
         "servers": [{"url": "/"}],
         "paths": paths,
         "components": {"schemas": schemas,
                        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
-    }
+    })
+
+
+_QUALIFIED = re.compile(r"services__([a-z]+)__[a-z_]+__([A-Za-z0-9]+)")
+
+
+def _clean_names(doc: dict[str, Any]) -> dict[str, Any]:
+    """Models of the same name in two contexts (a Registration for an auction, a pledge and a
+    roadshow) are qualified by pydantic with their module path; a client generator would make
+    class names of that. They are named by their context instead: AuctionsRegistration."""
+    text = json.dumps(doc, ensure_ascii=False)
+    text = _QUALIFIED.sub(lambda m: m.group(1).capitalize() + m.group(2), text)
+    return json.loads(text)
