@@ -24,6 +24,7 @@ from events.topics import ensure_topics, physical
 from services.runtime.http import ops
 from services.runtime.http.observability import Metrics, observability_middleware
 from services.runtime.http.openapi import build_openapi
+from services.runtime.http.asyncapi import build_asyncapi
 from services.runtime.http.problems import problem_middleware
 from services.runtime.http.consistency import Consistency
 from services.runtime.auth import KeyAuthenticator
@@ -74,6 +75,7 @@ def create_app(settings: Settings, modules: Sequence[ServiceModule], *, relays: 
         m.api.install(app)
         routes.extend(m.api.routes)
     app[ops.OPENAPI] = build_openapi(routes)
+    app[ops.ASYNCAPI] = build_asyncapi()
 
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_elasticsearch)

@@ -114,6 +114,12 @@ def build_openapi(routes: list[RouteSpec], *, title: str = "Patent Supermarket (
         200: ("ready", "application/json", "Readiness"),
         503: ("a dependency is down; detail names it", "application/json", "Readiness")})
     paths["/metrics"] = op("metrics", "Prometheus metrics", {200: ("metrics", "text/plain", "PrometheusText")})
+    schemas["AsyncApiDocument"] = {"type": "object", "description": "The AsyncAPI 3.0 document of the Kafka topics "
+                                                                    "and the live WebSocket", "required": ["asyncapi"]}
+    paths["/v1/asyncapi.json"] = {"get": {
+        "tags": ["ops"], "summary": "The events (AsyncAPI 3.0): every Kafka topic's event types and the live WebSocket",
+        "operationId": "ops_asyncapi", "responses": {"200": {"description": "OK", "content": {"application/json": {
+            "schema": {"$ref": "#/components/schemas/AsyncApiDocument"}}}}}}}
     schemas["ProblemPage"] = {"type": "string", "description": "An HTML page explaining the rule in Chinese and "
                                                               "English (JSON {rule, zh, en} with Accept: application/json)"}
     paths["/v1/problems/{slug}"] = {"get": {

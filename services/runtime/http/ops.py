@@ -16,6 +16,7 @@ from services.runtime.http.problem_catalogue import explain
 from services.runtime.http.state import DB, ES, METRICS, PRODUCER
 
 OPENAPI = web.AppKey("openapi", dict)
+ASYNCAPI = web.AppKey("asyncapi", dict)
 OUTBOX_SCHEMAS = web.AppKey("outbox_schemas", list)
 CONSUMERS = web.AppKey("consumers", list)
 RELAYS = web.AppKey("relays", list)
@@ -87,6 +88,11 @@ async def openapi(request: web.Request) -> web.Response:
                         content_type="application/json")
 
 
+async def asyncapi(request: web.Request) -> web.Response:
+    return web.Response(body=json.dumps(request.app[ASYNCAPI], ensure_ascii=False).encode(),
+                        content_type="application/json")
+
+
 async def problem_page(request: web.Request) -> web.Response:
     """The page a problem's ``type`` names: its rule in Chinese and English (HTML; JSON when
     asked with Accept: application/json). No key needed: an error explains itself."""
@@ -109,3 +115,4 @@ def install(app: web.Application) -> None:
     app.router.add_get("/metrics", metrics)
     app.router.add_get("/v1/openapi.json", openapi)
     app.router.add_get("/v1/problems/{slug}", problem_page)
+    app.router.add_get("/v1/asyncapi.json", asyncapi)

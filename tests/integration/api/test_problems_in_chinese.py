@@ -39,3 +39,12 @@ async def test_problems_in_chinese_and_their_pages(register, client):  # noqa: F
     assert (await r.json())["rule"] == "open-licence-in-force"
     r = await client.get("/v1/problems/no-such-rule")
     assert r.status == 404 and r.content_type == "application/problem+json"
+
+
+async def test_the_asyncapi_document_is_served(client):
+    r = await client.get("/v1/asyncapi.json")
+    doc = await r.json()
+    assert r.status == 200 and doc["asyncapi"] == "3.0.0"
+    assert "psm.deal.paid.v1" in {m["name"] for m in doc["components"]["messages"].values()}
+    r = await client.get("/v1/openapi.json")
+    assert "/v1/asyncapi.json" in (await r.json())["paths"]
