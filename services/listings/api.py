@@ -97,8 +97,11 @@ async def start_import(ctx: Ctx) -> Reply:
         text = (await ctx.request.read()).decode("utf-8")
     except UnicodeDecodeError:
         raise ValidationFailed([FieldError("body", "NDJSON must be UTF-8")]) from None
-    row = await imports.accept(ctx.conn, me, [(i, line) for i, line in enumerate(text.splitlines(), start=1)
-                                              if line.strip()])
+    lines = [(i, line) for i, line in enumerate(text.splitlines(), start=1) if line.strip()]
+    if nul := [i for i, line in lines if "\x00" in line]:
+        # PostgreSQL stores no NUL character: such a line could never be a patent.
+        raise ValidationFailed([FieldError("body", f"line {nul[0]} contains a NUL character (\\u0000)")])
+    row = await imports.accept(ctx.conn, me, lines)
     return Reply(views.import_job(row, [], None), 202, {"Location": f"/v1/patents/imports/{row['id']}"})
 
 

@@ -68,3 +68,12 @@ async def test_another_organisation_cannot_see_an_import(register):
     r = await uni.post("/v1/patents/imports", data=json.dumps(patent_body()).encode(), headers=NDJSON)
     job = await r.json()
     assert (await other.get(f"/v1/patents/imports/{job['id']}")).status == 404
+
+
+async def test_a_nul_character_is_refused_naming_its_line(register):
+    uni = await register()
+    body = '{"title": "ok"}\n{"title": "a\u0000b"}\n'.encode()
+    r = await uni.post("/v1/patents/imports", data=body, headers=NDJSON)
+    problem = await r.json()
+    assert r.status == 422 and problem["errors"] == [
+        {"field": "body", "message": "line 2 contains a NUL character (\\u0000)"}]
