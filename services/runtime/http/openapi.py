@@ -149,6 +149,10 @@ def _clean_names(doc: dict[str, Any]) -> dict[str, Any]:
     """Models of the same name in two contexts (a Registration for an auction, a pledge and a
     roadshow) are qualified by pydantic with their module path; a client generator would make
     class names of that. They are named by their context instead: AuctionsRegistration."""
+    renamed = {_QUALIFIED.sub(lambda m: m.group(1).capitalize() + m.group(2), name)
+               for name in doc["components"]["schemas"] if _QUALIFIED.fullmatch(name)}
     text = json.dumps(doc, ensure_ascii=False)
-    text = _QUALIFIED.sub(lambda m: m.group(1).capitalize() + m.group(2), text)
-    return json.loads(text)
+    doc = json.loads(_QUALIFIED.sub(lambda m: m.group(1).capitalize() + m.group(2), text))
+    for name in renamed:  # generators name their classes from the title
+        doc["components"]["schemas"][name]["title"] = name
+    return doc
