@@ -21,7 +21,10 @@ def resolve(ref: str) -> dict:
 
 def test_every_event_type_is_a_message_on_its_topic():
     by_address = {c["address"]: c for c in DOC["channels"].values()}
-    for type_name, cls in registered_types().items():
+    # The marketplace's own schemas (another test module may register a type of its own).
+    ours = {t: cls for t, cls in registered_types().items() if cls.__module__.startswith("events.schemas.")}
+    assert len(ours) > 80
+    for type_name, cls in ours.items():
         channel = by_address[cls.TOPIC.value]
         message = resolve(channel["messages"][cls.__name__]["$ref"])
         assert message["name"] == type_name
