@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from events.schemas.common import Money
 from services.runtime.http.pagination import PageQuery
@@ -27,6 +27,8 @@ class AuctionTerms(Strict):
 
 
 class AuctionCreate(AuctionTerms):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"listing_id": "lst_0123456789abcdef", "starts_at": "2026-12-10T02:00:00Z", "ends_at": "2026-12-10T04:00:00Z", "start_price": {"amount": "500000.00", "currency": "CNY"}, "increment": {"amount": "10000.00", "currency": "CNY"}, "deposit": {"amount": "50000.00", "currency": "CNY"}, "extension": {"window_s": 300, "extend_s": 300}}]})
+
     listing_id: str
 
 
@@ -70,6 +72,8 @@ class AuctionView(BaseModel):
 
 
 class BidCreate(Strict):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"amount": {"amount": "510000.00", "currency": "CNY"}, "max_amount": {"amount": "600000.00", "currency": "CNY"}}]})
+
     amount: Money
     max_amount: Money | None = Field(default=None, description="proxy bid: the system bids for you up to this")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import ClassVar, Literal
 
-from pydantic import BaseModel, Field, RootModel
+from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 from events.schemas.common import Money
 from events.schemas.deals import CertificateSubject, DealSnapshot, DealStatus
@@ -33,6 +33,8 @@ class TermsIn(Strict):
 
 
 class DealCreate(Strict):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"kind": "exclusive_licence", "listing_id": "lst_0123456789abcdef", "terms": {"royalty": {"basis": "percent_of_revenue", "rate_percent": "4"}, "territory": "中国大陆", "term_years": 5}}]})
+
     kind: Mode
     listing_id: str | None = Field(default=None, description="the supply listing offering the patents, or the "
                                    "demand listing the deal answers")

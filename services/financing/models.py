@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import ClassVar, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from events.schemas.common import Money
 from events.schemas.financing import ConsentScope, PledgeKind, PledgeSnapshot, PledgeStatus
@@ -22,6 +22,8 @@ class LoanIn(Strict):
 
 
 class PledgeCreate(Strict):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"kind": "patent", "pledgee_org_id": "org_0123456789abcdef", "patent_ids": ["pat_0123456789abcdef"], "loan": {"amount": {"amount": "5000000.00", "currency": "CNY"}, "term_months": 24, "rate_percent": "3.45"}, "guaranteed": True}]})
+
     kind: PledgeKind = "patent"
     pledgee_org_id: str = Field(description="the financier (an organisation of kind financier)")
     patent_ids: list[str] = Field(default=[], max_length=50, description="a patent pledge: one patent or a portfolio")

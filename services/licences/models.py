@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from events.schemas.common import Money
 from events.schemas.licences import OpenLicenceTerms, Percent, RoyaltyBasis
@@ -28,6 +28,8 @@ class PaymentTerms(Strict):
 
 
 class DeclarationCreate(Strict):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"patent_id": "pat_0123456789abcdef", "royalty": {"basis": "entry_fee_plus_rate", "rate_percent": "3.5", "amount": {"amount": "50000.00", "currency": "CNY"}}, "payment": {"method": "bank_transfer", "schedule": "annually, within 30 days of the year end"}, "term_years": 5}]})
+
     patent_id: str
     royalty: RoyaltyIn
     payment: PaymentTerms

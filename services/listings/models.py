@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import ClassVar, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from events.schemas.common import Money
 from events.schemas.listings import ListingSnapshot, PatentSnapshot
@@ -80,6 +80,8 @@ class Recording(Strict):
 
 
 class ListingCreate(Strict):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"kind": "supply", "patent_ids": ["pat_0123456789abcdef"], "modes": ["transfer", "ordinary_licence"], "price": {"amount": "880000.00", "currency": "CNY"}, "industry": "C38", "stage": "pilot", "region": "310000", "tags": ["固态电池"]}]})
+
     kind: Literal["supply", "demand"]
     title: str | None = Field(default=None, min_length=1, max_length=300,
                               description="a supply listing's defaults to its first patent's title (DESIGN §5)")

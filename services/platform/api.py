@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import ClassVar, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.runtime.access import ANY_ORG, OPERATOR
 from services.runtime.http.api import Api, Ctx, Reply
@@ -20,6 +20,8 @@ api = Api("platform")
 
 
 class OrgCreate(Strict):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"kind": "institution", "sub_kind": "university", "name": "上海某大学", "country": "CN", "uscc": "12310000425006117P"}]})
+
     kind: Literal["institution", "enterprise", "venue", "agency", "financier", "operator"]
     sub_kind: Literal["university", "research_institute", "hospital", "other"] | None = None
     name: str = Field(min_length=1, max_length=200)

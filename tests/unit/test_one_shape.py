@@ -57,3 +57,18 @@ def test_the_openapi_document_is_valid_and_clean():
                     for code, resp in op["responses"].items()
                     if code.startswith("2") and code != "204" and not resp.get("content")]
     assert undocumented == []  # every answer with a body says what it is
+
+
+def test_the_main_commands_carry_an_example_that_their_own_model_accepts():
+    from services.auctions.models import AuctionCreate, BidCreate
+    from services.deals.models import DealCreate
+    from services.financing.models import PledgeCreate
+    from services.licences.models import DeclarationCreate
+    from services.listings.commands import PatentCreate
+    from services.listings.models import ListingCreate
+    from services.platform.api import OrgCreate
+
+    for model in (OrgCreate, PatentCreate, ListingCreate, AuctionCreate, BidCreate, DeclarationCreate, DealCreate,
+                  PledgeCreate):
+        (example,) = SCHEMAS[model.__name__]["examples"]
+        model.model_validate(example)  # an example that the API would refuse would mislead
