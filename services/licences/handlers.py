@@ -221,7 +221,9 @@ async def grant_for_deal(conn: asyncpg.Connection, e: DealPaid) -> None:
     licence is kept — its filing (备案) tracked and its royalties paid like any other."""
     deal = e.deal
     kind = deal.kind.removesuffix("_licence")
-    _, facts = await patent_facts(conn, deal.patent_ids[0])
+    # The patents as the register granted the deal (in the event): this context's copy of
+    # the register may not have them yet — events of two topics arrive in any order.
+    expiry = {p.patent_id: p.expires_on for p in deal.patents}
     t, r = deal.terms, deal.terms.royalty
     terms = OpenLicenceTerms(basis=r.basis, rate_percent=r.rate_percent, amount=r.amount,
                              payment_method=t.payment_method or "as agreed in the contract",
@@ -229,8 +231,11 @@ async def grant_for_deal(conn: asyncpg.Connection, e: DealPaid) -> None:
                              term_years=t.term_years)
     currency = r.amount.currency if r.amount else "CNY"
     on = today()
-    expires = min(add_months(on, 12 * (t.term_years or 1)), facts.expires_on)
     for patent_id in deal.patent_ids:
+        if patent_id not in expiry:
+            _, facts = await patent_facts(conn, patent_id)  # an older event without the snapshots
+            expiry[patent_id] = facts.expires_on
+        expires = min(add_months(on, 12 * (t.term_years or 1)), expiry[patent_id])
         row = await repo.insert_licence_for_deal(conn, {
             "id": new_id("lic"), "deal_id": deal.deal_id,
             "patent_id": patent_id, "kind": kind, "licensor_org_id": deal.owner_org_id,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from tests.integration.auctions.conftest import bid
 from tests.integration.auctions.test_lifecycle import wait_status
-from tests.integration.deals.conftest import agree, ok, propose
+from tests.integration.deals.conftest import agree, eventually, ok, propose
 from tests.integration.licences.conftest import declaration_body
 
 
@@ -89,3 +89,32 @@ async def test_a_sold_auction_is_certified(auction_house, client, operator):
     assert [(x["role"], x["org_id"]) for x in c["parties"]] == [("seller", seller.id), ("buyer", buyer.id)]
     assert c["terms"]["price"] == {"amount": "1000.00", "currency": "CNY"}
     assert len(c["patents"]) == 1
+
+
+async def test_a_paid_licence_deal_is_granted_even_before_its_patent_reaches_licences(register, foreign_events):
+    """Events of two topics arrive in any order (a fresh start replays both): the licence
+    is granted from the deal's own snapshot of its patents, not from a copy that may lag."""
+    from datetime import UTC, date, datetime
+
+    from events.schemas.common import Money
+    from events.schemas.deals import DealPaid, DealSnapshot, DealTerms
+    from events.schemas.listings import PatentSnapshot
+
+    uni, ent = await register(), await register("enterprise")
+    now = datetime.now(UTC)
+    patent = PatentSnapshot(patent_id="pat_unseen_" + uni.id[-6:], number="ZL202010000001.X", title="t",
+                            kind="invention", ipc=["H01M 4/525"], filing_date=date(2020, 1, 1),
+                            legal_status="granted", expires_on=date(2040, 1, 1), owner_org_id=uni.id)
+    deal_id = "dl_unseen_" + uni.id[-6:]
+    await foreign_events("deals", deal_id, DealPaid(deal=DealSnapshot(
+        deal_id=deal_id, kind="ordinary_licence", status="paid", owner_org_id=uni.id, counterparty_org_id=ent.id,
+        counterparty_country="CN", proposed_by="owner", patent_ids=[patent.patent_id], patents=[patent],
+        terms=DealTerms(royalty={"basis": "lump_sum", "amount": Money(amount="10.00")}, territory="CN", term_years=2),
+        version=1, created_at=now, expires_at=now, paid_at=now)))
+
+    async def granted():
+        items = (await ok(await ent.get("/v1/licences", params={"role": "licensee"})))["items"]
+        return items or None
+
+    (lic,) = await eventually(granted, timeout=15)
+    assert (lic["deal_id"], lic["patent_id"], lic["kind"]) == (deal_id, patent.patent_id, "ordinary")
