@@ -101,6 +101,27 @@ class Pledge:
                            rule=f"pledge-not-{status.replace('_', '-')}")
 
 
+def check_disposal_terms(*, starts_at, ends_at, now, start_price: Decimal, increment: Decimal, deposit: Decimal,
+                         currencies: set[str]) -> None:
+    """The disposal auction's terms, checked before it is asked for (the auction refuses
+    the same, but the pledgee would learn it only on the auction)."""
+    errors = []
+    if ends_at <= starts_at:
+        errors.append(FieldError("ends_at", "after starts_at"))
+    if ends_at <= now:
+        errors.append(FieldError("ends_at", "in the future"))
+    if start_price <= 0:
+        errors.append(FieldError("start_price.amount", "a positive price"))
+    if increment <= 0:
+        errors.append(FieldError("increment.amount", "a positive increment"))
+    if deposit < 0:
+        errors.append(FieldError("deposit.amount", "not negative"))
+    if len(currencies) > 1:
+        errors.append(FieldError("increment.currency", "the start price's currency, for every amount"))
+    if errors:
+        raise ValidationFailed(errors)
+
+
 def statement(price: Decimal, secured: Decimal) -> tuple[Decimal, Decimal]:
     """(to the pledgee, to the pledgor) of a disposal's proceeds: the pledgee is paid first,
     up to the secured loan; the rest is the pledgor's (Civil Code art. 438)."""

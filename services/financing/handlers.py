@@ -232,6 +232,11 @@ async def request_disposal(conn: asyncpg.Connection, me: Principal, pledge_id: s
     purchase right of their own (Patent Law art. 14): they are named whether asked or not."""
     row = await load(conn, me, pledge_id, lock=True)
     status = to_domain(row).dispose(await _party(me, row))
+    domain.check_disposal_terms(starts_at=terms.starts_at, ends_at=terms.ends_at, now=_now(),
+                                start_price=terms.start_price.amount, increment=terms.increment.amount,
+                                deposit=terms.deposit.amount,
+                                currencies={terms.start_price.currency, terms.increment.currency,
+                                            terms.deposit.currency})
     co_owners = [c for p in await repo.get_patents(conn, row["patent_ids"]) for c in p["co_owner_org_ids"]]
     holders = list(dict.fromkeys([*priority_holders, *co_owners]))
     row = await repo.set_pledge(conn, pledge_id, {"status": status, "disposal": {

@@ -23,6 +23,9 @@ async def disposal(uni, bank, *, start: str, seconds: float, priority_holders=()
     r = await bank.post(f"/v1/pledges/{pledge['pledge_id']}/disposal", terms(start, seconds, priority_holders))
     assert r.status == 409 and (await r.json())["type"].endswith("/pledge-not-defaulted")
     await ok(await bank.post(f"/v1/pledges/{pledge['pledge_id']}/default"))
+    late = {**terms(start, seconds, priority_holders), "ends_at": iso(datetime.now(UTC) - timedelta(seconds=1))}
+    r = await bank.post(f"/v1/pledges/{pledge['pledge_id']}/disposal", late)
+    assert r.status == 422 and "ends_at" in {e["field"] for e in (await r.json())["errors"]}
     assert (await uni.post(f"/v1/pledges/{pledge['pledge_id']}/disposal",
                            terms(start, seconds, priority_holders))).status == 403
     d = await ok(await bank.post(f"/v1/pledges/{pledge['pledge_id']}/disposal",
