@@ -300,16 +300,15 @@ async def cancel_for_patent(conn: asyncpg.Connection, patent_id: str, legal_stat
 
 async def expire_lapsed(conn: asyncpg.Connection, limit: int = 100) -> int:
     """Proposals not agreed in time lapse (the sweeper's one transaction per batch)."""
-    ids = await repo.lapsed_proposals(conn, limit)
-    for deal_id in ids:
-        row = await repo.get_deal(conn, deal_id)
+    rows = await repo.lapsed_proposals(conn, limit)  # read and locked once
+    for row in rows:
         d = to_domain(row).expire(now())
         if d is None:
             continue
-        row = await repo.set_deal(conn, deal_id, {"status": d.status, "ended_at": now()})
+        row = await repo.set_deal(conn, row["id"], {"status": d.status, "ended_at": now()})
         await _step(conn, row, "expired", None)
-        await OUTBOX.record(conn, deal_id, DealExpired(deal=snapshot(row)))
-    return len(ids)
+        await OUTBOX.record(conn, row["id"], DealExpired(deal=snapshot(row)))
+    return len(rows)
 
 
 async def register_contract(conn: asyncpg.Connection, me: Principal, deal_id: str, registration_no: str,

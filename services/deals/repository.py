@@ -51,11 +51,11 @@ async def open_deals_of_patent(conn: asyncpg.Connection, patent_id: str) -> list
         "AND status IN ('proposed', 'countered', 'agreed', 'pending_export_review') ORDER BY id FOR UPDATE", patent_id)
 
 
-async def lapsed_proposals(conn: asyncpg.Connection, limit: int) -> list[str]:
-    return [r["id"] for r in await conn.fetch(
-        "SELECT id FROM deals.deals WHERE status IN ('proposed', 'countered') AND expires_at <= now() "
-        "ORDER BY expires_at LIMIT $1 "
-        "FOR UPDATE SKIP LOCKED", limit)]
+async def lapsed_proposals(conn: asyncpg.Connection, limit: int) -> list[asyncpg.Record]:
+    """Proposals past their window, locked (several sweepers skip each other's)."""
+    return await conn.fetch(
+        "SELECT * FROM deals.deals WHERE status IN ('proposed', 'countered') AND expires_at <= now() "
+        "ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED", limit)
 
 
 # -- history -----------------------------------------------------------------------------
