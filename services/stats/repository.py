@@ -57,8 +57,7 @@ async def upsert_listing(conn: asyncpg.Connection, listing_id: str, patent_ids: 
         "SET patent_ids = EXCLUDED.patent_ids, published_at = coalesce(stats.listings.published_at, "
         "EXCLUDED.published_at)", listing_id, list(patent_ids), published_at)
     if published_at is not None:
-        await conn.execute("UPDATE stats.patents SET listed = true WHERE id = ANY($1::text[]) AND NOT listed",
-                           list(patent_ids))
+        await _mark_patents(conn, patent_ids, "listed")
 
 
 async def listing_patents(conn: asyncpg.Connection, listing_id: str) -> list[str]:
@@ -79,8 +78,16 @@ async def record_fact(conn: asyncpg.Connection, *, fact_id: str, on: date, chann
         "ON CONFLICT (id) DO NOTHING",
         fact_id, on, channel, mode, currency, deals, amount, royalties, owner_org_id, patent_id)
     if deals:
-        await conn.execute("UPDATE stats.patents SET transacted = true WHERE id = ANY($1::text[]) AND NOT transacted",
-                           list(patent_ids))
+        await _mark_patents(conn, patent_ids, "transacted")
+
+
+async def _mark_patents(conn: asyncpg.Connection, patent_ids: Sequence[str], mark: str) -> None:
+    """Listed or transacted, also for a patent whose registration has not arrived yet: its
+    row waits with no owner (sequence -1, so the registration's upsert fills it in)."""
+    column = {"listed": "listed", "transacted": "transacted"}[mark]
+    await conn.execute(
+        f"INSERT INTO stats.patents (id, sequence, {column}) SELECT unnest($1::text[]), -1, true "
+        f"ON CONFLICT (id) DO UPDATE SET {column} = true WHERE NOT stats.patents.{column}", list(patent_ids))
 
 
 async def record_licence(conn: asyncpg.Connection, licence_id: str, channel: str, mode: str, owner_org_id: str,
@@ -144,9 +151,9 @@ async def inventory(conn: asyncpg.Connection, limit: int) -> list[asyncpg.Record
 
 async def market_totals(conn: asyncpg.Connection) -> asyncpg.Record:
     return await conn.fetchrow(
-        "SELECT (SELECT count(*) FROM stats.patents) AS patents, "
-        "(SELECT count(*) FROM stats.patents WHERE listed) AS listed, "
-        "(SELECT count(*) FROM stats.patents WHERE transacted) AS transacted, "
+        "SELECT (SELECT count(*) FROM stats.patents WHERE owner_org_id IS NOT NULL) AS patents, "
+        "(SELECT count(*) FROM stats.patents WHERE listed AND owner_org_id IS NOT NULL) AS listed, "
+        "(SELECT count(*) FROM stats.patents WHERE transacted AND owner_org_id IS NOT NULL) AS transacted, "
         "(SELECT count(*) FROM stats.listings WHERE published_at IS NOT NULL) AS listings_published, "
         "(SELECT count(*) FROM stats.activity WHERE kind = 'roadshow_lead') AS roadshow_leads, "
         "(SELECT count(*) FROM stats.activity WHERE kind = 'push_delivered') AS pushes_delivered")

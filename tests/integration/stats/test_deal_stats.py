@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import UTC, date, datetime
+from decimal import Decimal
 
 import pytest
 
@@ -190,3 +191,35 @@ async def test_the_same_numbers_after_a_rebuild_from_events(history, client, ope
     assert report.facts == 7 and report.events_replayed >= 14
     assert await stats(client, operator, **params) == before
     assert await (await client.get("/v1/stats/market", headers=operator)).json() == market_before
+
+
+async def test_a_deal_that_arrives_before_its_patent_still_counts(client, settings):
+    """Deals and registrations travel on different topics: the mark waits for the patent."""
+    from services.stats import repository as repo
+
+    pool = await create_pool(settings, min_size=1, max_size=1)
+    try:
+        async with pool.acquire() as conn:
+            # One snapshot (and our own writes): other tests' events may land meanwhile.
+            tx = conn.transaction(isolation="repeatable_read")
+            await tx.start()
+            try:
+                before = await repo.market_totals(conn)
+                pid, owner = unique("pat_early"), unique("org_early")
+                await repo.record_fact(conn, fact_id=unique("f"), on=date(2001, 1, 2), channel="negotiated",
+                                       mode="transfer", currency="CNY", deals=1, amount=Decimal("1.00"),
+                                       royalties=Decimal("0"), owner_org_id=owner, patent_ids=[pid])
+                await repo.upsert_listing(conn, unique("lst"), [pid], datetime(2025, 1, 1, tzinfo=UTC))
+                waiting = await repo.market_totals(conn)
+                # Not yet registered here: not counted anywhere.
+                assert (waiting["patents"], waiting["transacted"]) == (before["patents"], before["transacted"])
+                await repo.upsert_patent(conn, pid, owner, "H", 3)
+                after = await repo.market_totals(conn)
+                assert (after["patents"], after["listed"], after["transacted"]) == (
+                    before["patents"] + 1, before["listed"] + 1, before["transacted"] + 1)
+                row = await conn.fetchrow("SELECT owner_org_id, sequence FROM stats.patents WHERE id = $1", pid)
+                assert (row["owner_org_id"], row["sequence"]) == (owner, 3)
+            finally:
+                await tx.rollback()
+    finally:
+        await pool.close()
