@@ -24,8 +24,9 @@ asked of the register): the consumer that applies the decision NOTIFYs
 ``psm_outcome_<schema>`` with the aggregate's id.
 
 Everything here is a wait with a deadline: past it the request goes on (a write is
-still durable; a saga answers 202 with a resource to poll), and a Kafka or database
-outage makes the waits time out rather than fail requests.
+still durable; a saga answers 202 with a resource to poll). Only a Kafka that does not
+answer at all stops a request that needs its service caught up: nothing can be known
+fresh then, and the HTTP layer answers 503 (services/runtime/http/consistency.py).
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ from aiokafka.errors import KafkaError
 from events.clients import start_safely
 
 log = logging.getLogger("psm.consistency")
+FETCH_TIMEOUT_S = 5.0  # one fetch of offsets from Kafka, at most
 
 T = TypeVar("T")
 
@@ -187,6 +189,11 @@ class OutboxFlush:
 
 
 # -- a service caught up -----------------------------------------------------------------
+def _retrieved(task: asyncio.Future) -> None:
+    if not task.cancelled():
+        task.exception()
+
+
 class _Shared(Generic[T]):
     """One fetch in flight, shared by every caller: a caller gets the result of a fetch
     that started after it asked (so it is at least as fresh as the caller needs)."""
@@ -201,6 +208,9 @@ class _Shared(Generic[T]):
             if self._task is None or self._task.done():
                 self._started = time.monotonic()
                 self._task = asyncio.ensure_future(self._fetch())
+                # Its callers may all have given up (their own deadlines) before it ends:
+                # its failure is theirs to see, or nobody's, never an unretrieved one.
+                self._task.add_done_callback(_retrieved)
             started, task = self._started, self._task
             result = await asyncio.shield(task)
             if started >= since:
@@ -230,7 +240,6 @@ class ConsumerBarrier:
         self._partitions: dict[str, list[TopicPartition]] = {}
         self._ends = _Shared(self._end_offsets)
         self._committed = {g: _Shared(self._committed_fetch(g)) for g in self.groups}
-        self._outage_logged = False
 
     async def start(self) -> None:
         consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False)
@@ -268,26 +277,38 @@ class ConsumerBarrier:
 
     async def _end_offsets(self) -> dict[TopicPartition, int]:
         assert self._consumer is not None
-        tps = [tp for t in sorted({t for ts in self.groups.values() for t in ts})
-               for tp in await self._topic_partitions(t)]
-        return await self._consumer.end_offsets(tps) if tps else {}
+        # Bounded: a fetch hanging on a broker that went away would hold every later
+        # request (they share it) long after the broker is back.
+        async with asyncio.timeout(FETCH_TIMEOUT_S):
+            tps = [tp for t in sorted({t for ts in self.groups.values() for t in ts})
+                   for tp in await self._topic_partitions(t)]
+            return await self._consumer.end_offsets(tps) if tps else {}
 
     def _committed_fetch(self, group: str) -> Callable[[], Awaitable[dict[TopicPartition, int]]]:
         async def fetch() -> dict[TopicPartition, int]:
             assert self._admin is not None
-            answer = await self._admin.list_consumer_group_offsets(group)
+            async with asyncio.timeout(FETCH_TIMEOUT_S):
+                answer = await self._admin.list_consumer_group_offsets(group)
             return {tp: meta.offset for tp, meta in answer.items() if meta is not None and meta.offset >= 0}
         return fetch
 
-    async def wait(self, groups: Sequence[str], timeout: float) -> bool:
-        """True once each of ``groups`` has committed past what its topics held at the call."""
+    async def wait(self, groups: Sequence[str], timeout: float, *, reach_timeout: float | None = None) -> str:
+        """Whether each of ``groups`` has committed past what its topics held at the call:
+        ``"caught_up"``; ``"lagging"`` when they had not within ``timeout``; or
+        ``"unreachable"`` when Kafka did not even say what its topics held (within
+        ``reach_timeout``, by default ``timeout``) — no read can be known fresh then;
+        ``"idle"`` when none of ``groups`` is this process's."""
         groups = [g for g in groups if g in self.groups]
         if self._consumer is None or not groups:
-            return True
+            return "idle"  # nothing to wait for (Kafka was not asked)
         asked = time.monotonic()
         try:
-            async with asyncio.timeout(timeout):
+            async with asyncio.timeout(reach_timeout if reach_timeout is not None else timeout):
                 ends = await self._ends.fresh(asked)
+        except (TimeoutError, KafkaError):
+            return "unreachable"
+        try:
+            async with asyncio.timeout(max(0.0, timeout - (time.monotonic() - asked))):
                 targets = {g: {tp: ends[tp] for t in self.groups[g] for tp in self._partitions.get(t, ())
                                if ends.get(tp, 0) > 0} for g in groups}
                 while targets := {g: t for g, t in targets.items() if t}:
@@ -296,17 +317,11 @@ class ConsumerBarrier:
                                for (g, t), committed in zip(targets.items(), answers)}
                     if any(targets.values()):
                         await asyncio.sleep(self.poll_s)
-            if self._outage_logged:
-                log.info("consumer barrier: Kafka answers again")
-                self._outage_logged = False
-            return True
+            return "caught_up"
         except TimeoutError:
-            return False
-        except KafkaError as e:
-            if not self._outage_logged:
-                log.warning("consumer barrier: Kafka does not answer (%s); requests go on without waiting", e)
-                self._outage_logged = True
-            return False
+            return "lagging"
+        except KafkaError:
+            return "unreachable"
 
 
 # -- a decision made elsewhere -----------------------------------------------------------

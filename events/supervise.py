@@ -11,9 +11,13 @@ from typing import NoReturn
 import asyncpg
 from aiokafka.errors import KafkaError
 
+from events.outages import OUTAGES as SEEN
+from events.outages import dependency_of
+
 # What an outage of PostgreSQL or Kafka looks like: waited out, logged as a warning.
 OUTAGES = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, KafkaError, asyncio.TimeoutError)
 FIRST_WAIT_S, LONGEST_WAIT_S, HEALTHY_AFTER_S = 0.2, 5.0, 30.0
+RUNNING_AGAIN_AFTER_S = 5.0  # an attempt that lasts this long after an outage: the dependency is back
 
 
 async def supervise(name: str, attempt: Callable[[], Awaitable[None]], log: logging.Logger, *,
@@ -25,19 +29,31 @@ async def supervise(name: str, attempt: Callable[[], Awaitable[None]], log: logg
     maximum. Anything unexpected (e.g. a client library's own assertion) is logged with
     its traceback and restarted too: a part that died would silently stop its service's
     reactions. ``after`` runs after every attempt (e.g. to drop a leadership flag).
+
+    An outage is told to the process's ``Outages`` (logged once when it starts and once
+    when a part has run again for a few seconds), not once per attempt of every part.
     """
     wait = FIRST_WAIT_S
+    away: str | None = None  # the dependency the last attempt found away
+    loop = asyncio.get_running_loop()
     while True:
         started = time.monotonic()
+        back = loop.call_later(RUNNING_AGAIN_AFTER_S, SEEN.answered, away) if away else None
         try:
             await attempt()
         except asyncio.CancelledError:
             raise
         except OUTAGES as e:
-            log.warning("%s: %s: %s; again in %.1fs", name, type(e).__name__, e, wait)
+            if (away := dependency_of(e)) is not None:
+                SEEN.failed(away, f"{name}: {type(e).__name__}: {e}")
+                log.debug("%s: %s: %s; again in %.1fs", name, type(e).__name__, e, wait)
+            else:
+                log.warning("%s: %s: %s; again in %.1fs", name, type(e).__name__, e, wait)
         except Exception:  # noqa: BLE001 — see the docstring: restarted, never swallowed silently
             log.exception("%s: failed; again in %.1fs", name, wait)
         finally:
+            if back is not None:
+                back.cancel()
             if after is not None:
                 after()
         if time.monotonic() - started > HEALTHY_AFTER_S:

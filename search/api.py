@@ -6,7 +6,6 @@ published (drafts are never indexed), so there is nothing in it to hide from a m
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from elasticsearch import ApiError, AsyncElasticsearch, NotFoundError, TransportError
@@ -15,21 +14,24 @@ from search import matching, query
 from search.mappings import read_alias
 from search.models import Match, Matches, MatchesQuery, SearchQuery, SearchResult, SuggestQuery, Suggestions
 from services.runtime.access import ANY_ORG
-from services.runtime.errors import DomainError, NotFound
+from events.outages import OUTAGES
+from services.runtime.errors import DependencyUnavailable, NotFound
 from services.runtime.http.api import Api, Ctx
 from services.runtime.http.state import ES
 
-log = logging.getLogger("psm.search")
 
 # The catalogue is eventually consistent by design (publish → searchable ≤ 2 s, DESIGN §6):
 # its reads do not wait for the indexer.
 api = Api("search", fresh=False)
 
 
-class CatalogueUnavailable(DomainError):
-    status = 503
-    title = "Service Unavailable"
+class CatalogueUnavailable(DependencyUnavailable):
     default_rule = "catalogue-unavailable"
+
+    def __init__(self, what: str, error: Exception) -> None:
+        # Said once for the whole outage (events/outages.py), not once per search.
+        OUTAGES.failed("elasticsearch", f"{what}: {error!r}")
+        super().__init__("the catalogue cannot be searched right now; try again shortly")
 
 
 def _unavailable(e: Exception) -> bool:
@@ -46,8 +48,8 @@ async def _search(ctx: Ctx, **body: Any) -> dict[str, Any]:
     except (TransportError, ApiError) as e:
         if not _unavailable(e):
             raise
-        log.warning("catalogue search failed: %r", e)
-        raise CatalogueUnavailable("the catalogue cannot be searched right now; try again shortly") from None
+        raise CatalogueUnavailable("a catalogue search", e) from None
+    OUTAGES.answered("elasticsearch")
     return response.body
 
 
@@ -78,8 +80,7 @@ async def listing_matches(ctx: Ctx) -> Matches:
     except (TransportError, ApiError) as e:
         if not _unavailable(e):
             raise
-        log.warning("catalogue lookup failed: %r", e)
-        raise CatalogueUnavailable("the catalogue cannot be searched right now; try again shortly") from None
+        raise CatalogueUnavailable("a catalogue lookup", e) from None
     doc = found.body["_source"] if found is not None else None
     if doc is None or matching.counterpart(doc) is None:
         raise NotFound(f"no listing {listing_id} in the catalogue (drafts are not matched)")

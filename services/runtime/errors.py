@@ -73,3 +73,16 @@ class Unauthorized(DomainError):
     status = 401
     title = "Unauthorized"
     default_rule = "unauthorized"
+
+
+class DependencyUnavailable(DomainError):
+    """A server this service needs (PostgreSQL, Kafka, Elasticsearch) is away: nothing was
+    done, and the client may try again after ``retry_after`` seconds."""
+
+    status = 503
+    title = "Service Unavailable"
+    default_rule = "dependency-unavailable"
+
+    def __init__(self, detail: str, *, retry_after: int = 5, rule: str | None = None) -> None:
+        super().__init__(detail, rule=rule)
+        self.retry_after = retry_after

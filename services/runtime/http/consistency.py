@@ -13,7 +13,8 @@ import asyncpg
 from aiohttp import web
 
 from events.consistency import ConsumerBarrier, Notices, Outcomes, OutboxFlush
-from services.runtime.errors import Refused
+from events.outages import OUTAGES
+from services.runtime.errors import DependencyUnavailable, Refused
 
 log = logging.getLogger("psm.consistency")
 
@@ -24,7 +25,7 @@ class WaitBudget:
     """How long a read-your-writes wait may take. After one ran out (Kafka, or the relay
     behind it, is away) the following ones are short until one succeeds again: an outage
     must not cost every request the whole bound. A write's effect is durable either way;
-    only read-your-writes is weaker while the outage lasts (said once in the log)."""
+    only read-your-writes is weaker while consumers lag (said once in the log)."""
 
     def __init__(self, full_s: float, *, short_s: float = 0.2, short_for_s: float = 10.0,
                  clock: Callable[[], float] = time.monotonic) -> None:
@@ -70,11 +71,26 @@ class Consistency:
         settlement → the register moves ownership → licences ends a declaration) is seen
         too: first the upstream services' consumers catch up (and, committing only once
         what they derived is on Kafka, put it there), then this service's own.
+
+        Kafka not answering at all is a 503 (nothing was done; the outage is said once, in
+        events/outages.py): the request cannot be known to see what was acknowledged
+        before it. Consumers merely slow (Kafka answers) let it go on after the bound.
         """
         if self.barrier is None:
             return
         for groups in (self.upstream_groups.get(service, ()), self.service_groups.get(service, ())):
-            if not await self.barrier.wait(groups, self.budget.bound()):
+            # Whether Kafka answers is asked with the full bound, unless it is known away.
+            reach = self.budget.short_s if OUTAGES.is_down("kafka") else self.wait_s
+            state = await self.barrier.wait(groups, self.budget.bound(), reach_timeout=reach)
+            if state == "unreachable":
+                OUTAGES.failed("kafka", f"{service}: reading the topics' end offsets")
+                raise DependencyUnavailable("Kafka (the event log) is not reachable right now, so this service "
+                                            "cannot be sure it has seen the latest changes; try again in a few "
+                                            "seconds", retry_after=2)
+            if state == "idle":
+                continue
+            OUTAGES.answered("kafka")
+            if state == "lagging":
                 self.budget.ran_out(f"{service}: consumers catching up")
                 return
         self.budget.succeeded()

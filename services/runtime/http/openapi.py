@@ -87,6 +87,7 @@ def build_openapi(routes: list[RouteSpec], *, title: str = "Patent Supermarket (
             statuses |= {400, 413, 415}
         if r.allow is not None:
             statuses |= {401, 403}
+        statuses.add(503)  # any route: PostgreSQL (or Kafka, before a fresh read) away, with Retry-After
         for s in sorted(statuses):
             responses[str(s)] = {"description": "Problem", "content": problem}
         op["responses"] = responses

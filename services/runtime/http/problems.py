@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from typing import Any
 
 import asyncpg
 from aiohttp import web
 
-from services.runtime.errors import DomainError, FieldError
+from events.outages import OUTAGES, PG_UNAVAILABLE
+from services.runtime.errors import DependencyUnavailable, DomainError, FieldError
 from services.runtime.http.problem_catalogue import TITLES_ZH, explain
+from services.runtime.http.state import DB
 
 log = logging.getLogger("psm.http")
 
@@ -33,15 +36,16 @@ def problem_response(status: int, title: str, detail: str, *, rule: str, errors:
 
 def from_domain_error(e: DomainError) -> web.Response:
     headers = {"WWW-Authenticate": "Bearer"} if e.status == 401 else None
+    if isinstance(e, DependencyUnavailable):
+        headers = {"Retry-After": str(e.retry_after)}
     return problem_response(e.status, e.title, e.detail, rule=e.rule, errors=e.errors, headers=headers,
                             instance=getattr(e, "instance", None))
 
 
-# What an unreachable PostgreSQL raises: a refused or lost connection, a server starting
-# or shutting down, a pool that could not connect in time.
-UNAVAILABLE = (OSError, asyncpg.CannotConnectNowError, asyncpg.ConnectionDoesNotExistError,
-               asyncpg.InterfaceError, asyncpg.InternalClientError, asyncpg.AdminShutdownError,
-               asyncpg.CrashShutdownError, asyncpg.TooManyConnectionsError, TimeoutError)
+# What an unreachable PostgreSQL raises (events/outages.py), or a pool that could not
+# connect in time.
+UNAVAILABLE = (*PG_UNAVAILABLE, TimeoutError)
+PROBE_EVERY_S = 1.0
 
 _HTTP_RULES = {404: "not-found", 405: "method-not-allowed", 413: "body-too-large", 415: "unsupported-media-type"}
 
@@ -93,7 +97,7 @@ async def _problems(request: web.Request, handler) -> web.StreamResponse:
         return problem_response(414, "URI Too Long", f"the URL is longer than {MAX_URL_BYTES} bytes: send long "
                                 "inputs in a request body", rule="uri-too-long")
     try:
-        return await handler(request)
+        response = await handler(request)
     except DomainError as e:
         return from_domain_error(e)
     except web.HTTPException as e:
@@ -107,11 +111,34 @@ async def _problems(request: web.Request, handler) -> web.StreamResponse:
     except UNAVAILABLE as e:
         # A dependency is away (PostgreSQL refusing, restarting, or a connection lost):
         # the request did nothing that committed; the client may try again shortly.
-        log.warning("%s %s: a dependency is unavailable: %s: %s", request.method, request.path, type(e).__name__, e)
-        return problem_response(503, "Service Unavailable", "a server this service depends on (the database) is not "
-                                "reachable right now; try again in a few seconds", rule="dependency-unavailable",
-                                headers={"Retry-After": "5"})
+        # Said once for the whole outage (events/outages.py), not once per request.
+        OUTAGES.failed("postgresql", f"{request.method} {request.path}: {type(e).__name__}: {e}")
+        return from_domain_error(DependencyUnavailable(
+            "a server this service depends on (the database) is not reachable right now; try again in a few "
+            "seconds"))
     except Exception:
         log.exception("unhandled error on %s %s", request.method, request.path)
         return problem_response(500, "Internal Server Error", "the server failed; the error has been logged",
                                 rule="internal")
+    if OUTAGES.is_down("postgresql"):
+        await _probe_postgresql(request.app)
+    return response
+
+
+_probed_at = 0.0
+
+
+async def _probe_postgresql(app: web.Application) -> None:
+    """While PostgreSQL is marked away, a request that went well asks it (once a second
+    at most) whether it is back, so the outage's end is said when it ends."""
+    global _probed_at
+    now = time.monotonic()
+    if now - _probed_at < PROBE_EVERY_S or DB not in app:
+        return
+    _probed_at = now
+    try:
+        async with app[DB].acquire(timeout=1.0) as conn:
+            await conn.fetchval("SELECT 1", timeout=1.0)
+    except (*UNAVAILABLE, asyncpg.PostgresError):
+        return
+    OUTAGES.answered("postgresql")

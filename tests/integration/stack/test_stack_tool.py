@@ -200,6 +200,60 @@ async def test_postgresql_down_is_a_503_and_the_service_recovers_and_stops(priva
         assert (await client.get("/v1/me", headers=headers)).status == 401
 
 
+async def test_kafka_down_is_a_503_said_once_and_its_end_said_once(private_stack, settings, caplog):
+    """While Kafka is away, a request that must see its service caught up cannot be known
+    fresh: 503 with Retry-After, /readyz names Kafka, and however many requests and
+    retrying parts there are, the log says the outage once when it starts and once when
+    it ends."""
+    import asyncio
+    import logging
+
+    from pydantic import SecretStr
+
+    key = "op_outage_" + os.urandom(8).hex()
+    operator = {"Authorization": f"Bearer {key}"}
+    env = sourced(private_stack)
+    app_settings = settings.model_copy(update={"database_url": env["PSM_DATABASE_URL"],
+                                               "kafka_bootstrap": env["PSM_KAFKA_BOOTSTRAP"],
+                                               "consistency_wait_s": 2.0,
+                                               "operator_key": SecretStr(key)})
+    caplog.set_level(logging.INFO)
+    async with TestClient(TestServer(create_app(app_settings, all_modules()))) as client:
+        listings = await client.get("/v1/listings", headers=operator)  # listings waits for its consumers
+        assert listings.status == 200, await listings.text()
+        before = len(caplog.records)  # (what earlier tests in this process left said is not this test's)
+        assert run_stack(env, "stop", "kafka").returncode == 0
+        try:
+            answers = []
+            for _ in range(20):
+                r = await client.get("/v1/listings", headers=operator)
+                answers.append((r.status, r.headers.get("Retry-After"), (await r.json())["type"]))
+            assert set(answers) == {(503, "2", "/v1/problems/dependency-unavailable")}, answers
+            ready = await (await client.get("/readyz")).json()
+            assert ready["checks"]["kafka"].startswith("down") and ready["checks"]["postgresql"] == "ok"
+            await asyncio.sleep(3)  # the relays and consumers retry meanwhile
+        finally:
+            assert run_stack(env, "start", "kafka").returncode == 0
+
+        async def answered() -> bool:
+            return (await client.get("/v1/listings", headers=operator)).status == 200
+
+        for _ in range(120):
+            if await answered():
+                break
+            await asyncio.sleep(0.5)
+        else:
+            raise AssertionError("GET /v1/listings still refused a minute after Kafka came back")
+
+    records = caplog.records[before:]
+    said = [r.getMessage() for r in records if r.name == "psm.outage" and r.levelno >= logging.WARNING]
+    assert len([m for m in said if m.startswith("kafka unreachable")]) == 1, said
+    assert len([m for m in said if m.startswith("kafka reachable again")]) == 1, said
+    noisy = [r for r in records if r.levelno >= logging.WARNING and r.name.startswith("psm")
+             and r.name != "psm.outage"]
+    assert len(noisy) <= 3, [f"{r.name}: {r.getMessage()}" for r in noisy]  # e.g. the wait budget's own line
+
+
 def test_down_leaves_no_process_behind(private_stack):
     root = Path(private_stack["PSM_STACK_DIR"])
     st = status(private_stack)
