@@ -12,6 +12,8 @@ from elasticsearch import ApiError, AsyncElasticsearch, NotFoundError, Transport
 
 from search import matching, query
 from search.mappings import read_alias
+from search.vocabulary import PATH as VOCABULARY
+from search.vocabulary import Vocabulary
 from search.models import Match, Matches, MatchesQuery, SearchQuery, SearchResult, SuggestQuery, Suggestions
 from services.runtime.access import ANY_ORG
 from events.outages import OUTAGES
@@ -57,14 +59,17 @@ async def _search(ctx: Ctx, **body: Any) -> dict[str, Any]:
          summary="Search the catalogue: full text, filters, facets, cursor pages")
 async def search_catalogue(ctx: Ctx) -> SearchResult:
     q: SearchQuery = ctx.query
-    return query.read_search(q, await _search(ctx, **query.build_search(q)))
+    vocabulary = Vocabulary.current(ctx.settings.vocabulary_path or VOCABULARY)
+    return query.read_search(q, await _search(ctx, **query.build_search(q, vocabulary)))
 
 
 @api.get("/v1/catalogue/suggest", query=SuggestQuery, response=Suggestions, allow=ANY_ORG, errors=(503,),
-         summary="Type-ahead: titles starting with what was typed")
+         summary="Type-ahead: vocabulary terms and titles starting with what was typed, in characters, pinyin "
+                 "or pinyin initials")
 async def suggest(ctx: Ctx) -> Suggestions:
     q: SuggestQuery = ctx.query
-    return query.read_suggest(q, await _search(ctx, **query.build_suggest(q)))
+    vocabulary = Vocabulary.current(ctx.settings.vocabulary_path or VOCABULARY)
+    return query.read_suggest(q, await _search(ctx, **query.build_suggest(q)), vocabulary)
 
 
 @api.get("/v1/listings/{id}/matches", query=MatchesQuery, response=Matches, allow=ANY_ORG, errors=(404, 503),

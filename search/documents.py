@@ -12,6 +12,7 @@ from typing import Any
 from events.schemas.licences import OpenLicenceDeclared, OpenLicenceWithdrawn
 from events.schemas.listings import ListingSnapshot, PatentSnapshot
 from events.schemas.roadshows import RoadshowSnapshot
+from search.pinyin import with_spellings
 from services.runtime.codes import NotAnIpcSymbol, normalize_ipc
 
 # States a listing is found in by default; drafts are never in the catalogue at all.
@@ -109,7 +110,7 @@ def listing_document(s: ListingSnapshot) -> dict[str, Any] | None:
         "updated_at": s.updated_at.isoformat(),
         "ends_at": None,
         "suggest": {
-            "input": _unique([s.title, *(p.title for p in s.patents), s.field or "", *s.tags]),
+            "input": with_spellings(_unique([s.title, *(p.title for p in s.patents), s.field or "", *s.tags])),
             "contexts": {"type": [doc_type], "status": [s.status]},
         },
     }
@@ -195,7 +196,7 @@ def open_licence_document(e: OpenLicenceDeclared | OpenLicenceWithdrawn) -> dict
             "cnipa_announcement_no": getattr(e, "cnipa_announcement_no", None),
         },
         "suggest": {
-            "input": _unique([p.title]),
+            "input": with_spellings(_unique([p.title])),
             "contexts": {"type": ["open_licence"], "status": [status]},
         },
     }
@@ -251,7 +252,7 @@ def roadshow_document(r: RoadshowSnapshot) -> dict[str, Any] | None:
                       for s in r.lineup],
         },
         "suggest": {
-            "input": _unique([r.title, *titles]),
+            "input": with_spellings(_unique([r.title, *titles])),
             "contexts": {"type": ["roadshow"], "status": [status]},
         },
     }

@@ -15,9 +15,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-# 2: auction documents; 3: open-licence terms; 4: roadshows. The mapping is strict: a deployment
-# whose live index is older runs `psm catalogue rebuild` to move to the new one.
-MAPPING_VERSION = 4
+# 2: auction documents; 3: open-licence terms; 4: roadshows; 5: pinyin type-ahead inputs. The
+# mapping is strict: a deployment whose live index is older runs `psm catalogue rebuild` to
+# move to the new one.
+MAPPING_VERSION = 5
 
 # Document types (the ``type`` field and the ``?type=`` filter).
 TYPES = ("listing", "demand", "open_licence", "auction", "roadshow")

@@ -258,9 +258,9 @@ class SearchResult(BaseModel):
 
 
 class Suggestion(BaseModel):
-    text: str
-    type: str
-    id: str
+    text: str = Field(description="What to show, and to search for")
+    type: str = Field(description="The document's type, or `term`: a word of the patent vocabulary")
+    id: str | None = Field(default=None, description="The document (none for a term)")
 
 
 class Suggestions(BaseModel):

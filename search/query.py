@@ -27,6 +27,8 @@ from search.models import (
     Bucket, CatalogueItem, Facet, Facets, PriceBucket, PriceFacet, SearchQuery, SearchResult, Suggestion, Suggestions,
     SuggestQuery, ipc_filter_term,
 )
+from search.pinyin import has_chinese
+from search.vocabulary import Group, Reading, Vocabulary
 from services.runtime.http.pagination import decode_cursor, encode_cursor
 
 # (field, boost): each is searched as bigrams and as words.
@@ -36,6 +38,14 @@ TEXT_FIELDS: tuple[tuple[str, float], ...] = (
 )
 HIGHLIGHTED = ("title", "patent_titles", "abstracts", "description")
 TEXT_MINIMUM_MATCH = "2<75%"
+IPC_BOOST = 3.0  # a document in a class the query names (search.vocabulary) ranks higher …
+IPC_MATCH_SCORE = 0.5  # … and, in a group the query names, matches (low) when its words differ
+IPC_FIELDS = ("ipc_class", "ipc_subclass", "ipc_main_group", "ipc_group")
+IPC_MATCH_FIELDS = ("ipc_main_group", "ipc_group")  # a class or subclass is too wide to match by
+COORDINATION_BOOST = 1.0  # every part of the query in one document
+TERM_SUGGESTIONS = 3  # vocabulary terms at the head of a type-ahead answer
+REST_MINIMUM_MATCH = "1<50%"
+PHRASE_SLOP, PHRASE_BOOST = 3, 2.0  # a query's words close together in a document
 
 SORTS: dict[str, list[dict[str, Any]]] = {
     "relevance": [{"_score": {"order": "desc"}}, {"published_at": {"order": "desc", "missing": "_last"}},
@@ -78,14 +88,60 @@ def text_fields() -> list[str]:
 _NUMBER = re.compile(r"^(ZL)?\d{8,12}\.?[\dX]$", re.IGNORECASE)
 
 
-def text_query(q: str) -> dict[str, Any]:
-    should: list[dict[str, Any]] = [{"multi_match": {"query": q, "type": "most_fields", "fields": text_fields(),
-                                                     "minimum_should_match": TEXT_MINIMUM_MATCH}}]
+def _free_text(text: str, minimum: str = TEXT_MINIMUM_MATCH) -> dict[str, Any]:
+    return {"multi_match": {"query": text, "type": "most_fields", "fields": text_fields(),
+                            "minimum_should_match": minimum}}
+
+
+def _concept(group: Group) -> dict[str, Any]:
+    """Any term of a vocabulary group, each as a phrase (on bigrams: the characters in a
+    row; on words: the words in a row), in the best field."""
+    return {"dis_max": {"tie_breaker": 0.1, "queries": [
+        {"multi_match": {"query": term, "type": "phrase", "fields": text_fields()}} for term in group.terms]}}
+
+
+def _ipc(reading: Reading, fields: tuple[str, ...] = IPC_FIELDS) -> dict[str, Any] | None:
+    terms = [{"terms": {f: codes}} for f, codes in reading.ipc.items() if f in fields]
+    return {"bool": {"should": terms, "minimum_should_match": 1}} if terms else None
+
+
+def text_query(q: str, vocabulary: Vocabulary) -> dict[str, Any]:
+    """What must match, and how it scores.
+
+    The query read with the vocabulary: each concept it names matches by any of its
+    terms; the words left match as free text (half of them: what is left of a typed need
+    is loose); the query as typed matches too, as before any vocabulary. A document with
+    every part scores a coordination bonus; one in an IPC group the concepts name
+    matches (at a low score) even when its words differ; see ``preferences`` for what
+    only ranks."""
+    reading = vocabulary.read(q)
+    parts: list[dict[str, Any]] = [_concept(g) for g in reading.concepts]
+    if reading.rest:
+        parts.append(_free_text(reading.rest, REST_MINIMUM_MATCH) if reading.concepts else _free_text(reading.rest))
+    should: list[dict[str, Any]] = [_free_text(q), *parts]
+    if len(parts) > 1:
+        should.append({"bool": {"must": parts, "boost": COORDINATION_BOOST}})
+    ipc = _ipc(reading, IPC_MATCH_FIELDS)
+    if ipc is not None:
+        should.append({"constant_score": {"filter": ipc, "boost": IPC_MATCH_SCORE}})
     compact = q.replace(" ", "")
     if _NUMBER.match(compact):
         # A patent number typed into the search box finds its listing, in either spelling.
         should.append({"terms": {"patent_numbers": number_spellings(compact.upper()), "boost": 20}})
     return {"bool": {"should": should, "minimum_should_match": 1}}
+
+
+def preferences(q: str, vocabulary: Vocabulary) -> list[dict[str, Any]]:
+    """What only ranks (never makes a document match): the IPC classes the query's
+    concepts name, and its words close together (a need in several words)."""
+    out: list[dict[str, Any]] = []
+    ipc = _ipc(vocabulary.read(q))
+    if ipc is not None:
+        out.append({"constant_score": {"filter": ipc, "boost": IPC_BOOST}})
+    if len(q.split()) > 1:
+        out.append({"multi_match": {"query": q, "type": "phrase", "slop": PHRASE_SLOP,
+                                    "fields": [f for f in text_fields() if ".words" in f], "boost": PHRASE_BOOST}})
+    return out
 
 
 def filters(p: SearchQuery) -> list[dict[str, Any]]:
@@ -163,7 +219,7 @@ def cursor_position(p: SearchQuery) -> list[Any] | None:
     return decode_cursor(p.cursor, read)
 
 
-def build_search(p: SearchQuery) -> dict[str, Any]:
+def build_search(p: SearchQuery, vocabulary: Vocabulary | None = None) -> dict[str, Any]:
     """Keyword arguments for ``AsyncElasticsearch.search`` (index not included)."""
     query: dict[str, Any] = {"bool": {"filter": filters(p)}}
     body: dict[str, Any] = {
@@ -172,7 +228,9 @@ def build_search(p: SearchQuery) -> dict[str, Any]:
         "size": p.limit + 1, "track_total_hits": True, "source_includes": list(ITEM_SOURCE),
     }
     if p.q:
-        query["bool"]["must"] = [text_query(p.q)]
+        vocabulary = vocabulary or Vocabulary.current()
+        query["bool"]["must"] = [text_query(p.q, vocabulary)]
+        query["bool"]["should"] = preferences(p.q, vocabulary)
         body["highlight"] = {
             "pre_tags": ["<em>"], "post_tags": ["</em>"], "encoder": "html",
             "fields": {f: ({"number_of_fragments": 0} if f == "title" else
@@ -240,12 +298,18 @@ def build_suggest(p: SuggestQuery) -> dict[str, Any]:
     if p.type:
         # Both contexts in one suggester would match either (OR): filter types on the way out.
         completion["size"] = p.limit * 3
-    return {"suggest": {"catalogue": {"prefix": p.q, "completion": completion}}, "source_includes": ["type", "id"],
-            "size": 0}
+    return {"suggest": {"catalogue": {"prefix": p.q, "completion": completion}},
+            "source_includes": ["type", "id", "title"], "size": 0}
 
 
-def read_suggest(p: SuggestQuery, response: dict[str, Any]) -> Suggestions:
+def read_suggest(p: SuggestQuery, response: dict[str, Any], vocabulary: Vocabulary | None = None) -> Suggestions:
+    """The vocabulary's terms first (a few, when no type is asked for), then documents. A
+    document found by its pinyin shows its title (the input that matched is the pinyin)."""
+    terms = [] if p.type or vocabulary is None else [
+        Suggestion(text=t, type="term") for t in vocabulary.suggestions(p.q, min(TERM_SUGGESTIONS, p.limit))]
     options = response["suggest"]["catalogue"][0]["options"]
-    items = [Suggestion(text=o["text"], type=o["_source"]["type"], id=o["_source"]["id"]) for o in options
-             if not p.type or o["_source"]["type"] in p.type]
-    return Suggestions(items=items[:p.limit])
+    docs = [Suggestion(text=o["text"] if has_chinese(o["text"]) or not has_chinese(o["_source"].get("title", ""))
+                       else o["_source"]["title"], type=o["_source"]["type"], id=o["_source"]["id"])
+            for o in options if not p.type or o["_source"]["type"] in p.type]
+    shown = {t.text for t in terms}
+    return Suggestions(items=[*terms, *(d for d in docs if d.text not in shown)][:p.limit])

@@ -6,6 +6,8 @@ passed down; nothing else reads ``os.environ``.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -31,6 +33,9 @@ class Settings(BaseSettings):
     topic_prefix: str = ""
     topic_partitions: int = Field(default=6, ge=1)
     index_prefix: str = "psm"
+    # The catalogue's patent vocabulary (synonyms, abbreviations, IPC hints; format in the
+    # file): read at query time, re-read when it changes. Unset: the one in search/.
+    vocabulary_path: Path | None = None
 
     db_pool_min: int = Field(default=2, ge=1)
     db_pool_max: int = Field(default=20, ge=1)

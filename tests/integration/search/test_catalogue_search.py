@@ -177,7 +177,9 @@ async def test_suggest_completes_titles_of_listings_on_the_market(register):
     draft = await uni.supply(publish=False, title="钠离子电池电解液")
     await uni.search_until(lambda r: listing in ids(r))
     result = await uni.call("GET", "/v1/catalogue/suggest", params={"q": "钠离"})
-    assert [(s["text"], s["id"]) for s in result["items"]] == [("钠离子电池负极材料", listing)]
+    # The vocabulary's term comes first (search/vocabulary.txt), then the titles on the market.
+    assert [(s["text"], s["type"], s["id"]) for s in result["items"]] == [
+        ("钠离子电池", "term", None), ("钠离子电池负极材料", "listing", listing)]
     assert draft not in [s["id"] for s in result["items"]]
 
 
