@@ -60,7 +60,7 @@ async def _search(ctx: Ctx, **body: Any) -> dict[str, Any]:
 async def search_catalogue(ctx: Ctx) -> SearchResult:
     q: SearchQuery = ctx.query
     vocabulary = Vocabulary.current(ctx.settings.vocabulary_path or VOCABULARY)
-    return query.read_search(q, await _search(ctx, **query.build_search(q, vocabulary)))
+    return query.read_search(q, await _search(ctx, **query.build_search(q, vocabulary)), vocabulary)
 
 
 @api.get("/v1/catalogue/suggest", query=SuggestQuery, response=Suggestions, allow=ANY_ORG, errors=(503,),

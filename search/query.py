@@ -27,6 +27,7 @@ from search.models import (
     Bucket, CatalogueItem, Facet, Facets, PriceBucket, PriceFacet, SearchQuery, SearchResult, Suggestion, Suggestions,
     SuggestQuery, ipc_filter_term,
 )
+from search import highlight
 from search.pinyin import has_chinese
 from search.vocabulary import Group, Reading, Vocabulary
 from services.runtime.http.pagination import decode_cursor, encode_cursor
@@ -36,7 +37,7 @@ TEXT_FIELDS: tuple[tuple[str, float], ...] = (
     ("title", 5), ("patent_titles", 3), ("abstracts", 2), ("field.text", 2), ("tags.text", 2),
     ("description", 1), ("owner_name.text", 1), ("applicants.text", 1),
 )
-HIGHLIGHTED = ("title", "patent_titles", "abstracts", "description")
+HIGHLIGHT_SOURCE = ("abstracts", "patent_titles")  # read for highlighting, not shown
 TEXT_MINIMUM_MATCH = "2<75%"
 IPC_BOOST = 3.0  # a document in a class the query names (search.vocabulary) ranks higher …
 IPC_MATCH_SCORE = 0.5  # … and, in a group the query names, matches (low) when its words differ
@@ -88,6 +89,12 @@ def text_fields() -> list[str]:
 _NUMBER = re.compile(r"^(ZL)?\d{8,12}\.?[\dX]$", re.IGNORECASE)
 
 
+# A phrase on CJK bigrams is the characters in a row, and a Latin word is a token in both
+# analyses: the bigram fields alone find a concept's terms (the words fields would double
+# the clauses for nothing).
+CONCEPT_FIELDS = [f"{name}^{boost:g}" for name, boost in TEXT_FIELDS]
+
+
 def _free_text(text: str, minimum: str = TEXT_MINIMUM_MATCH) -> dict[str, Any]:
     return {"multi_match": {"query": text, "type": "most_fields", "fields": text_fields(),
                             "minimum_should_match": minimum}}
@@ -97,7 +104,7 @@ def _concept(group: Group) -> dict[str, Any]:
     """Any term of a vocabulary group, each as a phrase (on bigrams: the characters in a
     row; on words: the words in a row), in the best field."""
     return {"dis_max": {"tie_breaker": 0.1, "queries": [
-        {"multi_match": {"query": term, "type": "phrase", "fields": text_fields()}} for term in group.terms]}}
+        {"multi_match": {"query": term, "type": "phrase", "fields": CONCEPT_FIELDS}} for term in group.terms]}}
 
 
 def _ipc(reading: Reading, fields: tuple[str, ...] = IPC_FIELDS) -> dict[str, Any] | None:
@@ -231,12 +238,7 @@ def build_search(p: SearchQuery, vocabulary: Vocabulary | None = None) -> dict[s
         vocabulary = vocabulary or Vocabulary.current()
         query["bool"]["must"] = [text_query(p.q, vocabulary)]
         query["bool"]["should"] = preferences(p.q, vocabulary)
-        body["highlight"] = {
-            "pre_tags": ["<em>"], "post_tags": ["</em>"], "encoder": "html",
-            "fields": {f: ({"number_of_fragments": 0} if f == "title" else
-                           {"fragment_size": 120, "number_of_fragments": 2})
-                       for base in HIGHLIGHTED for f in (base, f"{base}.words")},
-        }
+        body["source_includes"] = [*ITEM_SOURCE, *HIGHLIGHT_SOURCE]  # marked here (search.highlight)
     position = cursor_position(p)
     if position is not None:
         body["search_after"] = position
@@ -244,17 +246,28 @@ def build_search(p: SearchQuery, vocabulary: Vocabulary | None = None) -> dict[s
 
 
 # -- reading the answer ------------------------------------------------------------------
-def item_of(hit: dict[str, Any], item_type: type[CatalogueItem] = CatalogueItem, **extra) -> CatalogueItem:
+def highlights(src: dict[str, Any], marks: tuple[list[str], list[str]]) -> dict[str, list[str]]:
+    """The marked title (whole) and fragments of the other texts of a hit's source."""
+    out: dict[str, list[str]] = {}
+    title = highlight.whole(src.get("title") or "", *marks)
+    if title is not None:
+        out["title"] = [title]
+    for name in ("patent_titles", "abstracts", "description"):
+        value = src.get(name)
+        found = highlight.fragments([value] if isinstance(value, str) else list(value or ()), *marks)
+        if found:
+            out[name] = found
+    return out
+
+
+def item_of(hit: dict[str, Any], item_type: type[CatalogueItem] = CatalogueItem,
+            marks: tuple[list[str], list[str]] | None = None, **extra) -> CatalogueItem:
     src = hit.get("_source", {})
     amount, currency = src.get("price_amount"), src.get("currency")
     description = src.get("description") or ""
-    highlight = {}
-    for base in HIGHLIGHTED:
-        fragments = hit.get("highlight", {}).get(base) or hit.get("highlight", {}).get(f"{base}.words")
-        if fragments:
-            highlight[base] = fragments
     return item_type(
-        type=src["type"], id=src["id"], title=src["title"], highlight=highlight, status=src["status"],
+        type=src["type"], id=src["id"], title=src["title"], status=src["status"],
+        highlight=highlights(src, marks) if marks else {},
         description=description[:DESCRIPTION_CHARS],
         owner_org_id=src.get("owner_org_id"), owner_name=src.get("owner_name"), owner_kind=src.get("owner_kind"),
         industry=src.get("industry"), field=src.get("field"), region=src.get("region"),
@@ -282,11 +295,12 @@ def read_facets(aggs: dict[str, Any]) -> Facets:
     return Facets(**{name: _facet(aggs, name) for name in TERM_FACETS}, price=price)
 
 
-def read_search(p: SearchQuery, response: dict[str, Any]) -> SearchResult:
+def read_search(p: SearchQuery, response: dict[str, Any], vocabulary: Vocabulary | None = None) -> SearchResult:
     hits = response["hits"]["hits"]
     page, more = hits[:p.limit], len(hits) > p.limit
     next_cursor = encode_cursor([effective_sort(p), *page[-1]["sort"]]) if more and page else None
-    return SearchResult(total=response["hits"]["total"]["value"], items=[item_of(h) for h in page],
+    marks = highlight.needles(p.q, (vocabulary or Vocabulary.current()).read(p.q)) if p.q else None
+    return SearchResult(total=response["hits"]["total"]["value"], items=[item_of(h, marks=marks) for h in page],
                         facets=read_facets(response["aggregations"]), next_cursor=next_cursor)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 
 from tests.integration.auctions.conftest import bid, eventually
 
@@ -20,14 +21,16 @@ async def wait_status(org, path: str, wanted: str, timeout: float = 10.0) -> Non
 
 async def test_won_auction_closes_by_itself_and_settlement_sells_the_listing(auction_house, client, operator):
     seller, listing_id = await auction_house.lot()
-    a = await auction_house.auction(seller, listing_id, seconds=2.5, reserve="1100.00")
+    # Auctions here run a few seconds: long enough for bidders to register first on a
+    # loaded runner (1.5–2.5 s ran out in CI before the bids, which were then refused).
+    a = await auction_house.auction(seller, listing_id, seconds=5, reserve="1100.00")
     aid = a["id"]
     await wait_status(seller, f"/v1/listings/{listing_id}", "reserved")
     alice = await auction_house.bidder(aid)
     bob = await auction_house.bidder(aid)
     assert (await bid(alice, aid, "1000.00")).status == 201
     assert (await bid(bob, aid, "1200.00")).status == 201
-    await wait_status(seller, f"/v1/auctions/{aid}", "closed_won", timeout=6)
+    await wait_status(seller, f"/v1/auctions/{aid}", "closed_won", timeout=10)
     after_close = await bid(alice, aid, "1300.00")
     assert after_close.status == 409
     r = await client.post(f"/v1/auctions/{aid}/settle", headers=operator)
@@ -38,10 +41,10 @@ async def test_won_auction_closes_by_itself_and_settlement_sells_the_listing(auc
 
 async def test_unsold_auction_releases_the_listing_and_relists_lower(auction_house):
     seller, listing_id = await auction_house.lot()
-    a = await auction_house.auction(seller, listing_id, seconds=1.5, reserve="9000.00", start="2000.00")
+    a = await auction_house.auction(seller, listing_id, seconds=4, reserve="9000.00", start="2000.00")
     alice = await auction_house.bidder(a["id"])
     assert (await bid(alice, a["id"], "2000.00")).status == 201
-    await wait_status(seller, f"/v1/auctions/{a['id']}", "closed_unsold", timeout=6)
+    await wait_status(seller, f"/v1/auctions/{a['id']}", "closed_unsold", timeout=10)
     await wait_status(seller, f"/v1/listings/{listing_id}", "published")
 
     async def relisted():
@@ -59,10 +62,10 @@ async def test_unsold_auction_releases_the_listing_and_relists_lower(auction_hou
 
 async def test_a_foreign_winner_waits_for_export_review(auction_house, client, operator):
     seller, listing_id = await auction_house.lot()
-    a = await auction_house.auction(seller, listing_id, seconds=2)
+    a = await auction_house.auction(seller, listing_id, seconds=5)
     foreign = await auction_house.bidder(a["id"], country="DE")
     assert (await bid(foreign, a["id"], "1000.00")).status == 201
-    await wait_status(seller, f"/v1/auctions/{a['id']}", "closed_won", timeout=6)
+    await wait_status(seller, f"/v1/auctions/{a['id']}", "closed_won", timeout=10)
 
     async def settled_to_review():
         r = await client.post(f"/v1/auctions/{a['id']}/settle", headers=operator)
@@ -93,14 +96,15 @@ async def test_a_winner_who_does_not_pay_defaults_and_the_listing_returns(auctio
 
 async def test_soft_close_extends_the_end(auction_house):
     seller, listing_id = await auction_house.lot()
-    a = await auction_house.auction(seller, listing_id, seconds=2, window_s=5, extend_s=4)
+    a = await auction_house.auction(seller, listing_id, seconds=5, window_s=8, extend_s=6)
     alice = await auction_house.bidder(a["id"])
     r = await bid(alice, a["id"], "1000.00")
     state = await r.json()
-    assert state["ends_at"] > a["ends_at"]
-    await asyncio.sleep(2.2)  # past the planned end, inside the extension
-    assert await status_of(seller, f"/v1/auctions/{a['id']}") == "open"
-    await wait_status(seller, f"/v1/auctions/{a['id']}", "closed_won", timeout=6)
+    assert state["ends_at"] > a["ends_at"]  # a bid inside the window: the end moves to the bid + 6 s
+    planned = datetime.fromisoformat(a["ends_at"])
+    await asyncio.sleep(max(0.0, (planned - datetime.now(UTC)).total_seconds()) + 0.3)
+    assert await status_of(seller, f"/v1/auctions/{a['id']}") == "open"  # past the planned end, inside the extension
+    await wait_status(seller, f"/v1/auctions/{a['id']}", "closed_won", timeout=12)
 
 
 async def test_one_running_auction_per_listing(auction_house):

