@@ -112,6 +112,8 @@ async def settings(base_settings: Settings, database_url: str) -> AsyncIterator[
         "topic_partitions": 2,
         "index_prefix": tag,
         "operator_key": None,
+        # The suite's webhook receivers run on 127.0.0.1 (the URL-safety tests turn this off).
+        "webhooks_allow_private": True,
     })
     await delete_topics(base_settings.kafka_bootstrap, f"{tag}.")
     await delete_indices(base_settings.elasticsearch_url, f"{tag}-*")

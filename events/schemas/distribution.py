@@ -32,6 +32,38 @@ class VenuePaused(EventPayload):
     resume_at: datetime
 
 
+@event_type("psm.venue.updated.v1", Topic.DISTRIBUTION)
+class VenueUpdated(EventPayload):
+    """A venue changed its webhook, filter, event types, rate limit, or was re-enabled."""
+
+    venue_id: str
+    org_id: str
+    changed: list[str]
+    webhook_url: str | None = None
+    filter: dict
+    event_types: list[str] = []
+    rate_limit_per_s: float | None = None
+
+
+@event_type("psm.venue.deleted.v1", Topic.DISTRIBUTION)
+class VenueDeleted(EventPayload):
+    venue_id: str
+    org_id: str
+    dropped_deliveries: int
+
+
+@event_type("psm.venue.disabled.v1", Topic.DISTRIBUTION)
+class VenueDisabled(EventPayload):
+    """An endpoint (a venue's, or a subscription's webhook) stopped being sent to: it
+    answered 410, or every try failed for days. Its owner re-enables it."""
+
+    venue_id: str
+    endpoint_kind: Literal["venue", "subscription"] = "venue"
+    org_id: str
+    reason: str
+    disabled_at: datetime
+
+
 @event_type("psm.delivery.dead_lettered.v1", Topic.DISTRIBUTION)
 class DeliveryDeadLettered(EventPayload):
     delivery_id: str
@@ -49,6 +81,21 @@ class SubscriptionCreated(EventPayload):
     channel: Literal["webhook", "inbox"]
     filter: dict
     query: str | None = None
+
+
+@event_type("psm.subscription.updated.v1", Topic.DISTRIBUTION)
+class SubscriptionUpdated(EventPayload):
+    subscription_id: str
+    org_id: str
+    filter: dict
+    query: str | None = None
+    active: bool
+
+
+@event_type("psm.subscription.deleted.v1", Topic.DISTRIBUTION)
+class SubscriptionDeleted(EventPayload):
+    subscription_id: str
+    org_id: str
 
 
 @event_type("psm.push.delivered.v1", Topic.DISTRIBUTION)

@@ -18,7 +18,7 @@ def distribution_module(policy: DeliveryPolicy | None = None) -> ServiceModule:
     shorten it), else the ``PSM_DELIVERY_*`` settings over ``DeliveryPolicy``'s defaults."""
     return ServiceModule(name="distribution", schema="distribution", migrations=Path(__file__).parent / "migrations",
                          api=api, subscriptions=SUBSCRIPTIONS,
-                         workers=(lambda r: DeliveryWorker(r.pool, r.settings, policy), lambda r: Matcher(r.pool, r.es, r.settings.index_prefix)))
+                         workers=(lambda r: DeliveryWorker(r.pool, r.settings, policy, r.registry), lambda r: Matcher(r.pool, r.es, r.settings.index_prefix)))
 
 
 MODULE = distribution_module()

@@ -15,10 +15,12 @@ from __future__ import annotations
 from services.runtime.access import ANY_ORG, kinds
 from services.distribution import domain, handlers, views
 from services.distribution import repository as repo
+from services.distribution.event_types import catalogue
 from services.distribution.models import (
-    Delivery, DeliveryPage, DeliveryQuery, FeedbackCreate, FeedPage, FeedQuery, InboxPage, InboxQuery, Push,
-    PushFeedback, PushFeedbackPage, Replay, Replayed, SecretRotated, Subscription, SubscriptionCreate,
-    SubscriptionPage, Venue, VenueCreate, VenueCreated,
+    Delivery, DeliveryPage, DeliveryQuery, EventTypeList, FeedbackCreate, FeedPage, FeedQuery, InboxPage, InboxQuery,
+    Push, PushFeedback, PushFeedbackPage, Recover, Replay, Replayed, SecretRotated, Subscription, SubscriptionCreate,
+    SubscriptionDeleted, SubscriptionPage, SubscriptionPatch, Venue, VenueCreate, VenueCreated, VenueDeleted,
+    VenuePatch,
 )
 from services.runtime.errors import FieldError, NotFound, ValidationFailed
 from services.runtime.http.api import Api, Ctx, Reply
@@ -39,13 +41,28 @@ def _created(key: str = "id"):
     return lambda r: [r["created_at"].isoformat(), r[key]]
 
 
+def _changes(body, keep_null: tuple[str, ...]) -> dict:
+    """What a PATCH body sent: URLs as strings, a filter as its dict. A null clears only
+    the fields in ``keep_null``; elsewhere (filter, event types, enabled, active) it is
+    as if the field had not been sent."""
+    out = {}
+    for name in body.model_fields_set:
+        value = getattr(body, name)
+        if value is None and name not in keep_null:
+            continue
+        out[name] = value.model_dump() if name == "filter" else str(value) if name == "webhook_url" and value else value
+    return out
+
+
 # -- venues ------------------------------------------------------------------------------
 @api.post("/v1/venues", body=VenueCreate, response=VenueCreated, status=201, allow=VENUES, errors=(403,),
           summary="Register a venue: its filter and webhook; the signing secret is shown once")
 async def register_venue(ctx: Ctx[VenueCreate]) -> Reply:
     b = ctx.body
     row, secret = await handlers.register_venue(ctx.conn, ctx.me(), b.org_id,
-                                                str(b.webhook_url) if b.webhook_url else None, b.filter.model_dump())
+                                                str(b.webhook_url) if b.webhook_url else None, b.filter.model_dump(),
+                                                list(b.event_types), b.rate_limit_per_s,
+                                                allow_private=ctx.settings.webhooks_allow_private)
     v = views.venue_view(row)
     return Reply(VenueCreated(**v.model_dump(), secret=secret), 201, {"Location": f"/v1/venues/{v.id}"})
 
@@ -64,10 +81,43 @@ async def get_venue(ctx: Ctx) -> Venue:
     return views.venue_view(await handlers.load_venue(ctx.conn, ctx.me(), ctx.path["id"]))
 
 
+@api.patch("/v1/venues/{id}", body=VenuePatch, response=Venue, allow=VENUES, errors=(404,),
+           summary="Change a venue's webhook, filter, opt-in event types or rate limit, or re-enable it; "
+                   "from the next change")
+async def update_venue(ctx: Ctx[VenuePatch]) -> Venue:
+    changes = _changes(ctx.body, keep_null=("webhook_url", "rate_limit_per_s"))
+    row = await handlers.update_venue(ctx.conn, ctx.me(), ctx.path["id"], changes,
+                                      allow_private=ctx.settings.webhooks_allow_private)
+    return views.venue_view(row)
+
+
+@api.delete("/v1/venues/{id}", response=VenueDeleted, allow=VENUES, errors=(404,),
+            summary="Delete a venue: nothing more is sent to it; its pending deliveries are dropped (counted)")
+async def delete_venue(ctx: Ctx) -> VenueDeleted:
+    return VenueDeleted(id=ctx.path["id"], dropped_deliveries=await handlers.delete_venue(ctx.conn, ctx.me(),
+                                                                                          ctx.path["id"]))
+
+
 @api.post("/v1/venues/{id}/secret", response=SecretRotated, allow=VENUES, errors=(404,),
-          summary="Rotate the signing secret (the new one is shown once; pending deliveries use it)")
+          summary="Rotate the signing secret (shown once); the old one keeps signing beside it for an overlap")
 async def rotate_secret(ctx: Ctx) -> SecretRotated:
-    return SecretRotated(id=ctx.path["id"], secret=await handlers.rotate_secret(ctx.conn, ctx.me(), ctx.path["id"]))
+    secret, until = await handlers.rotate_secret(ctx.conn, ctx.me(), ctx.path["id"],
+                                                 ctx.settings.webhook_secret_overlap_s)
+    return SecretRotated(id=ctx.path["id"], secret=secret, previous_secret_valid_until=until)
+
+
+@api.post("/v1/venues/{id}/recover", body=Recover, response=Replayed, allow=VENUES, errors=(404,),
+          summary="Recovery: send again every delivery that failed (dead-lettered) in a window")
+async def recover(ctx: Ctx[Recover]) -> Replayed:
+    return Replayed(requeued=await handlers.recover(ctx.conn, ctx.me(), ctx.path["id"], ctx.body.since,
+                                                    ctx.body.until))
+
+
+@api.get("/v1/event-types", response=EventTypeList, allow=ANY_ORG, fresh=False,
+         summary="Every event type a venue receives: its webhook body's JSON schema and an example; opt-in types "
+                 "go only to venues listing them in event_types")
+async def event_types(ctx: Ctx) -> EventTypeList:
+    return EventTypeList(items=list(catalogue()))
 
 
 @api.post("/v1/venues/{id}/resume", response=Venue, allow=VENUES, errors=(404,),
@@ -108,9 +158,10 @@ async def replay(ctx: Ctx[Replay]) -> Replayed:
 async def feed(ctx: Ctx) -> FeedPage:
     q: FeedQuery = ctx.query
     me = ctx.me()
-    flt = None
+    flt, opted_in = None, None
     if q.venue_id is not None:
-        flt = domain.Filter.of((await handlers.load_venue(ctx.conn, me, q.venue_id))["filter"])
+        v = await handlers.load_venue(ctx.conn, me, q.venue_id)
+        flt, opted_in = domain.Filter.of(v["filter"]), frozenset(v["event_types"])
     elif not me.is_operator:
         venues = await repo.venues_of(ctx.conn, me.org_id)
         if not venues:
@@ -118,9 +169,9 @@ async def feed(ctx: Ctx) -> FeedPage:
                            rule="no-venue")
         if len(venues) > 1:
             raise ValidationFailed([FieldError("query.venue_id", "you run several venues: say whose filter applies")])
-        flt = domain.Filter.of(venues[0]["filter"])
+        flt, opted_in = domain.Filter.of(venues[0]["filter"]), frozenset(venues[0]["event_types"])
     after = decode_cursor(q.after, sequence, field="query.after") if q.after else 0
-    rows, position = await handlers.feed(ctx.conn, flt, after, q.limit)
+    rows, position = await handlers.feed(ctx.conn, flt, after, q.limit, opted_in=opted_in)
     return FeedPage(items=[views.change_view(r) for r in rows],
                     next_cursor=encode_cursor([position]))
 
@@ -132,17 +183,31 @@ async def feed(ctx: Ctx) -> FeedPage:
 async def subscribe(ctx: Ctx[SubscriptionCreate]) -> Reply:
     b = ctx.body
     row, secret = await handlers.subscribe(ctx.conn, ctx.me(), b.filter.model_dump(), b.query, b.channel,
-                                           str(b.webhook_url) if b.webhook_url else None)
+                                           str(b.webhook_url) if b.webhook_url else None,
+                                           allow_private=ctx.settings.webhooks_allow_private)
     return Reply(views.subscription_view(row, secret), 201, {"Location": f"/v1/subscriptions/{row['id']}"})
 
 
 @api.get("/v1/subscriptions/{id}", response=Subscription, allow=ENTERPRISES, errors=(404,),
          summary="One of your subscriptions")
 async def get_subscription(ctx: Ctx) -> Subscription:
-    row = await repo.get_subscription(ctx.conn, ctx.path["id"])
-    if row is None or not ctx.me().acts_as(row["org_id"]):
-        raise NotFound(f"no subscription {ctx.path['id']}")
+    return views.subscription_view(await handlers.load_subscription(ctx.conn, ctx.me(), ctx.path["id"]))
+
+
+@api.patch("/v1/subscriptions/{id}", body=SubscriptionPatch, response=Subscription, allow=ENTERPRISES,
+           errors=(404,), summary="Change a subscription's filter, query or webhook, or pause it (active: false)")
+async def update_subscription(ctx: Ctx[SubscriptionPatch]) -> Subscription:
+    changes = _changes(ctx.body, keep_null=("query", "webhook_url"))
+    row = await handlers.update_subscription(ctx.conn, ctx.me(), ctx.path["id"], changes,
+                                             allow_private=ctx.settings.webhooks_allow_private)
     return views.subscription_view(row)
+
+
+@api.delete("/v1/subscriptions/{id}", response=SubscriptionDeleted, allow=ENTERPRISES, errors=(404,),
+            summary="Delete a subscription: nothing more is pushed for it")
+async def delete_subscription(ctx: Ctx) -> SubscriptionDeleted:
+    await handlers.delete_subscription(ctx.conn, ctx.me(), ctx.path["id"])
+    return SubscriptionDeleted(id=ctx.path["id"])
 
 
 @api.get("/v1/subscriptions", query=PageQuery, response=SubscriptionPage, allow=ENTERPRISES,

@@ -13,7 +13,7 @@ import asyncpg
 from events.consumer import Subscription
 from events.envelope import CloudEvent
 from events.registry import registered_types
-from events.schemas.auctions import AuctionClosed, AuctionScheduled
+from events.schemas.auctions import AuctionClosed, AuctionExtended, AuctionScheduled, AuctionSettled, BidAccepted
 from events.schemas.licences import OpenLicenceDeclared, OpenLicenceWithdrawn
 from events.schemas.listings import ListingPublished
 from events.schemas.platform import OrgRegistered
@@ -53,7 +53,7 @@ async def on_open_licence(conn: asyncpg.Connection, event: CloudEvent, e: OpenLi
         snapshot=snapshot, occurred_at=event.time))
 
 
-async def on_auction(conn: asyncpg.Connection, event: CloudEvent, e: AuctionScheduled | AuctionClosed) -> None:
+async def on_auction(conn: asyncpg.Connection, event: CloudEvent, e) -> None:
     # Filtered by its lot's listing (industry, region, …): the listing's events come on
     # another topic, so the lot may not be known yet; then only type filters apply.
     listing = await repo.get_listing(conn, e.listing_id)
@@ -89,7 +89,9 @@ SUBSCRIPTIONS = [
     Subscription(name="distribution.licences", schema="distribution", topics=[Topic.LICENCES], handlers={
         OpenLicenceDeclared.TYPE: on_open_licence, OpenLicenceWithdrawn.TYPE: on_open_licence}),
     Subscription(name="distribution.auctions", schema="distribution", topics=[Topic.AUCTIONS], handlers={
-        AuctionScheduled.TYPE: on_auction, AuctionClosed.TYPE: on_auction}),
+        AuctionScheduled.TYPE: on_auction, AuctionClosed.TYPE: on_auction,
+        # Auction activity, for venues that opt in (services/distribution/event_types.py).
+        BidAccepted.TYPE: on_auction, AuctionExtended.TYPE: on_auction, AuctionSettled.TYPE: on_auction}),
     Subscription(name="distribution.roadshows", schema="distribution", topics=[Topic.ROADSHOWS],
                  handlers=_roadshow_handlers()),
     Subscription(name="distribution.orgs", schema="distribution", topics=[Topic.PLATFORM],

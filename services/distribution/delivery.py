@@ -15,9 +15,20 @@ Guarantees, and how they are kept:
   endpoint is served by its own task (at most ``max_endpoints_in_flight`` at once),
   each request has a timeout, and an endpoint's lease keeps other processes off it.
 * **Back-off with jitter, dead letter, pause.** Failed tries back off exponentially
-  with jitter; after the last one the delivery is ``dead`` (event
-  ``psm.delivery.dead_lettered.v1``); an endpoint whose every try fails ``pause_after_failures``
-  rounds in a row is paused for ``pause_s``, then probed, and resumes on a success.
+  with jitter (by default over at least 25.7 hours, ``DeliveryPolicy``); after the last
+  one the delivery is ``dead`` (event ``psm.delivery.dead_lettered.v1``); an endpoint whose
+  every try fails ``pause_after_failures`` rounds in a row is paused for ``pause_s``,
+  then probed, and resumes on a success.
+* **The receiver's answer is honoured** (Standard Webhooks): 410 disables the endpoint;
+  429, 502, 503 and 504 hold the whole endpoint back for its ``Retry-After`` (or the
+  back-off); redirects are not followed (a 3xx is a failure). An endpoint failing every
+  try for ``disable_after_s`` is disabled. Each disabling is an event
+  (``psm.venue.disabled.v1``) and a notice in the owner's inbox.
+* **A venue's own pace.** ``rate_limit_per_s`` caps what its endpoint is sent per second;
+  the wait is that endpoint's task's alone.
+* **Never inside.** Targets resolving to loopback, private or link-local addresses are
+  refused at connection time too (``targets.SafeResolver``), against DNS rebinding.
+* **Two signatures while a secret rotates**: the new one and, for the overlap, the old.
 * **Woken, not only polled.** The transactions that queue deliveries ``NOTIFY``
   ``NOTIFY_CHANNEL``; the worker ``LISTEN``s on its own connection and dispatches at
   once. Polling every ``poll_s`` stays as the fallback (a lost listener connection,
@@ -32,15 +43,17 @@ import json
 import logging
 import secrets
 import time
-from datetime import UTC
+from datetime import UTC, datetime
 
 import aiohttp
 import asyncpg
 
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
 from events.schemas.distribution import DeliveryDeadLettered, VenuePaused
-from services.distribution import domain
+from services.distribution import domain, targets
 from services.distribution import repository as repo
-from services.distribution.handlers import NOTIFY_CHANNEL, OUTBOX
+from services.distribution.handlers import NOTIFY_CHANNEL, OUTBOX, disabled
 from services.runtime import webhooks
 from services.runtime.settings import Settings
 
@@ -54,21 +67,61 @@ def policy_of(settings: Settings) -> domain.DeliveryPolicy:
     return domain.DeliveryPolicy(**{k: v for k, v in given.items() if v is not None})
 
 
+class DeliveryMetrics:
+    """What /metrics says about deliveries (registered in the process's registry)."""
+
+    GAUGE_EVERY_S = 5.0
+
+    def __init__(self, registry: CollectorRegistry | None) -> None:
+        registry = registry if registry is not None else CollectorRegistry()
+        self.attempts = Counter("psm_delivery_attempts", "Webhook delivery attempts", ["outcome", "status_class"],
+                                registry=registry)
+        self.latency = Histogram("psm_delivery_latency_seconds", "From the change being recorded to the receiver's 2xx",
+                                 registry=registry, buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 60, 600, 3600))
+        self.backlog = Gauge("psm_delivery_backlog", "Deliveries pending, per endpoint", ["endpoint"],
+                             registry=registry)
+        self.oldest = Gauge("psm_delivery_oldest_pending_seconds", "Age of the oldest pending delivery, per endpoint",
+                            ["endpoint"], registry=registry)
+        self.disabled = Gauge("psm_delivery_endpoints_disabled", "Endpoints disabled (410, or failing too long)",
+                              registry=registry)
+        self._shown: set[str] = set()
+        self._at = 0.0
+
+    async def refresh(self, conn: asyncpg.Connection) -> None:
+        if time.monotonic() - self._at < self.GAUGE_EVERY_S:
+            return
+        self._at = time.monotonic()
+        rows = await repo.backlog(conn)
+        now_shown = set()
+        for r in rows:
+            self.backlog.labels(r["endpoint_id"]).set(r["pending"])
+            self.oldest.labels(r["endpoint_id"]).set(r["oldest_s"])
+            now_shown.add(r["endpoint_id"])
+        for gone in self._shown - now_shown:
+            self.backlog.labels(gone).set(0)
+            self.oldest.labels(gone).set(0)
+        self._shown = now_shown
+        self.disabled.set(await repo.disabled_count(conn))
+
+
 class DeliveryWorker:
     """Serves every endpoint's queue (see the module doc). ``policy`` None: from the app's settings."""
 
-    def __init__(self, pool: asyncpg.Pool, settings: Settings, policy: domain.DeliveryPolicy | None = None) -> None:
+    def __init__(self, pool: asyncpg.Pool, settings: Settings, policy: domain.DeliveryPolicy | None = None,
+                 registry: CollectorRegistry | None = None) -> None:
         self.pool = pool
         self.database_url = settings.database_url  # its LISTEN connection is its own, not a pooled one
         self.policy = policy or policy_of(settings)
+        self.allow_private = settings.webhooks_allow_private
         self.me = f"w_{secrets.token_hex(6)}"
         self.running: dict[str, asyncio.Task] = {}
+        self.metrics = DeliveryMetrics(registry)
         self._wake = asyncio.Event()
 
     async def run(self) -> None:
         pool = self.pool
         timeout = aiohttp.ClientTimeout(total=self.policy.request_timeout_s)
-        connector = aiohttp.TCPConnector(limit=0, limit_per_host=8)
+        connector = aiohttp.TCPConnector(limit=0, limit_per_host=8, resolver=targets.SafeResolver(self.allow_private))
         listener = asyncio.create_task(self._listen(), name="deliveries-listen")
         async with aiohttp.ClientSession(timeout=timeout, connector=connector) as http:
             try:
@@ -76,6 +129,8 @@ class DeliveryWorker:
                     self._wake.clear()
                     try:
                         await self._dispatch(pool, http)
+                        async with pool.acquire() as conn:
+                            await self.metrics.refresh(conn)
                     except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as e:
                         log.warning("delivery dispatcher: %s: %s", type(e).__name__, e)
                     with contextlib.suppress(TimeoutError):
@@ -130,37 +185,59 @@ class DeliveryWorker:
                     endpoint = await repo.renew_lease(conn, self.me, endpoint_id, self.policy.lease_s)
                     if endpoint is None:
                         return
-                    heads = await repo.queue_heads(conn, endpoint_id, self.policy.batch)
+                    rate = float(endpoint["rate_limit_per_s"]) if endpoint["rate_limit_per_s"] is not None else None
+                    batch = self.policy.batch if rate is None else max(1, min(self.policy.batch, int(rate)))
+                    heads = await repo.queue_heads(conn, endpoint_id, batch)
                 if not heads:
                     return
+                started = time.monotonic()
                 results = await asyncio.gather(*(self._send(http, endpoint, d) for d in heads))
                 async with pool.acquire() as conn, conn.transaction():
                     await self._settle(conn, endpoint, heads, results)
                 if any(r is not None for r in results):
                     return  # back off: the dispatcher comes back when something is due
+                if rate is not None:  # the venue's own pace: this endpoint's task waits, no other
+                    await asyncio.sleep(max(0.0, len(heads) / rate - (time.monotonic() - started)))
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as e:
+            log.warning("endpoint %s: %s: %s", endpoint_id, type(e).__name__, e)  # tried again when due
+        except Exception:  # noqa: BLE001 — a bug must not silently stop an endpoint's deliveries
+            log.exception("endpoint %s: serving failed", endpoint_id)
         finally:
             with contextlib.suppress(Exception):
                 async with pool.acquire() as conn:
                     await repo.release_lease(conn, self.me, endpoint_id)
 
     async def _send(self, http: aiohttp.ClientSession, endpoint: asyncpg.Record,
-                    d: asyncpg.Record) -> tuple[int | None, str] | None:
-        """None when the receiver took it (2xx), else (status, error)."""
+                    d: asyncpg.Record) -> tuple[int | None, str, float | None] | None:
+        """None when the receiver took it (2xx), else (status, error, Retry-After in s)."""
         body = json.dumps(d["body"], ensure_ascii=False, separators=(",", ":")).encode()
         ts = int(time.time())
-        headers = {"webhook-id": d["id"], "webhook-timestamp": str(ts),
-                   "webhook-signature": webhooks.sign(endpoint["secret"], d["id"], ts, body),
+        signatures = [webhooks.sign(endpoint["secret"], d["id"], ts, body)]
+        until = endpoint["previous_secret_until"]
+        if endpoint["previous_secret"] and until is not None and until.timestamp() > time.time():
+            signatures.append(webhooks.sign(endpoint["previous_secret"], d["id"], ts, body))  # rotation overlap
+        headers = {"webhook-id": d["id"], "webhook-timestamp": str(ts), "webhook-signature": " ".join(signatures),
                    "content-type": "application/json", "user-agent": "psm-distribution/1"}
+        inside = targets.refused_literal(endpoint["url"], self.allow_private)
+        if inside is not None:
+            return self._counted(None, f"refused: {inside} (an internal address)", None)
         try:
             async with http.post(endpoint["url"], data=body, headers=headers, allow_redirects=False) as r:
                 await r.read()
                 if 200 <= r.status < 300:
+                    self.metrics.attempts.labels("success", f"{r.status // 100}xx").inc()
+                    self.metrics.latency.observe(max(0.0, time.time() - d["created_at"].timestamp()))
                     return None
-                return r.status, f"HTTP {r.status}"
+                retry_after = domain.retry_after_seconds(r.headers.get("Retry-After"), datetime.now(UTC))
+                return self._counted(r.status, f"HTTP {r.status}", retry_after)
         except asyncio.CancelledError:
             raise
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as e:
-            return None, f"{type(e).__name__}: {e}"[:500]
+            return self._counted(None, f"{type(e).__name__}: {e}"[:500], None)
+
+    def _counted(self, status: int | None, error: str, retry_after: float | None) -> tuple[int | None, str, float | None]:
+        self.metrics.attempts.labels("failure", domain.status_class(status, error)).inc()
+        return status, error, retry_after
 
     async def _settle(self, conn: asyncpg.Connection, endpoint: asyncpg.Record, heads: list[asyncpg.Record],
                       results: list[tuple[int | None, str] | None]) -> None:
@@ -168,13 +245,23 @@ class DeliveryWorker:
         if ok:
             await repo.mark_delivered(conn, ok)
         failures = 0
+        statuses = {r[0] for r in results if r is not None}
+        if domain.GONE in statuses:
+            await self._disable(conn, endpoint, "the receiver answered 410 Gone")
+        throttled = [r[2] if r[2] is not None else 0.0 for r in results
+                     if r is not None and r[0] in domain.THROTTLE_STATUSES]
+        if throttled:
+            # The receiver asked to slow down: nothing goes to it before the longest wait
+            # it named (or the first back-off step).
+            hold = max(max(throttled), self.policy.backoff_base_s)
+            await repo.throttle_endpoint(conn, endpoint["id"], min(hold, self.policy.max_retry_after_s))
         for d, r in zip(heads, results):
             if r is None:
                 continue
             failures += 1
-            status, error = r
+            status, error, retry_after = r
             attempts = d["attempts"] + 1
-            wait = self.policy.next_attempt_in(attempts)
+            wait = self.policy.retry_wait(attempts, retry_after)
             if wait is None:
                 await repo.mark_dead(conn, d["id"], attempts, status, error)
                 await OUTBOX.record(conn, d["id"], DeliveryDeadLettered(
@@ -186,10 +273,19 @@ class DeliveryWorker:
             if endpoint["consecutive_failures"]:
                 await repo.reset_failures(conn, endpoint["id"])
             return
-        count = await repo.count_failed_round(conn, endpoint["id"], bool(ok))
-        if self.policy.pause_due(count):
+        failing = await repo.count_failed_round(conn, endpoint["id"], bool(ok))
+        count = failing["consecutive_failures"]
+        if failing["failing_s"] >= self.policy.disable_after_s:
+            await self._disable(conn, endpoint, f"every try failed for {failing['failing_s'] / 86400:.1f} days")
+        elif self.policy.pause_due(count):
             resume_at = await repo.pause_endpoint(conn, endpoint["id"], self.policy.pause_s)
             await OUTBOX.record(conn, endpoint["id"], VenuePaused(venue_id=endpoint["id"], consecutive_failures=count,
                                                                   resume_at=resume_at.astimezone(UTC)))
             log.warning("endpoint %s paused until %s after %d failures", endpoint["id"], resume_at, count)
 
+
+    async def _disable(self, conn: asyncpg.Connection, endpoint: asyncpg.Record, reason: str) -> None:
+        row = await repo.disable_endpoint(conn, endpoint["id"], reason)
+        if row is not None:
+            await disabled(conn, row, reason)
+            log.warning("endpoint %s disabled: %s", endpoint["id"], reason)

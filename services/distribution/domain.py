@@ -15,6 +15,33 @@ from datetime import datetime, timedelta
 from services.runtime.errors import DomainError
 
 CATALOGUE_TYPES = ("listing", "demand", "open_licence", "auction", "roadshow")
+MAX_REQUEST_TIMEOUT_S = 15.0
+# Receivers asking to slow down (Standard Webhooks): the endpoint waits, honouring Retry-After.
+THROTTLE_STATUSES = frozenset({429, 502, 503, 504})
+GONE = 410  # the receiver says the endpoint is gone: disabled
+
+
+def status_class(status: int | None, error: str | None) -> str:
+    """For metrics: 2xx … 5xx, or how the request failed without an answer."""
+    if status is not None:
+        return f"{status // 100}xx"
+    text = (error or "").lower()
+    return "timeout" if "timeout" in text else "internal_target" if "internal" in text else "connection"
+
+
+def retry_after_seconds(value: str | None, now: datetime) -> float | None:
+    """``Retry-After`` as seconds: delta-seconds or an HTTP date (RFC 9110 §10.2.3)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    from email.utils import parsedate_to_datetime
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - now).total_seconds())
 
 
 class DistributionError(DomainError):
@@ -115,13 +142,15 @@ def webhook_body(change_type: str, occurred_at: datetime, data: dict) -> dict:
 class DeliveryPolicy:
     """How hard and how fast the delivery workers try.
 
-    The defaults suit production (about 40 minutes of retries); tests make them short.
+    The defaults suit production: 18 tries, waits doubling from 5 s to 10 hours, each
+    between half and all of its step (jitter) — at least 25.7 hours from the first try
+    to the dead letter (``min_span_s``), about 38 on average. Tests make them short.
     """
 
-    max_attempts: int = 12
-    backoff_base_s: float = 0.5
-    backoff_cap_s: float = 600.0
-    request_timeout_s: float = 10.0
+    max_attempts: int = 18
+    backoff_base_s: float = 5.0
+    backoff_cap_s: float = 36000.0
+    request_timeout_s: float = 10.0  # at most MAX_REQUEST_TIMEOUT_S
     # An endpoint whose every try fails this many rounds in a row is paused for
     # ``pause_s``; then one batch probes it, and it resumes on the first success.
     pause_after_failures: int = 10
@@ -134,11 +163,32 @@ class DeliveryPolicy:
     # it must outlast one round's requests, or two processes could serve one endpoint
     # at once and break its order.
     lease_s: float = 30.0
+    # An endpoint failing every try for this long is disabled (an event and an inbox
+    # notice say so); its owner re-enables it (PATCH … {"enabled": true}).
+    disable_after_s: float = 5 * 86400.0
+    # The longest a receiver's Retry-After is honoured (a longer one is read as this).
+    max_retry_after_s: float = 3600.0
 
     def __post_init__(self) -> None:
         if self.lease_s <= self.request_timeout_s:
             raise ValueError(f"the endpoint lease ({self.lease_s}s) must outlast a request "
                                     f"({self.request_timeout_s}s)")
+        if self.request_timeout_s > MAX_REQUEST_TIMEOUT_S:
+            raise ValueError(f"a webhook request may wait {MAX_REQUEST_TIMEOUT_S:g}s at most")
+
+    def min_span_s(self) -> float:
+        """The shortest time from the first try to the dead letter (every wait at its
+        smallest, half its step)."""
+        return sum(min(self.backoff_cap_s, self.backoff_base_s * 2 ** (n - 1)) / 2 for n in range(1, self.max_attempts))
+
+    def retry_wait(self, attempts: int, retry_after_s: float | None,
+                   rng: random.Random | None = None) -> timedelta | None:
+        """The wait before the next try: the back-off, or the receiver's Retry-After when
+        it asks for longer (capped); None: dead-letter."""
+        wait = self.next_attempt_in(attempts, rng)
+        if wait is None or retry_after_s is None:
+            return wait
+        return max(wait, timedelta(seconds=min(retry_after_s, self.max_retry_after_s)))
 
     def next_attempt_in(self, attempts: int, rng: random.Random | None = None) -> timedelta | None:
         """Exponential back-off after ``attempts`` failed tries — half the step fixed, half random

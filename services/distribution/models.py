@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field, HttpUrl
 from events.schemas.distribution import Cooperation
 from events.schemas.listings import Mode, Stage
 from services.distribution.domain import CATALOGUE_TYPES
+from services.distribution.event_types import OPT_IN, EventType
 from services.runtime.http.pagination import PageQuery
 from services.distribution.messages import Change  # noqa: F401 — the feed's items
 from services.runtime.models import Identified, Strict
@@ -27,10 +28,27 @@ class FilterIn(Strict):
     ipc: list[str] = Field(default=[], max_length=100, description="IPC prefixes, e.g. H01M")
 
 
+OptInType = Literal[tuple(sorted(OPT_IN))]  # type: ignore[valid-type]
+RATE = Field(default=None, ge=0.1, le=1000, description="messages per second at most to this venue's webhook")
+
+
 class VenueCreate(Strict):
     org_id: str
-    webhook_url: HttpUrl | None = Field(default=None, description="none: the venue polls GET /v1/feed")
+    webhook_url: HttpUrl | None = Field(default=None, description="none: the venue polls GET /v1/feed; never an "
+                                                                   "internal (loopback, private, link-local) address")
     filter: FilterIn = FilterIn()
+    event_types: list[OptInType] = Field(default=[], description="opt-in types it also wants (GET /v1/event-types)")
+    rate_limit_per_s: float | None = RATE
+
+
+class VenuePatch(Strict):
+    """Only what is sent changes; it applies from the next change."""
+
+    webhook_url: HttpUrl | None = Field(default=None, description="null: feed only")
+    filter: FilterIn | None = None
+    event_types: list[OptInType] | None = None
+    rate_limit_per_s: float | None = RATE
+    enabled: Literal[True] | None = Field(default=None, description="true: re-enable a disabled venue")
 
 
 class Venue(BaseModel):
@@ -38,9 +56,26 @@ class Venue(BaseModel):
     org_id: str
     webhook_url: str | None
     filter: dict[str, list[str]]
+    event_types: list[str] = Field(description="opt-in types it receives besides the catalogue changes")
+    rate_limit_per_s: float | None
+    status: Literal["active", "paused", "throttled", "disabled", "feed_only"]
+    disabled_reason: str | None
     paused_until: datetime | None
+    throttled_until: datetime | None = Field(description="the receiver asked to slow down (429/5xx Retry-After)")
     consecutive_failures: int
     created_at: datetime
+    updated_at: datetime
+
+
+class VenueDeleted(BaseModel):
+    id: str
+    deleted: Literal[True] = True
+    dropped_deliveries: int = Field(description="pending deliveries that will never be sent")
+
+
+class Recover(Strict):
+    since: datetime
+    until: datetime | None = Field(default=None, description="default: now")
 
 
 class VenueCreated(Venue):
@@ -50,6 +85,8 @@ class VenueCreated(Venue):
 class SecretRotated(BaseModel):
     id: str
     secret: str
+    previous_secret_valid_until: datetime | None = Field(
+        description="until then every delivery carries a signature with the old secret too")
 
 
 class Delivery(BaseModel):
@@ -57,7 +94,7 @@ class Delivery(BaseModel):
     endpoint_id: str
     subject: str
     change_type: str
-    status: Literal["pending", "delivered", "dead"]
+    status: Literal["pending", "delivered", "dead", "dropped"]
     attempts: int
     next_attempt_at: datetime | None
     last_error: str | None
@@ -73,7 +110,7 @@ class DeliveryPage(BaseModel):
 
 
 class DeliveryQuery(PageQuery):
-    status: Literal["pending", "delivered", "dead"] | None = None
+    status: Literal["pending", "delivered", "dead", "dropped"] | None = None
 
 
 class Replay(Strict):
@@ -104,12 +141,25 @@ class SubscriptionCreate(Strict):
     webhook_url: HttpUrl | None = None
 
 
+class SubscriptionPatch(Strict):
+    filter: FilterIn | None = None
+    query: str | None = Field(default=None, min_length=1, max_length=200, description="null: no free text")
+    webhook_url: HttpUrl | None = Field(default=None, description="channel webhook only; re-enables it")
+    active: bool | None = Field(default=None, description="false: pushes stop until true again")
+
+
+class SubscriptionDeleted(BaseModel):
+    id: str
+    deleted: Literal[True] = True
+
+
 class Subscription(BaseModel):
     id: str
     org_id: str
     filter: dict[str, list[str]]
     query: str | None
     channel: str
+    webhook_url: str | None = None
     active: bool
     created_at: datetime
     secret: str | None = Field(default=None, description="for channel=webhook: the signing secret, shown once")
@@ -126,8 +176,10 @@ class InboxQuery(PageQuery):
 
 class Push(BaseModel):
     id: str
-    listing_id: str
-    listing: dict[str, Any]
+    kind: Literal["push", "notice"] = Field(description="a pushed listing, or a notice to you (e.g. a webhook disabled)")
+    listing_id: str | None
+    listing: dict[str, Any] | None
+    notice: dict[str, Any] | None = None
     subscription_ids: list[str]
     channel: str
     read_at: datetime | None
@@ -160,3 +212,8 @@ class PushFeedback(Identified):
 class PushFeedbackPage(BaseModel):
     items: list[PushFeedback]
     next_cursor: str | None = None
+
+
+class EventTypeList(BaseModel):
+    items: list[EventType]
+    next_cursor: str | None = Field(default=None, description="always null: the catalogue is one page")

@@ -21,22 +21,23 @@ async def insert_venue(conn: asyncpg.Connection, id: str, org_id: str, filter: d
     await conn.execute(f"INSERT INTO {S}.venues (id, org_id, filter) VALUES ($1, $2, $3)", id, org_id, filter)
 
 
-VENUE = (f"SELECT v.*, e.url AS webhook_url, e.secret, e.paused_until, e.consecutive_failures "
-         f"FROM {S}.venues v JOIN {S}.endpoints e ON e.id = v.id")
+VENUE = (f"SELECT v.*, e.url AS webhook_url, e.secret, e.paused_until, e.consecutive_failures, e.rate_limit_per_s, "
+         f"e.throttled_until, e.disabled_at, e.disabled_reason, e.previous_secret_until "
+         f"FROM {S}.venues v JOIN {S}.endpoints e ON e.id = v.id WHERE e.deleted_at IS NULL")
 
 
 async def get_venue(conn: asyncpg.Connection, venue_id: str) -> asyncpg.Record | None:
-    return await conn.fetchrow(VENUE + " WHERE v.id = $1", venue_id)
+    return await conn.fetchrow(VENUE + " AND v.id = $1", venue_id)
 
 
 async def venues_of(conn: asyncpg.Connection, org_id: str) -> list[asyncpg.Record]:
-    return await conn.fetch(VENUE + " WHERE v.org_id = $1 ORDER BY v.created_at, v.id", org_id)
+    return await conn.fetch(VENUE + " AND v.org_id = $1 ORDER BY v.created_at, v.id", org_id)
 
 
 async def list_venues(conn: asyncpg.Connection, org_id: str | None, after: tuple | None,
                       limit: int) -> list[asyncpg.Record]:
     return await conn.fetch(
-        VENUE + " WHERE ($1::text IS NULL OR v.org_id = $1) AND ($2::timestamptz IS NULL OR (v.created_at, v.id) > ($2, $3))"
+        VENUE + " AND ($1::text IS NULL OR v.org_id = $1) AND ($2::timestamptz IS NULL OR (v.created_at, v.id) > ($2, $3))"
         " ORDER BY v.created_at, v.id LIMIT $4", org_id, after[0] if after else None, after[1] if after else None,
         limit + 1)
 
@@ -45,17 +46,77 @@ async def webhook_venues(conn: asyncpg.Connection) -> list[asyncpg.Record]:
     """Venues that receive webhooks. Read inside the appending transaction: a venue
     registered after a change was appended starts with the next change (and can read
     the earlier ones from the feed)."""
-    return await conn.fetch(f"SELECT v.id, v.filter FROM {S}.venues v JOIN {S}.endpoints e ON e.id = v.id "
-                            "WHERE e.url IS NOT NULL")
+    return await conn.fetch(f"SELECT v.id, v.filter, v.event_types FROM {S}.venues v JOIN {S}.endpoints e "
+                            "ON e.id = v.id WHERE e.url IS NOT NULL AND e.deleted_at IS NULL AND e.disabled_at IS NULL")
 
 
-async def set_secret(conn: asyncpg.Connection, endpoint_id: str, secret: str) -> None:
-    await conn.execute(f"UPDATE {S}.endpoints SET secret = $2 WHERE id = $1", endpoint_id, secret)
+async def rotate_secret(conn: asyncpg.Connection, endpoint_id: str, secret: str, overlap_s: float) -> datetime | None:
+    """The new secret; the old one keeps signing (beside it) for ``overlap_s``."""
+    return await conn.fetchval(
+        f"UPDATE {S}.endpoints SET previous_secret = CASE WHEN $3 > 0 THEN secret END, "
+        "previous_secret_until = CASE WHEN $3 > 0 THEN now() + make_interval(secs => $3) END, secret = $2 "
+        "WHERE id = $1 RETURNING previous_secret_until", endpoint_id, secret, overlap_s)
 
 
 async def resume(conn: asyncpg.Connection, endpoint_id: str) -> None:
-    await conn.execute(f"UPDATE {S}.endpoints SET paused_until = NULL, consecutive_failures = 0 WHERE id = $1",
-                       endpoint_id)
+    await conn.execute(f"UPDATE {S}.endpoints SET paused_until = NULL, consecutive_failures = 0, "
+                       "throttled_until = NULL WHERE id = $1", endpoint_id)
+
+
+async def update_venue(conn: asyncpg.Connection, venue_id: str, filter: dict | None,
+                       event_types: list[str] | None) -> None:
+    await conn.execute(f"UPDATE {S}.venues SET filter = coalesce($2, filter), "
+                       "event_types = coalesce($3::text[], event_types), updated_at = now() WHERE id = $1",
+                       venue_id, filter, event_types)
+
+
+async def update_endpoint(conn: asyncpg.Connection, endpoint_id: str, fields: dict) -> None:
+    """``url``, ``rate_limit_per_s`` (None clears it) and ``enabled`` (true: re-enabled), as given."""
+    if "url" in fields:
+        await conn.execute(f"UPDATE {S}.endpoints SET url = $2 WHERE id = $1", endpoint_id, fields["url"])
+    if "rate_limit_per_s" in fields:
+        await conn.execute(f"UPDATE {S}.endpoints SET rate_limit_per_s = $2 WHERE id = $1", endpoint_id,
+                           fields["rate_limit_per_s"])
+    if fields.get("enabled"):
+        await conn.execute(f"UPDATE {S}.endpoints SET disabled_at = NULL, disabled_reason = NULL, failing_since = NULL, "
+                           "consecutive_failures = 0, paused_until = NULL, throttled_until = NULL WHERE id = $1",
+                           endpoint_id)
+
+
+async def delete_endpoint(conn: asyncpg.Connection, endpoint_id: str) -> int:
+    """Deleted: nothing more is queued or sent; its pending deliveries are dropped (how many)."""
+    await conn.execute(f"UPDATE {S}.endpoints SET deleted_at = now(), url = NULL WHERE id = $1", endpoint_id)
+    r = await conn.execute(f"UPDATE {S}.deliveries SET status = 'dropped', next_attempt_at = now() "
+                           "WHERE endpoint_id = $1 AND status = 'pending'", endpoint_id)
+    return int(r.split()[-1])
+
+
+async def disable_endpoint(conn: asyncpg.Connection, endpoint_id: str, reason: str) -> asyncpg.Record | None:
+    """Disabled (once): the endpoint, or None if it already was."""
+    return await conn.fetchrow(f"UPDATE {S}.endpoints SET disabled_at = now(), disabled_reason = $2 "
+                               "WHERE id = $1 AND disabled_at IS NULL RETURNING *", endpoint_id, reason)
+
+
+async def throttle_endpoint(conn: asyncpg.Connection, endpoint_id: str, seconds: float) -> None:
+    await conn.execute(f"UPDATE {S}.endpoints SET throttled_until = greatest(coalesce(throttled_until, now()), "
+                       "now() + make_interval(secs => $2)) WHERE id = $1", endpoint_id, seconds)
+
+
+async def insert_notice(conn: asyncpg.Connection, id: str, org_id: str, notice: dict) -> None:
+    await conn.execute(f"INSERT INTO {S}.pushes (id, org_id, subscription_ids, channel, kind, notice) "
+                       "VALUES ($1, $2, '{}', 'inbox', 'notice', $3)", id, org_id, notice)
+
+
+async def backlog(conn: asyncpg.Connection) -> list[asyncpg.Record]:
+    """Per endpoint with deliveries pending: how many, and the oldest one's age (s)."""
+    return await conn.fetch(
+        f"SELECT endpoint_id, count(*) AS pending, extract(epoch FROM now() - min(created_at))::float8 AS oldest_s "
+        f"FROM {S}.deliveries WHERE status = 'pending' GROUP BY endpoint_id")
+
+
+async def disabled_count(conn: asyncpg.Connection) -> int:
+    return await conn.fetchval(f"SELECT count(*) FROM {S}.endpoints WHERE disabled_at IS NOT NULL "
+                               "AND deleted_at IS NULL")
 
 
 # -- read models ---------------------------------------------------------------------------
@@ -132,6 +193,15 @@ async def requeue(conn: asyncpg.Connection, endpoint_id: str, delivery_id: str) 
         "WHERE endpoint_id = $1 AND id = $2 RETURNING *", endpoint_id, delivery_id)
 
 
+async def requeue_failed(conn: asyncpg.Connection, endpoint_id: str, since: datetime, until: datetime | None) -> int:
+    """Recovery: every dead-lettered delivery created in [since, until) tried again."""
+    r = await conn.execute(
+        f"UPDATE {S}.deliveries SET status = 'pending', attempts = 0, next_attempt_at = now() "
+        "WHERE endpoint_id = $1 AND status = 'dead' AND created_at >= $2 AND ($3::timestamptz IS NULL OR created_at < $3)",
+        endpoint_id, since, until)
+    return int(r.split()[-1])
+
+
 async def requeue_since(conn: asyncpg.Connection, endpoint_id: str, since: datetime, statuses: list[str]) -> int:
     r = await conn.execute(
         f"UPDATE {S}.deliveries SET status = 'pending', attempts = 0, next_attempt_at = now() "
@@ -148,13 +218,29 @@ async def insert_subscription(conn: asyncpg.Connection, id: str, org_id: str, fi
 
 
 async def get_subscription(conn: asyncpg.Connection, subscription_id: str) -> asyncpg.Record | None:
-    return await conn.fetchrow(f"SELECT * FROM {S}.subscriptions WHERE id = $1", subscription_id)
+    return await conn.fetchrow(
+        f"SELECT s.*, e.url AS webhook_url FROM {S}.subscriptions s LEFT JOIN {S}.endpoints e ON e.id = s.id "
+        "WHERE s.id = $1 AND s.deleted_at IS NULL", subscription_id)
+
+
+async def delete_subscription(conn: asyncpg.Connection, subscription_id: str) -> None:
+    await conn.execute(f"UPDATE {S}.subscriptions SET deleted_at = now(), active = false, version = version + 1 "
+                       "WHERE id = $1", subscription_id)
+
+
+async def update_subscription(conn: asyncpg.Connection, subscription_id: str, filter: dict | None, query: str | None,
+                              set_query: bool, active: bool | None) -> None:
+    """A new version: the matcher re-indexes it (or takes it out, inactive) before matching again."""
+    await conn.execute(
+        f"UPDATE {S}.subscriptions SET filter = coalesce($2, filter), query = CASE WHEN $4 THEN $3 ELSE query END, "
+        "active = coalesce($5, active), version = version + 1 WHERE id = $1",
+        subscription_id, filter, query, set_query, active)
 
 
 async def list_subscriptions(conn: asyncpg.Connection, org_id: str | None, after: tuple | None,
                              limit: int) -> list[asyncpg.Record]:
     return await conn.fetch(
-        f"SELECT * FROM {S}.subscriptions WHERE ($1::text IS NULL OR org_id = $1) "
+        f"SELECT * FROM {S}.subscriptions WHERE deleted_at IS NULL AND ($1::text IS NULL OR org_id = $1) "
         "AND ($2::timestamptz IS NULL OR (created_at, id) > ($2, $3)) ORDER BY created_at, id LIMIT $4",
         org_id, after[0] if after else None, after[1] if after else None, limit + 1)
 
@@ -205,7 +291,9 @@ async def due_endpoints(conn: asyncpg.Connection, worker: str, busy: Sequence[st
     rows = await conn.fetch(
         f"""SELECT e.id FROM {S}.endpoints e
             WHERE e.url IS NOT NULL AND NOT (e.id = ANY($2::text[]))
+              AND e.disabled_at IS NULL AND e.deleted_at IS NULL
               AND (e.paused_until IS NULL OR e.paused_until <= now())
+              AND (e.throttled_until IS NULL OR e.throttled_until <= now())
               AND (e.lease_until IS NULL OR e.lease_until < now() OR e.lease_owner = $1)
               AND EXISTS (SELECT 1 FROM {S}.deliveries d WHERE d.endpoint_id = e.id
                           AND d.status = 'pending' AND d.next_attempt_at <= now())
@@ -225,7 +313,8 @@ async def renew_lease(conn: asyncpg.Connection, worker: str, endpoint_id: str, l
     return await conn.fetchrow(
         f"UPDATE {S}.endpoints SET lease_until = now() + make_interval(secs => $3) "
         "WHERE id = $1 AND lease_owner = $2 AND (paused_until IS NULL OR paused_until <= now()) "
-        "RETURNING *", endpoint_id, worker, lease_s)
+        "AND (throttled_until IS NULL OR throttled_until <= now()) AND disabled_at IS NULL AND deleted_at IS NULL "
+        "AND url IS NOT NULL RETURNING *", endpoint_id, worker, lease_s)
 
 
 async def release_lease(conn: asyncpg.Connection, worker: str, endpoint_id: str) -> None:
@@ -268,15 +357,17 @@ async def schedule_retry(conn: asyncpg.Connection, delivery_id: str, attempts: i
 
 
 async def reset_failures(conn: asyncpg.Connection, endpoint_id: str) -> None:
-    await conn.execute(f"UPDATE {S}.endpoints SET consecutive_failures = 0, paused_until = NULL WHERE id = $1",
-                       endpoint_id)
+    await conn.execute(f"UPDATE {S}.endpoints SET consecutive_failures = 0, paused_until = NULL, failing_since = NULL "
+                       "WHERE id = $1", endpoint_id)
 
 
-async def count_failed_round(conn: asyncpg.Connection, endpoint_id: str, some_delivered: bool) -> int:
-    """One more round in a row in which every try failed (none, if some went through)."""
-    return await conn.fetchval(
-        f"UPDATE {S}.endpoints SET consecutive_failures = "
-        "CASE WHEN $2 THEN 0 ELSE consecutive_failures + 1 END WHERE id = $1 RETURNING consecutive_failures",
+async def count_failed_round(conn: asyncpg.Connection, endpoint_id: str, some_delivered: bool) -> asyncpg.Record:
+    """One more round in a row in which every try failed (none, if some went through):
+    ``consecutive_failures`` and how long it has been failing (``failing_s``)."""
+    return await conn.fetchrow(
+        f"UPDATE {S}.endpoints SET consecutive_failures = CASE WHEN $2 THEN 0 ELSE consecutive_failures + 1 END, "
+        "failing_since = CASE WHEN $2 THEN NULL ELSE coalesce(failing_since, now()) END WHERE id = $1 "
+        "RETURNING consecutive_failures, coalesce(extract(epoch FROM now() - failing_since), 0)::float8 AS failing_s",
         endpoint_id, some_delivered)
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Protocol
 
 import asyncpg
+from prometheus_client import CollectorRegistry
 from aiohttp import web
 from aiokafka import AIOKafkaProducer
 from elasticsearch import AsyncElasticsearch
@@ -31,6 +32,7 @@ class Resources:
     pool: asyncpg.Pool
     es: AsyncElasticsearch
     producer: AIOKafkaProducer
+    registry: CollectorRegistry | None = None  # the process's metrics (/metrics): a worker adds its own
 
 
 @dataclass(frozen=True)

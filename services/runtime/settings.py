@@ -63,5 +63,10 @@ class Settings(BaseSettings):
     delivery_max_attempts: int | None = Field(default=None, ge=1)
     delivery_backoff_base_s: float | None = Field(default=None, gt=0)
     delivery_backoff_cap_s: float | None = Field(default=None, gt=0)
-    delivery_request_timeout_s: float | None = Field(default=None, gt=0)
+    delivery_request_timeout_s: float | None = Field(default=None, gt=0, le=15)
     delivery_lease_s: float | None = Field(default=None, gt=0)
+    # Webhook targets on loopback, private or link-local addresses are refused (SSRF);
+    # tests and local demos, whose receivers run on this machine, allow them.
+    webhooks_allow_private: bool = False
+    # After a secret rotation, deliveries carry the old secret's signature too for this long.
+    webhook_secret_overlap_s: float = Field(default=24 * 3600, ge=0)

@@ -164,7 +164,8 @@ def _consistency(*, relays: bool, consumers: bool):
 
 
 async def _startup_hooks(app: web.Application):
-    app[RESOURCES] = Resources(settings=app[SETTINGS], pool=app[DB], es=app[ES], producer=app[PRODUCER])
+    app[RESOURCES] = Resources(settings=app[SETTINGS], pool=app[DB], es=app[ES], producer=app[PRODUCER],
+                               registry=app[METRICS].registry)
     app[STARTED] = []
     for m in app[MODULES]:
         if m.on_startup is not None:

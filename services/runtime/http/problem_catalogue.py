@@ -167,6 +167,8 @@ RULES: dict[str, tuple[str, str]] = {
     "feedback-already-given": ("已提交反馈。", "Feedback was given already."),
     "feedback-duplicate": ("重复的反馈。", "A duplicate feedback."),
     "no-venue": ("该机构没有注册交易场所。", "The organisation has no venue."),
+    "not-a-pushed-listing": ("该收件箱条目是通知，不是推送的挂牌，无法向挂牌方反馈。",
+                             "The inbox item is a notice, not a pushed listing: there is no owner to answer."),
     "venue-not-found": ("交易场所不存在。", "No such venue."),
     "delivery-pending": ("该投递尚在进行中。", "The delivery is still pending."),
 }

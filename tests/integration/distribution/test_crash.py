@@ -31,7 +31,8 @@ OPERATOR = {"Authorization": f"Bearer {OPERATOR_KEY}"}
 SLOW_S = 0.8  # the slow venue's answer time: its deliveries are in flight when the kill comes
 # Short enough for a test: a killed process's endpoints are taken over after the lease.
 DELIVERY_ENV = {"PSM_DELIVERY_REQUEST_TIMEOUT_S": "2", "PSM_DELIVERY_LEASE_S": "3",
-                "PSM_DELIVERY_BACKOFF_BASE_S": "0.2", "PSM_DELIVERY_BACKOFF_CAP_S": "1"}
+                "PSM_DELIVERY_BACKOFF_BASE_S": "0.2", "PSM_DELIVERY_BACKOFF_CAP_S": "1",
+                "PSM_WEBHOOKS_ALLOW_PRIVATE": "true"}  # the receivers run on 127.0.0.1
 PUB, UPD, WD = "psm.listing.published.v1", "psm.listing.updated.v1", "psm.listing.withdrawn.v1"
 
 
