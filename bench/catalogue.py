@@ -186,7 +186,8 @@ async def environment(settings: Settings) -> AsyncIterator[Env]:
     operator_key = "op_bench_" + uuid.uuid4().hex
     s = settings.model_copy(update={
         "database_url": settings.database_url.rsplit("/", 1)[0] + "/" + db, "topic_prefix": f"{tag}.",
-        "topic_partitions": 2, "index_prefix": tag, "operator_key": SecretStr(operator_key)})
+        "topic_partitions": 2, "index_prefix": tag, "operator_key": SecretStr(operator_key),
+        "webhooks_allow_private": True})  # the benches' webhook receivers run on 127.0.0.1
     es = AsyncElasticsearch(s.elasticsearch_url, request_timeout=120)
     conn = None
     try:

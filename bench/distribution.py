@@ -83,7 +83,7 @@ class Venue:
             await self._runner.cleanup()
 
 
-async def register_venue(env: Env, venue: Venue) -> None:
+async def register_venue(env: Env, venue: Venue) -> tuple[str, dict[str, str]]:
     r = await env.client.post("/v1/orgs", headers=env.operator, json={
         "kind": "venue", "name": "基准平台", "country": "CN", "uscc": uscc()})
     assert r.status == 201, await r.text()
@@ -94,7 +94,7 @@ async def register_venue(env: Env, venue: Venue) -> None:
         r = await env.client.post("/v1/venues", headers=headers, json={
             "org_id": data["org"]["id"], "filter": {}, "webhook_url": venue.url})
         if r.status == 201:
-            return
+            return (await r.json())["id"], headers
         assert r.status == 422 and time.monotonic() < deadline, await r.text()
         await asyncio.sleep(0.2)
 
@@ -225,6 +225,84 @@ async def delivery(env: Env, args: argparse.Namespace) -> tuple[list[str], bool]
     return lines, ok
 
 
+# -- part: a slow venue and a dead one -----------------------------------------------------
+class SlowVenue(Venue):
+    """Answers every request after ``delay_s``."""
+
+    def __init__(self, delay_s: float) -> None:
+        super().__init__()
+        self.delay_s = delay_s
+
+    async def handle(self, request: web.Request) -> web.Response:
+        await asyncio.sleep(self.delay_s)
+        return await super().handle(request)
+
+
+def closed_port_url() -> str:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{s.getsockname()[1]}/hook"  # closed again: connections are refused
+
+
+async def isolation(env: Env, args: argparse.Namespace) -> tuple[list[str], bool]:
+    """The same paced publishes twice to the same 20 venues: all healthy, then with two of
+    them turned bad (one answering after 10 s, one refusing connections, by PATCHing their
+    webhook URL); publish → received p99 of the 18 others, both runs."""
+    venues = [Venue() for _ in range(VENUES)]
+    slow = SlowVenue(10.0)
+    for v in [*venues, slow]:
+        await v.start()
+    try:
+        registered = [await register_venue(env, v) for v in venues]
+        _, headers = await register_org(env, "基准隔离大学")
+        first, second = await draft_listings(env, headers, args.count), await draft_listings(env, headers, args.count)
+        await asyncio.sleep(2)
+        measured = venues[2:]
+
+        async def run(ids: list[str]) -> list[float]:
+            sent: dict[str, float] = {}
+
+            async def publish(listing_id: str) -> None:
+                sent[listing_id] = time.monotonic()
+                r = await env.client.post(f"/v1/listings/{listing_id}/publish", headers=headers)
+                assert r.status == 200, await r.text()
+
+            start, tasks = time.monotonic(), []
+            for n, listing_id in enumerate(ids):
+                await asyncio.sleep(max(0.0, start + n / args.rate - time.monotonic()))
+                tasks.append(asyncio.create_task(publish(listing_id)))
+            await asyncio.gather(*tasks)
+            deadline = time.monotonic() + 60
+            while (sum(1 for v in measured for i in ids if i in v.published) < len(ids) * len(measured)
+                   and time.monotonic() < deadline):
+                await asyncio.sleep(0.05)
+            return [v.published[i] - sent[i] for v in measured for i in ids if i in v.published]
+
+        healthy = await run(first)
+        for (venue_id, venue_headers), url in zip(registered[:2], (slow.url, closed_port_url())):
+            r = await env.client.patch(f"/v1/venues/{venue_id}", headers=venue_headers, json={"webhook_url": url})
+            assert r.status == 200, await r.text()
+        troubled = await run(second)
+        slow_got = len(slow.first)
+    finally:
+        for v in [*venues, slow]:
+            await v.stop()
+    p99_a, p99_b = percentile(sorted(healthy), 99), percentile(sorted(troubled), 99)
+    complete = len(healthy) == len(troubled) == args.count * len(measured)
+    ok = complete and p99_b <= 1.2 * p99_a
+    return [
+        f"isolation: {args.count} listings at {args.rate:g}/s to {VENUES} venues, twice; measured on the 18 that stay "
+        f"healthy",
+        f"{'':<34}{'n':>7}{'p50 ms':>10}{'p90 ms':>10}{'p99 ms':>10}{'max ms':>10}",
+        ms_row("all 20 healthy", healthy),
+        ms_row("one answering after 10 s, one refusing", troubled),
+        f"the slow venue took {slow_got} deliveries meanwhile; target p99 ≤ 1.2 × the healthy run "
+        f"({1.2 * p99_a * 1000:.0f} ms): {verdict(ok)}",
+    ], ok
+
+
 # -- part: matching ------------------------------------------------------------------------
 INDUSTRIES = ["C3841", "C3922", "C3562", "C2710", "C2614", "C3311", "C4090", "I6510", "M7320", "C3670"]
 REGIONS = ["310115", "320500", "330100", "440300", "110108", "510100", "420100", "370200"]
@@ -348,6 +426,8 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--subscriptions", type=int, default=100_000)
     ap.add_argument("--listings", type=int, default=200, help="listings matched (default 200)")
     ap.add_argument("--match-timeout", type=float, default=60.0)
+    ap.add_argument("--slow-venue", action="store_true",
+                    help="only the isolation part: two of the 20 venues turn slow and dead (issue 17)")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.ERROR)
     settings = Settings()
@@ -355,6 +435,8 @@ def main(argv: list[str]) -> int:
     async def run() -> tuple[list[str], bool]:
         async with asyncio.timeout(230):  # the whole run stops by itself in under 4 minutes
             async with environment(settings) as env:
+                if args.slow_venue:
+                    return await isolation(env, args)
                 lines, ok = await delivery(env, args)
                 more, ok2 = await matching(env, args)
                 return lines + more, ok and ok2
