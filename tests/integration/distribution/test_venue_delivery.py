@@ -107,7 +107,7 @@ async def test_each_answer_is_honoured_in_turn(client, register):
     assert "psm_delivery_latency_seconds_bucket" in metrics and "psm_delivery_endpoints_disabled" in metrics
 
 
-async def test_a_429_throttles_the_venue_and_says_so(register):
+async def test_a_429_throttles_the_venue_and_says_so(client, register):
     rx = await Scripted().start()
     try:
         rx.script = [(429, {"Retry-After": "30"})]
@@ -124,6 +124,12 @@ async def test_a_429_throttles_the_venue_and_says_so(register):
         (d,) = await deliveries(org, v["id"])
         assert (d["status"], d["last_status"]) == ("pending", 429)
         assert datetime.fromisoformat(d["next_attempt_at"]) >= until - timedelta(seconds=1)
+
+        async def backlog_shown():  # the gauges are refreshed every few seconds
+            text = await (await client.get("/metrics")).text()
+            return f'psm_delivery_backlog{{endpoint="{v["id"]}"}} 1.0' in text or None
+
+        await eventually(backlog_shown, timeout=15)
     finally:
         await rx.stop()
 
@@ -332,3 +338,43 @@ async def test_a_subscription_is_edited_and_deleted_by_its_owner(register):
     assert r.status == 200 and (await r.json())["deleted"] is True
     assert (await ent.get(f"/v1/subscriptions/{sub['id']}")).status == 404
     assert sub["id"] not in [s["id"] for s in (await (await ent.get("/v1/subscriptions")).json())["items"]]
+
+
+async def test_an_endpoint_failing_for_too_long_is_disabled(settings, operator):
+    """Days, in production (DeliveryPolicy.disable_after_s); a second and a half here."""
+    from dataclasses import replace
+
+    from services.tools.demo.identifiers import uscc
+    from tests.integration.listings.conftest import Org
+
+    key = operator["Authorization"].removeprefix("Bearer ")
+    policy = replace(FAST, disable_after_s=1.5)
+    app = create_app(settings.model_copy(update={"operator_key": SecretStr(key)}), modules(policy))
+    rx = await Scripted().start()
+    try:
+        async with TestClient(TestServer(app)) as c:
+            async def org(kind: str) -> Org:
+                body = {"kind": kind, "name": "测试", "country": "CN", "uscc": uscc()}
+                if kind == "institution":
+                    body["sub_kind"] = "university"
+                made = await (await c.post("/v1/orgs", json=body, headers=operator)).json()
+                return Org(c, made["org"], made["api_key"])
+
+            rx.script = [(500, {})] * 1000
+            venue_org = await org("venue")
+            _, v = await scripted_venue(lambda _kind: asyncio.sleep(0, result=venue_org), rx)
+            await published(await org("institution"))
+
+            async def disabled():
+                got = await (await venue_org.get(f"/v1/venues/{v['id']}")).json()
+                return got if got["status"] == "disabled" else None
+
+            got = await eventually(disabled, timeout=20)
+            assert got["disabled_reason"].startswith("every try failed for")
+            inbox = (await (await venue_org.get("/v1/inbox")).json())["items"]
+            assert [i["notice"]["endpoint_id"] for i in inbox if i["kind"] == "notice"] == [v["id"]]
+            tries = len(rx.requests)
+            await asyncio.sleep(1.0)
+            assert len(rx.requests) == tries  # nothing more once disabled
+    finally:
+        await rx.stop()
