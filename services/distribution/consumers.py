@@ -19,6 +19,7 @@ from events.schemas.listings import ListingPublished
 from events.schemas.platform import OrgRegistered
 from events.topics import Topic
 from services.distribution import domain, handlers
+from services.distribution.event_types import OPT_IN
 from services.distribution import repository as repo
 
 # Listing events that change what the catalogue shows (a draft's events do not).
@@ -54,6 +55,10 @@ async def on_open_licence(conn: asyncpg.Connection, event: CloudEvent, e: OpenLi
 
 
 async def on_auction(conn: asyncpg.Connection, event: CloudEvent, e) -> None:
+    if event.type in OPT_IN and not await repo.opted_in(conn, event.type):
+        # Bids come by the hundred a second in a contested auction: the log keeps them only
+        # once a venue wants them (from then on; the live WebSocket has the rest).
+        return
     # Filtered by its lot's listing (industry, region, …): the listing's events come on
     # another topic, so the lot may not be known yet; then only type filters apply.
     listing = await repo.get_listing(conn, e.listing_id)

@@ -50,6 +50,12 @@ async def webhook_venues(conn: asyncpg.Connection) -> list[asyncpg.Record]:
                             "ON e.id = v.id WHERE e.url IS NOT NULL AND e.deleted_at IS NULL AND e.disabled_at IS NULL")
 
 
+async def opted_in(conn: asyncpg.Connection, change_type: str) -> bool:
+    """Whether any venue (webhook or feed) wants an opt-in type."""
+    return await conn.fetchval(f"SELECT EXISTS (SELECT 1 FROM {S}.venues v JOIN {S}.endpoints e ON e.id = v.id "
+                               "WHERE e.deleted_at IS NULL AND $1 = ANY(v.event_types))", change_type)
+
+
 async def rotate_secret(conn: asyncpg.Connection, endpoint_id: str, secret: str, overlap_s: float) -> datetime | None:
     """The new secret; the old one keeps signing (beside it) for ``overlap_s``."""
     return await conn.fetchval(

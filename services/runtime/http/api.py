@@ -175,7 +175,7 @@ def _bearer(request: web.Request) -> str | None:
     return token.strip()
 
 
-async def _principal(spec: RouteSpec, request: web.Request, conn: asyncpg.Connection) -> Principal | None:
+async def _principal(spec: RouteSpec, request: web.Request, pool: asyncpg.Pool) -> Principal | None:
     if spec.allow is None:
         return None
     token = _bearer(request)
@@ -186,7 +186,11 @@ async def _principal(spec: RouteSpec, request: web.Request, conn: asyncpg.Connec
     on_behalf_of = request.headers.get("On-Behalf-Of")
     if on_behalf_of is not None and text_problem(on_behalf_of):
         raise ValidationFailed([FieldError("On-Behalf-Of", "not an organisation id")])
-    principal = await request.app[AUTHENTICATOR].authenticate(conn, token, on_behalf_of)
+    authenticator = request.app[AUTHENTICATOR]
+    principal = authenticator.known(token, on_behalf_of)
+    if principal is None:  # not remembered (or acting for another): the key and mandate tables
+        async with pool.acquire() as conn:
+            principal = await authenticator.authenticate(conn, token, on_behalf_of)
     # The access log's org: the one acted for, or "operator".
     request[CALLER_ORG] = "operator" if principal.is_operator and not principal.acting_for else principal.effective_org_id
     spec.allow.enforce(principal)
@@ -217,8 +221,7 @@ def _wrap(spec: RouteSpec):
         # back while the body is read, so slow uploads do not hold the pool.
         principal = None
         if spec.allow is not None:
-            async with pool.acquire() as conn:
-                principal = await _principal(spec, request, conn)
+            principal = await _principal(spec, request, pool)
         path = dict(request.match_info)
         if any(text_problem(v) for v in path.values()):
             raise NotFound("no such resource")  # e.g. %00: nothing is named that, and PG could not even look

@@ -27,7 +27,7 @@ from services.runtime.http.openapi import build_openapi
 from services.runtime.http.asyncapi import build_asyncapi
 from services.runtime.http.problems import problem_middleware
 from services.runtime.http.consistency import Consistency
-from services.runtime.auth import KeyAuthenticator
+from services.runtime.auth import KeyAuthenticator, KeyCache
 from services.runtime.http.state import AUTHENTICATOR, CONSISTENCY, DB, ES, METRICS, PRODUCER, SETTINGS
 from services.runtime.module import Resources, ServiceModule
 from services.runtime.settings import Settings
@@ -61,7 +61,8 @@ def create_app(settings: Settings, modules: Sequence[ServiceModule], *, relays: 
     app[SETTINGS] = settings
     app[METRICS] = metrics
     # Every process authenticates, whichever services it runs (services/runtime/auth.py).
-    app[AUTHENTICATOR] = KeyAuthenticator(settings.operator_key.get_secret_value() if settings.operator_key else None)
+    app[AUTHENTICATOR] = KeyAuthenticator(settings.operator_key.get_secret_value() if settings.operator_key else None,
+                                          cache=KeyCache(settings.database_url))
     app[MODULES] = list(modules)
     app[PEERS] = list({m.name: m for m in [*(peers or ()), *modules]}.values())
     app[ops.OUTBOX_SCHEMAS] = [m.schema for m in modules]
@@ -211,5 +212,8 @@ async def _consumers(app: web.Application):
 async def _workers(app: web.Application):
     named = [(f"worker-{m.name}-{i}", factory(app[RESOURCES])) for m in app[MODULES]
              for i, factory in enumerate(m.workers)] + app[STARTED]
+    cache = getattr(app[AUTHENTICATOR], "cache", None)  # its LISTEN connection, supervised like the rest
+    if cache is not None:
+        named.append(("auth-key-cache", cache))
     async for _ in _run_tasks(app, named):
         yield

@@ -24,6 +24,9 @@ class Authenticator(Protocol):
 
     async def authenticate(self, conn: asyncpg.Connection, token: str, on_behalf_of: str | None) -> Principal: ...
 
+    def known(self, token: str, on_behalf_of: str | None) -> Principal | None:
+        """The caller when no query is needed (a key remembered by this process), else None."""
+
 
 SETTINGS = web.AppKey("settings", Settings)
 DB = web.AppKey("db", asyncpg.Pool)
