@@ -141,7 +141,8 @@ class Tally:
     accepted_latencies: list[float] = field(default_factory=list)
 
 
-async def bid_load(api: Api, market: Market, concurrency: int, seconds: float) -> tuple[Tally, float]:
+async def bid_load(api: Api, market: Market, concurrency: int, seconds: float,
+                   hot: bool = False) -> tuple[Tally, float]:
     price, leader = market.price, market.leader
     tally = Tally()
     stop = time.perf_counter() + seconds
@@ -149,7 +150,7 @@ async def bid_load(api: Api, market: Market, concurrency: int, seconds: float) -
     async def client(c: int) -> None:
         rng = random.Random(c)
         while time.perf_counter() < stop:
-            aid = rng.choice(market.auctions)
+            aid = market.auctions[0] if hot else rng.choice(market.auctions)
             key = rng.choice([k for k in market.bidders[aid] if k != leader.get(aid)])
             amount = price.get(aid, Decimal("1000.00") - INC) + INC * rng.randint(1, 5)
             t0 = time.perf_counter()
@@ -235,22 +236,24 @@ async def run(settings: Settings, args: argparse.Namespace) -> list[str]:
             out_lines.append(f"setup: {args.auctions} auctions × {args.bidders} bidders registered, deposits "
                              f"confirmed, in {time.perf_counter() - t0:.0f}s")
             await bid_load(api, market, args.concurrency, 2)  # warm-up: connections, prepared statements
-            tally, elapsed = await bid_load(api, market, args.concurrency, args.seconds)
+            tally, elapsed = await bid_load(api, market, args.concurrency, args.seconds, hot=args.hot)
         rate = tally.accepted / elapsed
         lat, acc = sorted(tally.latencies), sorted(tally.accepted_latencies)
         p50, p99 = percentile(lat, 50), percentile(lat, 99)
         out_lines.append(
-            f"bids      HTTP → {args.replicas} psm serve subprocess(es), {args.concurrency} clients, {args.seconds:.0f}s: "
+            f"bids      HTTP → {args.replicas} psm serve subprocess(es), {args.concurrency} clients"
+            f"{', all on one auction (hot lot)' if args.hot else ''}, {args.seconds:.0f}s: "
             f"{rate:,.0f} accepted bids/s ({tally.accepted:,} accepted, {tally.refused:,} refused 409, "
             f"{tally.errors} errors; {len(lat) / elapsed:,.0f} requests/s)")
         out_lines.append(f"          latency, every bid: p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {lat[-1]:.1f} ms; "
                          f"accepted only: p50 {percentile(acc, 50):.1f} ms, p99 {percentile(acc, 99):.1f} ms")
         out_lines.append("          " + await check(url, market))
-        done, raw_elapsed, raw_lat = await raw_pg(url, args.concurrency, args.seconds, args.auctions)
+        rows = 1 if args.hot else args.auctions
+        done, raw_elapsed, raw_lat = await raw_pg(url, args.concurrency, args.seconds, rows)
         raw_rate = done / raw_elapsed
         out_lines.append(
             f"baseline  raw asyncpg, {args.concurrency} clients, pool 20, one transaction of UPDATE … RETURNING + "
-            f"INSERT on {args.auctions} rows: {raw_rate:,.0f} tx/s (p50 {percentile(raw_lat, 50):.1f} ms, "
+            f"INSERT on {rows} row(s): {raw_rate:,.0f} tx/s (p50 {percentile(raw_lat, 50):.1f} ms, "
             f"p99 {percentile(raw_lat, 99):.1f} ms)")
         ratio = rate / raw_rate
         out_lines.append(f"ratio     accepted bids/s ÷ baseline = {ratio:.2f}")
@@ -268,6 +271,8 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--concurrency", type=int, default=50, help="clients bidding at once (closed loop)")
     ap.add_argument("--replicas", type=int, default=1, help="psm serve processes, bids spread round robin")
     ap.add_argument("--seconds", type=float, default=15.0, help="length of each measured phase")
+    ap.add_argument("--hot", action="store_true",
+                    help="every client bids on one auction (a contested lot), the baseline on one row")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.ERROR)
     settings = Settings()
