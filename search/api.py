@@ -30,10 +30,11 @@ api = Api("search", fresh=False)
 class CatalogueUnavailable(DependencyUnavailable):
     default_rule = "catalogue-unavailable"
 
-    def __init__(self, what: str, error: Exception) -> None:
-        # Said once for the whole outage (events/outages.py), not once per search.
-        OUTAGES.failed("elasticsearch", f"{what}: {error!r}")
-        super().__init__("the catalogue cannot be searched right now; try again shortly")
+
+def _away(what: str, error: Exception) -> CatalogueUnavailable:
+    """Elasticsearch is away: said once for the whole outage (events/outages.py), and a 503."""
+    OUTAGES.failed("elasticsearch", f"{what}: {error!r}")
+    return CatalogueUnavailable("the catalogue cannot be searched right now; try again shortly")
 
 
 def _unavailable(e: Exception) -> bool:
@@ -50,7 +51,7 @@ async def _search(ctx: Ctx, **body: Any) -> dict[str, Any]:
     except (TransportError, ApiError) as e:
         if not _unavailable(e):
             raise
-        raise CatalogueUnavailable("a catalogue search", e) from None
+        raise _away("a catalogue search", e) from None
     OUTAGES.answered("elasticsearch")
     return response.body
 
@@ -85,7 +86,7 @@ async def listing_matches(ctx: Ctx) -> Matches:
     except (TransportError, ApiError) as e:
         if not _unavailable(e):
             raise
-        raise CatalogueUnavailable("a catalogue lookup", e) from None
+        raise _away("a catalogue lookup", e) from None
     doc = found.body["_source"] if found is not None else None
     if doc is None or matching.counterpart(doc) is None:
         raise NotFound(f"no listing {listing_id} in the catalogue (drafts are not matched)")

@@ -112,7 +112,7 @@ def _ipc(reading: Reading, fields: tuple[str, ...] = IPC_FIELDS) -> dict[str, An
     return {"bool": {"should": terms, "minimum_should_match": 1}} if terms else None
 
 
-def text_query(q: str, vocabulary: Vocabulary) -> dict[str, Any]:
+def text_query(q: str, reading: Reading) -> dict[str, Any]:
     """What must match, and how it scores.
 
     The query read with the vocabulary: each concept it names matches by any of its
@@ -121,7 +121,6 @@ def text_query(q: str, vocabulary: Vocabulary) -> dict[str, Any]:
     every part scores a coordination bonus; one in an IPC group the concepts name
     matches (at a low score) even when its words differ; see ``preferences`` for what
     only ranks."""
-    reading = vocabulary.read(q)
     parts: list[dict[str, Any]] = [_concept(g) for g in reading.concepts]
     if reading.rest:
         parts.append(_free_text(reading.rest, REST_MINIMUM_MATCH) if reading.concepts else _free_text(reading.rest))
@@ -138,11 +137,11 @@ def text_query(q: str, vocabulary: Vocabulary) -> dict[str, Any]:
     return {"bool": {"should": should, "minimum_should_match": 1}}
 
 
-def preferences(q: str, vocabulary: Vocabulary) -> list[dict[str, Any]]:
+def preferences(q: str, reading: Reading) -> list[dict[str, Any]]:
     """What only ranks (never makes a document match): the IPC classes the query's
     concepts name, and its words close together (a need in several words)."""
     out: list[dict[str, Any]] = []
-    ipc = _ipc(vocabulary.read(q))
+    ipc = _ipc(reading)
     if ipc is not None:
         out.append({"constant_score": {"filter": ipc, "boost": IPC_BOOST}})
     if len(q.split()) > 1:
@@ -235,9 +234,9 @@ def build_search(p: SearchQuery, vocabulary: Vocabulary | None = None) -> dict[s
         "size": p.limit + 1, "track_total_hits": True, "source_includes": list(ITEM_SOURCE),
     }
     if p.q:
-        vocabulary = vocabulary or Vocabulary.current()
-        query["bool"]["must"] = [text_query(p.q, vocabulary)]
-        query["bool"]["should"] = preferences(p.q, vocabulary)
+        reading = (vocabulary or Vocabulary.current()).read(p.q)
+        query["bool"]["must"] = [text_query(p.q, reading)]
+        query["bool"]["should"] = preferences(p.q, reading)
         body["source_includes"] = [*ITEM_SOURCE, *HIGHLIGHT_SOURCE]  # marked here (search.highlight)
     position = cursor_position(p)
     if position is not None:

@@ -87,9 +87,10 @@ class DeliveryMetrics:
         self._shown: set[str] = set()
         self._at = 0.0
 
+    def due(self) -> bool:
+        return time.monotonic() - self._at >= self.GAUGE_EVERY_S
+
     async def refresh(self, conn: asyncpg.Connection) -> None:
-        if time.monotonic() - self._at < self.GAUGE_EVERY_S:
-            return
         self._at = time.monotonic()
         rows = await repo.backlog(conn)
         now_shown = set()
@@ -129,8 +130,9 @@ class DeliveryWorker:
                     self._wake.clear()
                     try:
                         await self._dispatch(pool, http)
-                        async with pool.acquire() as conn:
-                            await self.metrics.refresh(conn)
+                        if self.metrics.due():  # (not a pooled connection every poll for nothing)
+                            async with pool.acquire() as conn:
+                                await self.metrics.refresh(conn)
                     except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as e:
                         log.warning("delivery dispatcher: %s: %s", type(e).__name__, e)
                     with contextlib.suppress(TimeoutError):

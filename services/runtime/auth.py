@@ -156,17 +156,22 @@ class KeyAuthenticator:
         remembers, not acting for another organisation); None: ask ``authenticate``."""
         if on_behalf_of is not None:
             return None
-        if self.operator_key and hmac.compare_digest(token.encode(), self.operator_key.encode()):
-            return Principal(OPERATOR_ORG_ID, "operator", "operator-bootstrap")
+        if (operator := self._operator(token)) is not None:
+            return operator
         key_id = key_id_of(token)
         row = self.cache.get(key_id) if self.cache is not None and key_id else None
         if row is None or row.revoked or not digest_matches(token, row.digest):
             return None  # authenticate says why
         return Principal(row.org_id, row.kind, key_id)
 
-    async def _who(self, conn: asyncpg.Connection, token: str) -> Principal:
+    def _operator(self, token: str) -> Principal | None:
         if self.operator_key and hmac.compare_digest(token.encode(), self.operator_key.encode()):
             return Principal(OPERATOR_ORG_ID, "operator", "operator-bootstrap")
+        return None
+
+    async def _who(self, conn: asyncpg.Connection, token: str) -> Principal:
+        if (operator := self._operator(token)) is not None:
+            return operator
         key_id = key_id_of(token)
         row = await self._row(conn, key_id) if key_id else None
         if row is None or not digest_matches(token, row.digest):
