@@ -35,6 +35,7 @@ run: stack
 # The tests' data is thrown away: PostgreSQL runs without fsync (make run is durable).
 test: install
 	PSM_PG_DURABLE=false psm stack up
+	psm stack browser  # Chromium, its driver and a Chinese font for the console's tests (installed once)
 	lint-imports  # the architecture's import rules (.importlinter)
 	set -a; . $(STACK_ENV); set +a; $(PYTHON) -m pytest $(PYTEST_ARGS)
 

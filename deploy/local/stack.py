@@ -556,6 +556,20 @@ def ensure_user(name: str) -> None:
         subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", name], check=True)
 
 
+# The console's browser tests (tests/e2e) drive Debian's Chromium through its driver; a
+# font with Chinese glyphs makes the screenshots legible (headless Chromium has none).
+BROWSER_PACKAGES = {"chromium": "/usr/bin/chromium", "chromium-driver": "/usr/bin/chromedriver",
+                    "fonts-wqy-microhei": "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"}
+
+
+def ensure_browser() -> None:
+    """Install what the browser tests need, once (idempotent: present packages are left alone)."""
+    for package, path in BROWSER_PACKAGES.items():
+        if not Path(path).exists():
+            apt_install(package)
+    say("browser: " + ", ".join(BROWSER_PACKAGES.values()))
+
+
 class Stack:
     def __init__(self, cfg: StackSettings) -> None:
         self.cfg = cfg
@@ -605,14 +619,18 @@ def main(argv: list[str]) -> int:
     import argparse
 
     ap = argparse.ArgumentParser(prog="psm stack", description="the local PostgreSQL + Kafka + Elasticsearch")
-    ap.add_argument("action", choices=["up", "down", "status", "start", "stop", "env"])
+    ap.add_argument("action", choices=["up", "down", "status", "start", "stop", "env", "browser"],
+                    help="browser: install Debian's chromium, its driver and a Chinese font (for tests/e2e)")
     ap.add_argument("parts", nargs="*", metavar="PART", help="pg, kafka, es (default: all)")
     args = ap.parse_args(argv)
     unknown = set(args.parts) - {"pg", "kafka", "es"}
     if unknown:
         ap.error(f"unknown part(s) {sorted(unknown)}: choose from pg, kafka, es")
-    stack = Stack(StackSettings())
     try:
+        if args.action == "browser":
+            ensure_browser()
+            return 0
+        stack = Stack(StackSettings())
         if args.action in ("up", "start"):
             stack.up(args.parts or None)
         elif args.action in ("down", "stop"):

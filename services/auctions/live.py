@@ -108,6 +108,21 @@ async def _missed(conn: asyncpg.Connection, auction_id: str, after: int) -> list
     return [e for e in await repo.events_after(conn, auction_id, after) if e.type in LIVE_TYPES]
 
 
+# A browser cannot set headers on a WebSocket: it offers the key as a subprotocol instead,
+# ``new WebSocket(url, ["psm.v1", "psm.bearer." + key])``; the server answers "psm.v1" and
+# never echoes the key. (The key's characters, [A-Za-z0-9_-], are all valid in a token.)
+SUBPROTOCOL = "psm.v1"
+BEARER_PROTOCOL = "psm.bearer."
+
+
+def _token(request: web.Request) -> str:
+    header = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    if header:
+        return header
+    offered = [p.strip() for p in request.headers.get("Sec-WebSocket-Protocol", "").split(",")]
+    return next((p.removeprefix(BEARER_PROTOCOL) for p in offered if p.startswith(BEARER_PROTOCOL)), "")
+
+
 LIVE_HUB = web.AppKey("auctions_live_hub", LiveHub)
 HUB_READY_TIMEOUT_S = 5.0
 
@@ -126,9 +141,10 @@ async def live(request: web.Request) -> web.StreamResponse:
         after = -1
     hub = request.app[LIVE_HUB]
     try:
-        token = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+        token = _token(request)
         if not token:
-            raise Unauthorized("send your API key as 'Authorization: Bearer <key>'")
+            raise Unauthorized("send your API key as 'Authorization: Bearer <key>' (or, from a browser, as the "
+                               f"subprotocol '{BEARER_PROTOCOL}<key>' beside '{SUBPROTOCOL}')")
         if after < 0:
             raise ValidationFailed([FieldError("query.after", "a non-negative event sequence")])
         async with request.app[DB].acquire() as conn:
@@ -138,7 +154,7 @@ async def live(request: web.Request) -> web.StreamResponse:
     except DomainError as e:
         return from_domain_error(e)
 
-    ws = web.WebSocketResponse(heartbeat=20)
+    ws = web.WebSocketResponse(heartbeat=20, protocols=(SUBPROTOCOL,))
     await ws.prepare(request)
     queue = hub.watch(auction_id)
     try:

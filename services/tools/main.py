@@ -56,6 +56,17 @@ def select(names: str | None) -> list[ServiceModule]:
     return [m for m in modules if m.name in wanted]
 
 
+def application(settings: Settings, modules: list[ServiceModule], *,
+                peers: list[ServiceModule] | None = None) -> web.Application:
+    """What ``psm serve`` runs: the services ``modules`` and the web console at ``/``."""
+    from services import console
+    from services.runtime.http import ops
+
+    app = create_app(settings, modules, peers=peers)
+    console.install(app, app[ops.OPENAPI])
+    return app
+
+
 def serve(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(prog="psm serve", description="run services (all, or --services a,b) in one process")
     ap.add_argument("--host")
@@ -67,12 +78,13 @@ def serve(argv: list[str]) -> int:
     settings = Settings()
     configure_logging(settings.log_level, settings.log_format)
     host, port = args.host or settings.http_host, args.port or settings.http_port
-    app = create_app(settings, select(args.services), peers=all_modules())
+    app = application(settings, select(args.services), peers=all_modules())
 
     async def announce(_app: web.Application) -> None:
         # The operator key is a secret: `make run` prints it once, for the person at the
         # terminal; a server never writes it to its log (which may be collected anywhere).
-        print(f"\nPatent Supermarket is up: http://{host}:{port}/v1/openapi.json  (readiness: /readyz)", flush=True)
+        print(f"\nPatent Supermarket is up: console http://{host}:{port}/  API http://{host}:{port}/v1/openapi.json"
+              "  (readiness: /readyz)", flush=True)
         if settings.operator_key is None:
             print("No PSM_OPERATOR_KEY set: operator endpoints are closed.\n", flush=True)
 

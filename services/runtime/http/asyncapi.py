@@ -69,7 +69,9 @@ def build_asyncapi(*, title: str = "Patent Supermarket (专利超市) events", v
     channels["auctionLive"] = {
         "address": "/v1/auctions/{id}/live", "servers": [{"$ref": "#/servers/api"}],
         "description": "WebSocket: the auction's state, then every bid, extension, the close and the settlement, in "
-                       "order; ?after=<sequence> replays what a reconnecting client missed. Bidders are masked.",
+                       "order; ?after=<sequence> replays what a reconnecting client missed. Bidders are masked. "
+                       "Authentication: 'Authorization: Bearer <key>', or from a browser the subprotocols "
+                       "['psm.v1', 'psm.bearer.<key>'] (the server selects psm.v1).",
         "parameters": {"id": {"description": "the auction's id"}}, "messages": live}
     operations["watch_auction"] = {"action": "receive", "channel": {"$ref": "#/channels/auctionLive"},
                                    "messages": [{"$ref": f"#/channels/auctionLive/messages/{n}"} for n in live]}

@@ -67,3 +67,21 @@ async def test_the_stream_needs_an_api_key(auction_house, client):
     a = await auction_house.auction(seller, listing_id)
     r = await client.get(f"/v1/auctions/{a['id']}/live")
     assert r.status == 401
+
+
+async def test_a_browser_offers_its_key_as_a_subprotocol(auction_house, client):
+    """Browsers cannot set headers on a WebSocket: the key comes as ``psm.bearer.<key>``
+    beside ``psm.v1``, and the server selects ``psm.v1`` (never echoing the key)."""
+    seller, listing_id = await auction_house.lot()
+    a = await auction_house.auction(seller, listing_id)
+    alice = await auction_house.bidder(a["id"])
+    key = alice.headers["Authorization"].removeprefix("Bearer ")
+    async with client.ws_connect(f"/v1/auctions/{a['id']}/live", protocols=("psm.v1", f"psm.bearer.{key}")) as ws:
+        assert ws.protocol == "psm.v1"
+        state = await ws.receive_json()
+        assert state["type"] == "state" and state["data"]["id"] == a["id"]
+    # A wrong key offered that way is refused like a wrong header.
+    r = await client.get(f"/v1/auctions/{a['id']}/live", headers={
+        "Connection": "Upgrade", "Upgrade": "websocket", "Sec-WebSocket-Version": "13",
+        "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==", "Sec-WebSocket-Protocol": "psm.v1, psm.bearer.psm_nobody_x"})
+    assert r.status == 401 and (await r.json())["status"] == 401
