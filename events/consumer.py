@@ -245,28 +245,39 @@ class EventConsumer:
                          *, failure: str | None = None) -> None:
         """Apply events (in arrival order) inside ``conn``'s transaction.
 
-        Set-based: one statement records every id in processed_events, one reads
-        (and locks) the positions, one looks for parked events, one writes the new
+        Set-based: one statement records every id in processed_events, reads (and
+        locks) the positions and looks for parked events; one writes the new
         positions; only the handlers run per event. The rules are the module's:
         a known id or an old sequence is ignored, one ahead of its predecessor is
         parked, the next one is applied and releases what was parked behind it.
         """
         name = self.sub.name
-        fresh = {r[0] for r in await conn.fetch(
-            f"INSERT INTO {self._schema}.processed_events (consumer, event_id) SELECT $1, unnest($2::uuid[]) "
-            "ON CONFLICT DO NOTHING RETURNING event_id::text",
-            name, [e.id for _, e in items],
-        )}
         subjects = sorted({e.subject for _, e in items})
-        positions: dict[str, int] = {r[0]: r[1] for r in await conn.fetch(
-            f"SELECT subject, last_sequence FROM {self._schema}.consumer_positions "
-            "WHERE consumer = $1 AND subject = ANY($2::text[]) ORDER BY subject FOR UPDATE",
-            name, subjects,
-        )}
-        parked: set[tuple[str, int]] = {(r[0], r[1]) for r in await conn.fetch(
-            f"SELECT subject, sequence FROM {self._schema}.parked_events WHERE consumer = $1 AND subject = ANY($2::text[])",
-            name, subjects,
-        )}
+        # One round trip for the three reads a batch starts with (the batch holds its
+        # transaction, and so its locks, for every round trip it makes): the ids not seen
+        # before (recorded now), the positions (locked, in subject order), what is parked.
+        fresh: set[str] = set()
+        positions: dict[str, int] = {}
+        parked: set[tuple[str, int]] = set()
+        for kind, key, number in await conn.fetch(
+            f"""WITH fresh AS (
+                    INSERT INTO {self._schema}.processed_events (consumer, event_id) SELECT $1, unnest($2::uuid[])
+                    ON CONFLICT DO NOTHING RETURNING event_id::text),
+                positions AS (
+                    SELECT subject, last_sequence FROM {self._schema}.consumer_positions
+                    WHERE consumer = $1 AND subject = ANY($3::text[]) ORDER BY subject FOR UPDATE)
+                SELECT 'f' AS kind, event_id AS key, NULL::integer AS number FROM fresh
+                UNION ALL SELECT 'p', subject, last_sequence FROM positions
+                UNION ALL SELECT 'k', subject, sequence FROM {self._schema}.parked_events
+                          WHERE consumer = $1 AND subject = ANY($3::text[])""",
+            name, [e.id for _, e in items], subjects,
+        ):
+            if kind == "f":
+                fresh.add(key)
+            elif kind == "p":
+                positions[key] = number
+            else:
+                parked.add((key, number))
         moved: dict[str, int] = {}
         for record, event in items:
             if event.id not in fresh:  # seen before (or earlier in this very batch)

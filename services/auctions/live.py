@@ -7,7 +7,9 @@ accepted by any replica reaches every viewer. A client that reconnects with
 ``?after=<sequence>`` first gets what it missed, read from this schema's outbox (the
 record of every event, committed with the change), then the live tail; the
 subscription starts before that read and repeats are dropped by sequence, so the
-seam between the two loses nothing.
+seam between the two loses nothing. The outbox keeps published events for
+``PSM_OUTBOX_RETENTION_S`` (7 days): a viewer away for longer gets the auction's state
+and what follows, and reads the full history from ``GET /v1/auctions/{id}/bids``.
 """
 
 from __future__ import annotations

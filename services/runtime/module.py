@@ -17,6 +17,7 @@ from elasticsearch import AsyncElasticsearch
 from events.consumer import Subscription
 from services.runtime.http.api import Api
 from services.runtime.settings import Settings
+from services.runtime.storage.retention import Retention
 
 
 class Runner(Protocol):
@@ -52,3 +53,6 @@ class ServiceModule:
     # Background workers: each factory makes an object with ``async run()``, run as a
     # task for the app's lifetime and cancelled at shutdown.
     workers: Sequence[Callable[[Resources], Runner]] = field(default_factory=tuple)
+    # Rows of the context's own tables that may be forgotten after a while (its outbox
+    # and processed events are the runtime's: every context has them).
+    retention: Callable[[Settings], Sequence[Retention]] | None = None

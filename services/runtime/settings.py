@@ -56,6 +56,15 @@ class Settings(BaseSettings):
     consistency_wait_s: float = Field(default=5.0, ge=0)
     saga_wait_s: float = Field(default=5.0, ge=0)
 
+    # Retention (services/runtime/storage/retention.py): how long rows that only record the
+    # past are kept, and how often they are pruned. Kafka keeps the events themselves.
+    outbox_retention_s: float = Field(default=7 * 24 * 3600, ge=0)  # published rows only
+    processed_events_retention_s: float = Field(default=7 * 24 * 3600, ge=0)
+    idempotency_retention_s: float = Field(default=24 * 3600, ge=0)
+    delivery_retention_s: float = Field(default=7 * 24 * 3600, ge=0)  # delivered or dropped
+    dead_letter_retention_s: float = Field(default=30 * 24 * 3600, ge=0)
+    prune_interval_s: float = Field(default=300.0, gt=0)
+
     # Webhook delivery (distribution's DeliveryPolicy). Unset: the policy's production
     # defaults. A deployment (or a crash drill) may shorten them; the lease is how long
     # a killed process's endpoints wait before another process takes them over, and

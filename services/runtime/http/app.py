@@ -32,6 +32,7 @@ from services.runtime.http.state import AUTHENTICATOR, CONSISTENCY, DB, ES, METR
 from services.runtime.module import Resources, ServiceModule
 from services.runtime.settings import Settings
 from services.runtime.storage import apply_migrations, close_pool, create_pool
+from services.runtime.storage.retention import Pruner, Retention
 
 log = logging.getLogger("psm.app")
 
@@ -89,6 +90,19 @@ def create_app(settings: Settings, modules: Sequence[ServiceModule], *, relays: 
         app.cleanup_ctx.append(_consumers)
     app.cleanup_ctx.append(_workers)
     return app
+
+
+def retention_rules(settings: Settings, modules: Sequence[ServiceModule]) -> list[Retention]:
+    """What this process prunes: each module's outbox (published rows) and processed
+    events, the idempotency keys, and what each module adds of its own tables."""
+    rules = [Retention("http", "idempotency_keys", "created_at", settings.idempotency_retention_s)]
+    for m in modules:
+        rules.append(Retention(m.schema, "outbox", "created_at", settings.outbox_retention_s,
+                               where="published_at IS NOT NULL"))
+        rules.append(Retention(m.schema, "processed_events", "processed_at", settings.processed_events_retention_s))
+        if m.retention is not None:
+            rules.extend(m.retention(settings))
+    return rules
 
 
 async def migrate(pool, modules: Sequence[ServiceModule]) -> None:
@@ -215,5 +229,7 @@ async def _workers(app: web.Application):
     cache = getattr(app[AUTHENTICATOR], "cache", None)  # its LISTEN connection, supervised like the rest
     if cache is not None:
         named.append(("auth-key-cache", cache))
+    named.append(("retention", Pruner(app[DB], retention_rules(app[SETTINGS], app[MODULES]),
+                                      interval_s=app[SETTINGS].prune_interval_s, registry=app[METRICS].registry)))
     async for _ in _run_tasks(app, named):
         yield

@@ -28,6 +28,19 @@ export async function render(root, { args }) {
     form: h("div", {}),
   };
   const listing = await get(`/v1/listings/${a.listing_id}`).catch(() => null);
+  // The history from the auction's own record (complete, however old); the live stream
+  // then adds what follows and replays what its outbox still holds (deduplicated by
+  // bid sequence).
+  const me = session.me.acting_for || session.me.org.id;
+  for (let cursor = null, pages = 0; pages < 20; pages += 1) {
+    const page = await get(`/v1/auctions/${encodeURIComponent(id)}/bids`, { limit: 200, cursor });
+    for (const b of page.items) {
+      model.bids.set(b.sequence, { bid_sequence: b.sequence, amount: b.amount, bidder: b.bidder, placed_at: b.placed_at,
+        proxy: b.proxy, you: b.bidder === me });
+    }
+    cursor = page.next_cursor;
+    if (!cursor) break;
+  }
   root.append(h("h1", {}, t("auction.title"), " · ", listing ? h("a", { href: `#/listings/${a.listing_id}` }, listing.title) : a.listing_id),
     h("div", { class: "auction" },
       h("div", {},
