@@ -45,7 +45,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPa
 from pydantic import ValidationError
 
 from events.consistency import WRITTEN, OutboxFlush
-from events.envelope import CONTENT_TYPE, CloudEvent, MalformedEvent
+from events.envelope import CONTENT_TYPE, TYPE_HEADER, CloudEvent, MalformedEvent
 from events.registry import EventPayload, UnknownEventType, payload_model
 from events.topics import Topic, dlq, physical
 from events.tracing import trace_context
@@ -123,7 +123,7 @@ class EventConsumer:
         topics = [physical(t.value, self.topic_prefix) for t in self.sub.topics]
         consumer = AIOKafkaConsumer(
             *topics, bootstrap_servers=self.kafka_bootstrap, group_id=self.group_id,
-            enable_auto_commit=False, auto_offset_reset="earliest", max_poll_records=500,
+            enable_auto_commit=False, auto_offset_reset="earliest", max_poll_records=2000,
             isolation_level="read_committed",
         )
         self._consumer = consumer
@@ -174,7 +174,22 @@ class EventConsumer:
         without a write: no position is kept for them, so none can show a gap."""
         return not isinstance(event, CloudEvent) or aggregate_kind(event.type) in self._aggregates
 
+    def _passed_over(self, record: ConsumerRecord) -> bool:
+        """Whether the relay's type header shows, before any parsing, that this consumer
+        keeps no record of the event (see ``_concerns``)."""
+        for k, v in record.headers or ():
+            if k == TYPE_HEADER:
+                parts = v.decode(errors="replace").split(".")
+                # Only a well-formed type decides; anything else is read (and judged) in full.
+                return len(parts) == 4 and parts[0] == "psm" and parts[1] not in self._aggregates
+        return False
+
     async def _process(self, records: list[ConsumerRecord]) -> None:
+        relevant = [r for r in records if not self._passed_over(r)]
+        self.stats.ignored += len(records) - len(relevant)
+        records = relevant
+        if not records:
+            return
         decoded = [self._decode(r.value) for r in records]
         kept = [(r, d) for r, d in zip(records, decoded) if self._concerns(d)]
         self.stats.ignored += len(records) - len(kept)

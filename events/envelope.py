@@ -13,11 +13,16 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
 from events.registry import EventPayload, payload_model
 
 CONTENT_TYPE = "application/cloudevents+json"
+# Beside the structured event, the relay names its type in a header of its own, so that
+# a consumer can pass over events of kinds it does not handle without parsing them (a
+# consumer group reads every event of its topics). CloudEvents readers go by the
+# content-type (structured mode) and ignore it.
+TYPE_HEADER = "psm-event-type"
 
 
 class MalformedEvent(ValueError):
@@ -48,6 +53,7 @@ class CloudEvent(BaseModel):
     # read here and then fail every time a consumer tried to store it.
     sequence: int = Field(ge=1, le=2**31 - 1)
     traceparent: str | None = None
+    _payload: EventPayload | None = PrivateAttr(default=None)  # validated once, on first use
 
     @field_validator("specversion")
     @classmethod
@@ -86,7 +92,9 @@ class CloudEvent(BaseModel):
 
     def payload(self) -> EventPayload:
         """The typed, validated ``data`` (raises if the type is unknown or data invalid)."""
-        return payload_model(self.type).model_validate(self.data)
+        if self._payload is None:
+            self._payload = payload_model(self.type).model_validate(self.data)
+        return self._payload
 
     def to_json(self) -> bytes:
         return self.model_dump_json(exclude_none=True).encode()

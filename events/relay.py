@@ -31,7 +31,7 @@ import asyncpg
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 
-from events.envelope import CONTENT_TYPE
+from events.envelope import CONTENT_TYPE, TYPE_HEADER
 from events.consistency import published_channel
 from events.outbox import notify_channel
 from events.topics import physical
@@ -115,17 +115,18 @@ class OutboxRelay:
 
     async def _publish_round(self, conn: asyncpg.Connection, producer: AIOKafkaProducer) -> int:
         rows = await conn.fetch(
-            f'SELECT id, topic, subject, event::text AS event FROM "{self.schema}".outbox '
+            f'SELECT id, topic, subject, event->>\'type\' AS type, event::text AS event FROM "{self.schema}".outbox '
             "WHERE published_at IS NULL ORDER BY id LIMIT $1",
             self.batch_size,
         )
         if not rows:
             return 0
-        headers = [("content-type", CONTENT_TYPE.encode())]
+        content_type = ("content-type", CONTENT_TYPE.encode())
         futures = []
         for r in rows:
             futures.append(await producer.send(physical(r["topic"], self.topic_prefix), value=r["event"].encode(),
-                                               key=r["subject"].encode(), headers=headers))
+                                               key=r["subject"].encode(),
+                                               headers=[content_type, (TYPE_HEADER, r["type"].encode())]))
         results = await asyncio.gather(*futures, return_exceptions=True)
         failed_subjects: set[str] = set()
         done: list[int] = []

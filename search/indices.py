@@ -74,6 +74,9 @@ async def ensure_catalogue(pool: asyncpg.Pool, es: AsyncElasticsearch, index_pre
             "VALUES ($1, $2, 'live', $3) ON CONFLICT (index_name) DO UPDATE SET state = 'live'",
             [(name, alias, _version_of(name)) for name in live],
         )
+    # A dynamic setting: an index made by an earlier release takes today's refresh
+    # interval without a rebuild.
+    await es.indices.put_settings(index=",".join(live), settings={"refresh_interval": SETTINGS["refresh_interval"]})
     return live
 
 

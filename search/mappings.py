@@ -55,8 +55,11 @@ SETTINGS: dict[str, Any] = {
     # (a replica that can never be assigned would only keep the cluster yellow).
     "auto_expand_replicas": "0-1",
     # Set explicitly: with the default, a shard that has not been searched for 30 s stops
-    # refreshing until the next search, and publish → searchable could exceed 2 s.
-    "refresh_interval": "1s",
+    # refreshing until the next search, and publish → searchable could exceed 2 s. Half a
+    # second, not the default second: a change waits for the next refresh, and the wait
+    # was most of publish → searchable (p99 1.2 s at 1 s; bench/PROFILE.md). The cost is a
+    # small segment per refresh while changes arrive, merged in the background.
+    "refresh_interval": "500ms",
 }
 
 MAPPINGS: dict[str, Any] = {

@@ -25,7 +25,7 @@ from services.listings.commands import PatentCreate
 log = logging.getLogger("psm.listings.imports")
 
 MAX_LINES = 100_000
-CHUNK = 250
+CHUNK = 1000
 
 
 class TooManyLines(DomainError):

@@ -219,3 +219,25 @@ async def test_the_consumer_stops_cleanly_when_cancelled(settings, effect_table,
         await send(thing("agg-1", 2))
         await wait_for_effects(effect_table, 2)
     assert again.stats.ignored == 0
+
+
+async def test_the_type_header_lets_a_consumer_pass_over_other_kinds_without_reading_them(settings, effect_table,
+                                                                                         topics, producer):
+    """The relay names each event's type in a header: a consumer skips kinds it does not
+    handle unread; a kind it handles (or a header it cannot judge) is read and judged."""
+    topic = physical(Topic.LISTINGS.value, settings.topic_prefix)
+
+    async def raw(value: bytes, key: str, event_type: str) -> None:
+        await producer.send_and_wait(topic, value=value, key=key.encode(),
+                                     headers=[("psm-event-type", event_type.encode())])
+
+    async with consuming(settings, effect_table, producer) as c:
+        await raw(b"not even json", "other-1", "psm.listing.published.v1")  # another kind: passed over unread
+        await raw(b"{broken", "agg-h", "psm.testagg.happened.v1")  # this consumer's kind: read, dead-lettered
+        await raw(b"{broken too", "agg-h", "nonsense")  # a header that decides nothing: read, dead-lettered
+        await raw(thing("agg-1", 1).to_json(), "agg-1", "psm.testagg.happened.v1")
+        await wait_for_effects(effect_table, 1)
+        dead = await dead_letters(settings, 2)
+    assert await effects(effect_table) == [("agg-1", 1)]
+    assert sorted(d.value for d in dead) == [b"{broken", b"{broken too"]
+    assert c.stats.dead_lettered == 2 and c.stats.ignored >= 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from tests.integration.listings.conftest import cn_number, eventually, patent_body
+from services.listings.imports import CHUNK
 
 NDJSON = {"Content-Type": "application/x-ndjson"}
 
@@ -20,24 +21,27 @@ async def finished(org, job_id: str) -> dict:
 async def test_keeps_valid_lines_and_reports_each_invalid_one(register):
     uni = await register()
     taken = await uni.patent()
-    lines = [json.dumps(patent_body(number=cn_number()), ensure_ascii=False) for _ in range(600)]
+    # More lines than a chunk (services/listings/imports.py CHUNK), so that the job goes on
+    # across transactions; the invalid lines fall in the first chunk and in the last.
+    lines = [json.dumps(patent_body(number=cn_number()), ensure_ascii=False) for _ in range(2100)]
+    assert len(lines) > 2 * CHUNK
     lines[10] = json.dumps(patent_body(number="202310123456.1"))                 # bad check digit
     lines[20] = "{not json"
     lines[30] = json.dumps(patent_body(ipc=["nonsense"]))                         # bad IPC
     lines[40] = json.dumps(patent_body(number=taken["number"]))                   # already registered
-    lines[50] = json.dumps({**patent_body(), "colour": "blue"})                   # unknown field
+    lines[2050] = json.dumps({**patent_body(), "colour": "blue"})                 # unknown field
     r = await uni.post("/v1/patents/imports", data="\n".join(lines).encode(), headers=NDJSON)
     assert r.status == 202, await r.text()
     job = await r.json()
-    assert job["total"] == 600 and job["status"] in ("queued", "running", "done")
+    assert job["total"] == 2100 and job["status"] in ("queued", "running", "done")
 
     done = await finished(uni, job["id"])
-    assert (done["accepted"], done["rejected"], done["processed"]) == (595, 5, 600)
+    assert (done["accepted"], done["rejected"], done["processed"]) == (2095, 5, 2100)
     by_line = {e["line"]: e["errors"] for e in done["errors"]}
-    assert set(by_line) == {11, 21, 31, 41, 51}
+    assert set(by_line) == {11, 21, 31, 41, 2051}
     assert by_line[11][0]["field"] == "number"
     assert by_line[31][0]["field"] == "ipc.0"
-    assert by_line[51][0]["field"] == "colour"
+    assert by_line[2051][0]["field"] == "colour"
     page = await (await uni.get("/v1/patents", params={"owner_org_id": uni.id, "limit": "200"})).json()
     assert len(page["items"]) == 200 and page["next_cursor"]
 
