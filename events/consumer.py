@@ -123,7 +123,11 @@ class EventConsumer:
         topics = [physical(t.value, self.topic_prefix) for t in self.sub.topics]
         consumer = AIOKafkaConsumer(
             *topics, bootstrap_servers=self.kafka_bootstrap, group_id=self.group_id,
-            enable_auto_commit=False, auto_offset_reset="earliest", max_poll_records=2000,
+            # 500: 2,000 let the outbox bench's consumer keep up with its writers (8.6k events/s
+            # consumed while writing, against 7.6–8.5k), but a batch then holds its
+            # transaction and the event loop for longer, and requests waiting for their
+            # consumers (read-your-writes) waited longer: bench/PROFILE.md, issue 18.
+            enable_auto_commit=False, auto_offset_reset="earliest", max_poll_records=500,
             isolation_level="read_committed",
         )
         self._consumer = consumer
