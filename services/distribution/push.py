@@ -31,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
+from collections.abc import Sequence
 
 import asyncpg
 from elasticsearch import AsyncElasticsearch, BadRequestError
@@ -55,6 +56,9 @@ PROBE_MAPPING = {"dynamic": "strict", "properties": {"text": TEXT}}
 INDEX_SETTINGS = {"number_of_shards": 1, "auto_expand_replicas": "0-1"}
 CANDIDATE_PAGE = 5000
 MSEARCH_BATCH = 500
+# Listings matched at once: their searches run side by side in Elasticsearch; the pushes
+# are still written one listing after another, in the jobs' order.
+MATCH_CONCURRENCY = 8
 
 
 def subscriptions_index(prefix: str) -> str:
@@ -102,7 +106,7 @@ class Matcher:
     def __init__(self, pool: asyncpg.Pool, es: AsyncElasticsearch, index_prefix: str, poll_s: float = 0.2) -> None:
         self.pool = pool
         self.es = es
-        self.subs_index, self.probe = subscriptions_index(index_prefix), probe_index(index_prefix)
+        self.subs_index, self.probe_index = subscriptions_index(index_prefix), probe_index(index_prefix)
         self.poll_s = poll_s
 
     async def run(self) -> None:
@@ -119,7 +123,7 @@ class Matcher:
             await asyncio.sleep(self.poll_s)
 
     async def _ensure_indices(self) -> None:
-        for name, mapping in ((self.subs_index, SUBSCRIPTIONS_MAPPING), (self.probe, PROBE_MAPPING)):
+        for name, mapping in ((self.subs_index, SUBSCRIPTIONS_MAPPING), (self.probe_index, PROBE_MAPPING)):
             if not await self.es.indices.exists(index=name):
                 try:
                     await self.es.indices.create(index=name, settings=INDEX_SETTINGS, mappings=mapping)
@@ -135,9 +139,30 @@ class Matcher:
             synced += n
         async with pool.acquire() as conn:
             jobs = await repo.pending_match_jobs(conn)
-        for job in jobs:
-            await self.match(pool, job)
+        if jobs:
+            await self.probe(jobs)
+            gate = asyncio.Semaphore(MATCH_CONCURRENCY)
+
+            async def matched(job: asyncpg.Record) -> list[dict]:
+                async with gate:
+                    return await self.matches(job["listing_id"], job["snapshot"], probed=True)
+
+            found = await asyncio.gather(*(matched(job) for job in jobs))
+            for job, hits in zip(jobs, found, strict=True):
+                await self.push(pool, job, hits)
         return bool(synced or jobs)
+
+    async def probe(self, jobs: Sequence[asyncpg.Record]) -> None:
+        """The listings' probe documents, in one request with one refresh (a refresh per
+        listing was the largest part of matching it)."""
+        ops: list[dict] = []
+        for job in jobs:
+            ops += [{"index": {"_index": self.probe_index, "_id": job["listing_id"]}},
+                    {"text": listing_texts(job["snapshot"])}]
+        resp = await self.es.bulk(operations=ops, refresh="true")
+        if resp["errors"]:
+            bad = [i for i in resp["items"] if next(iter(i.values())).get("error")]
+            raise RuntimeError(f"indexing probe documents failed: {bad[:3]}")
 
     # -- subscriptions → the index --------------------------------------------------------
     async def sync_subscriptions(self, pool: asyncpg.Pool, batch: int = 2000) -> int:
@@ -178,7 +203,7 @@ class Matcher:
     async def terms_of(self, texts: list[str]) -> list[str]:
         if not texts:
             return []
-        r = await self.es.indices.analyze(index=self.probe, analyzer=ANALYZER, text=texts)
+        r = await self.es.indices.analyze(index=self.probe_index, analyzer=ANALYZER, text=texts)
         return sorted({t["token"] for t in r["tokens"]})
 
     # -- one listing --------------------------------------------------------------------
@@ -204,7 +229,7 @@ class Matcher:
             chunk = queries[i:i + MSEARCH_BATCH]
             searches: list[dict] = []
             for q in chunk:
-                searches += [{"index": self.probe}, {"size": 0, "track_total_hits": True, "query": {"bool": {"filter": [
+                searches += [{"index": self.probe_index}, {"size": 0, "track_total_hits": True, "query": {"bool": {"filter": [
                     {"ids": {"values": [listing_id]}},
                     {"match": {"text": {"query": q, "operator": "and"}}}]}}}]
             r = await self.es.msearch(searches=searches)
@@ -215,10 +240,12 @@ class Matcher:
                     ok.add(q)
         return ok
 
-    async def matches(self, listing_id: str, snapshot: dict) -> list[dict]:
-        """The subscriptions (ES hits) the listing matches, exactly."""
+    async def matches(self, listing_id: str, snapshot: dict, *, probed: bool = False) -> list[dict]:
+        """The subscriptions (ES hits) the listing matches, exactly (``probed``: its probe
+        document is already searchable)."""
         texts = listing_texts(snapshot)
-        await self.es.index(index=self.probe, id=listing_id, document={"text": texts}, refresh="true")
+        if not probed:
+            await self.es.index(index=self.probe_index, id=listing_id, document={"text": texts}, refresh="true")
         terms = await self.terms_of(texts)
         a = listing_attributes(snapshot)
         hits = await self.candidates(a, terms)
@@ -236,8 +263,11 @@ class Matcher:
         return out
 
     async def match(self, pool: asyncpg.Pool, job: asyncpg.Record) -> None:
+        await self.push(pool, job, await self.matches(job["listing_id"], job["snapshot"]))
+
+    async def push(self, pool: asyncpg.Pool, job: asyncpg.Record, hits: list[dict]) -> None:
+        """Record the pushes of one matched listing, and finish its job, in one transaction."""
         listing_id, snapshot = job["listing_id"], job["snapshot"]
-        hits = await self.matches(listing_id, snapshot)
         by_org: dict[str, list[dict]] = defaultdict(list)
         for h in hits:
             by_org[h["_source"]["org_id"]].append(h)
