@@ -39,8 +39,9 @@ test: install
 	lint-imports  # the architecture's import rules (.importlinter)
 	set -a; . $(STACK_ENV); set +a; $(PYTHON) -m pytest $(PYTEST_ARGS)
 
+# Every benchmark (python -m bench all), or one: make bench BENCH=outbox
 bench: stack
-	set -a; . $(STACK_ENV); set +a; $(PYTHON) -m bench $(BENCH)
+	set -a; . $(STACK_ENV); set +a; $(PYTHON) -m bench $(or $(BENCH),all)
 
 clean: stack-down
 	rm -rf .stack
