@@ -182,24 +182,30 @@ class DeliveryWorker:
 
     async def _serve(self, pool: asyncpg.Pool, http: aiohttp.ClientSession, endpoint_id: str) -> None:
         try:
-            while True:
-                async with pool.acquire() as conn:
-                    endpoint = await repo.renew_lease(conn, self.me, endpoint_id, self.policy.lease_s)
-                    if endpoint is None:
-                        return
-                    rate = float(endpoint["rate_limit_per_s"]) if endpoint["rate_limit_per_s"] is not None else None
-                    batch = self.policy.batch if rate is None else max(1, min(self.policy.batch, int(rate)))
-                    heads = await repo.queue_heads(conn, endpoint_id, batch)
-                if not heads:
-                    return
+            async with pool.acquire() as conn:
+                endpoint, heads = await self._next_round(conn, endpoint_id)
+            while heads:
                 started = time.monotonic()
                 results = await asyncio.gather(*(self._send(http, endpoint, d) for d in heads))
-                async with pool.acquire() as conn, conn.transaction():
-                    await self._settle(conn, endpoint, heads, results)
-                if any(r is not None for r in results):
-                    return  # back off: the dispatcher comes back when something is due
-                if rate is not None:  # the venue's own pace: this endpoint's task waits, no other
-                    await asyncio.sleep(max(0.0, len(heads) / rate - (time.monotonic() - started)))
+                failed = any(r is not None for r in results)
+                rate = endpoint["rate_limit_per_s"]
+                # One pooled connection settles this round and takes the next one's heads
+                # (a pooled connection's release costs a round trip of its own).
+                async with pool.acquire() as conn:
+                    if failed or endpoint["consecutive_failures"]:
+                        async with conn.transaction():
+                            await self._settle(conn, endpoint, heads, results)
+                    else:
+                        await self._settle(conn, endpoint, heads, results)  # one statement: no transaction
+                    if failed:
+                        return  # back off: the dispatcher comes back when something is due
+                    if rate is None:
+                        endpoint, heads = await self._next_round(conn, endpoint_id)
+                        continue
+                # The venue's own pace: this endpoint's task waits, no other.
+                await asyncio.sleep(max(0.0, len(heads) / float(rate) - (time.monotonic() - started)))
+                async with pool.acquire() as conn:
+                    endpoint, heads = await self._next_round(conn, endpoint_id)
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as e:
             log.warning("endpoint %s: %s: %s", endpoint_id, type(e).__name__, e)  # tried again when due
         except Exception:  # noqa: BLE001 — a bug must not silently stop an endpoint's deliveries
@@ -208,6 +214,17 @@ class DeliveryWorker:
             with contextlib.suppress(Exception):
                 async with pool.acquire() as conn:
                     await repo.release_lease(conn, self.me, endpoint_id)
+
+    async def _next_round(self, conn: asyncpg.Connection,
+                          endpoint_id: str) -> tuple[asyncpg.Record | None, list[asyncpg.Record]]:
+        """The endpoint (its lease renewed) and the heads due now; no heads if the lease is
+        gone or the endpoint is paused, throttled, disabled or deleted."""
+        endpoint = await repo.renew_lease(conn, self.me, endpoint_id, self.policy.lease_s)
+        if endpoint is None:
+            return None, []
+        rate = float(endpoint["rate_limit_per_s"]) if endpoint["rate_limit_per_s"] is not None else None
+        batch = self.policy.batch if rate is None else max(1, min(self.policy.batch, int(rate)))
+        return endpoint, await repo.queue_heads(conn, endpoint_id, batch)
 
     async def _send(self, http: aiohttp.ClientSession, endpoint: asyncpg.Record,
                     d: asyncpg.Record) -> tuple[int | None, str, float | None] | None:
