@@ -9,10 +9,10 @@ import asyncio
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import time
+from tests.ports import unused_port
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -35,9 +35,7 @@ BIDDERS, BIDS_EACH = 200, 20
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return unused_port()  # not from the ephemeral range: see tests/ports.py
 
 
 @dataclass

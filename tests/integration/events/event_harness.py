@@ -9,9 +9,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
-import socket
 import sys
 import time
+from tests.ports import unused_ports
 from collections import defaultdict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -162,14 +162,7 @@ class PrivateKafka:
 
 
 def free_ports(n: int) -> list[int]:
-    socks = [socket.socket() for _ in range(n)]
-    try:
-        for s in socks:
-            s.bind(("127.0.0.1", 0))
-        return [s.getsockname()[1] for s in socks]
-    finally:
-        for s in socks:
-            s.close()
+    return unused_ports(n)  # not from the ephemeral range: see tests/ports.py
 
 
 async def create_effects_table(pool: asyncpg.Pool) -> None:

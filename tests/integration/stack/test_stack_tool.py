@@ -7,9 +7,9 @@ import json
 import os
 import shutil
 import tempfile
-import socket
 import subprocess
 import sys
+from tests.ports import unused_port
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,9 +22,7 @@ from services.tools.main import all_modules
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return unused_port()  # not from the ephemeral range: see tests/ports.py
 
 
 def run_stack(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
