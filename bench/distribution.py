@@ -13,7 +13,11 @@ process on a local HTTP port, and removes everything at the end; bounded in time
   same body POSTed by plain aiohttp to the same receivers. Target p99 ≤ 2 s.
 * **sustained**: a burst of publishes, as fast as the API takes them; deliveries/s the
   venues receive from the first to the last. Baseline: plain aiohttp POSTs to the same
-  receivers with the workers' connection limit (8 per venue).
+  receivers with the workers' connection limit (8 per venue). That figure is bounded by
+  the publish API (the burst's publishes/s × 20), so:
+* **drain**: the delivery path alone — the venues are paused (their endpoints' pause,
+  set in the database), listings published until every delivery is queued, then the
+  pause lifted; deliveries/s from that moment to the last receipt, beside the same baseline.
 * **matching** (精准推送): this Elasticsearch has no percolator module, so the service
   selects candidates with one ``terms``/``terms_set`` query per listing over the
   subscriptions index and verifies each exactly (``services/distribution/push.py``).
@@ -41,11 +45,13 @@ from elasticsearch.helpers import async_bulk
 from bench.catalogue import Env, draft_listings, environment, percentile, register_org, verdict
 from services.tools.demo.identifiers import uscc
 from services.distribution.consumers import listing_attributes
+from services.distribution.handlers import NOTIFY_CHANNEL
 from services.distribution.push import ANALYZER, candidate_query, listing_texts, probe_index, subscriptions_index
 from services.runtime.settings import Settings
 
 VENUES = 20
 TARGET_P99_S = 2.0
+DRAIN_RATIO = 0.6  # deliveries/s ÷ raw aiohttp POSTs/s (issue 18)
 PUB = "psm.listing.published.v1"
 
 
@@ -154,6 +160,7 @@ async def delivery(env: Env, args: argparse.Namespace) -> tuple[list[str], bool]
         _, headers = await register_org(env, "基准分发大学")
         paced_ids = await draft_listings(env, headers, args.count)
         burst_ids = await draft_listings(env, headers, args.burst)
+        drain_ids = await draft_listings(env, headers, args.drain)
         await asyncio.sleep(2)  # the drafts' own events pass first
 
         # Latency: steady publishes.
@@ -199,6 +206,25 @@ async def delivery(env: Env, args: argparse.Namespace) -> tuple[list[str], bool]
         span = (max(got) - t0) if got else float("nan")
         rate = len(got) / span if got else 0.0
 
+        # Drain: every delivery queued first (venues paused), then the venues served.
+        await env.db.execute("UPDATE distribution.endpoints SET paused_until = now() + interval '1 hour'")
+        await asyncio.gather(*(burst_one(i) for i in drain_ids))
+        drain_wanted = len(drain_ids) * VENUES
+        deadline = time.monotonic() + 90
+        while (await env.db.fetchval("SELECT count(*) FROM distribution.deliveries WHERE status = 'pending' "
+                                     "AND subject = ANY($1::text[])", drain_ids) < drain_wanted
+               and time.monotonic() < deadline):
+            await asyncio.sleep(0.1)
+        t_drain = time.monotonic()
+        await env.db.execute("UPDATE distribution.endpoints SET paused_until = NULL")
+        await env.db.execute("SELECT pg_notify($1, '')", NOTIFY_CHANNEL)
+        deadline = time.monotonic() + 90
+        while (sum(sum(1 for i in drain_ids if i in v.published) for v in venues) < drain_wanted
+               and time.monotonic() < deadline):
+            await asyncio.sleep(0.02)
+        drained = [v.published[i] for v in venues for i in drain_ids if i in v.published]
+        drain_rate = len(drained) / (max(drained) - t_drain) if drained else 0.0
+
         body = (await env.db.fetchval("SELECT body::text FROM distribution.deliveries WHERE change_type = $1 LIMIT 1",
                                       PUB)).encode()
         raw_lat = await raw_latency(venues, body, args.count, args.rate)
@@ -221,6 +247,9 @@ async def delivery(env: Env, args: argparse.Namespace) -> tuple[list[str], bool]
         f"{len(burst_ids) / published_s:.0f}/s) → {len(got)}/{wanted} publications delivered "
         f"({burst_total} webhooks received in all) in {span:.1f} s: {rate:,.0f} deliveries/s",
         f"baseline: raw aiohttp POST to the same {VENUES} receivers, 8 connections each: {raw_rate:,.0f} POSTs/s",
+        f"drain: {len(drained)}/{drain_wanted} deliveries queued while the venues were paused, delivered "
+        f"{drain_rate:,.0f}/s once resumed; ratio to raw {drain_rate / raw_rate:.2f} "
+        f"[target ≥ {DRAIN_RATIO}: {verdict(drain_rate / raw_rate >= DRAIN_RATIO)}]",
     ]
     return lines, ok
 
@@ -423,6 +452,7 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--count", type=int, default=100, help="listings published at a steady rate (default 100)")
     ap.add_argument("--rate", type=float, default=5.0, help="steady publishes per second (default 5)")
     ap.add_argument("--burst", type=int, default=400, help="listings published as fast as possible (default 400)")
+    ap.add_argument("--drain", type=int, default=200, help="listings whose deliveries are queued, then drained")
     ap.add_argument("--subscriptions", type=int, default=100_000)
     ap.add_argument("--listings", type=int, default=200, help="listings matched (default 200)")
     ap.add_argument("--match-timeout", type=float, default=60.0)
