@@ -26,24 +26,21 @@ import contextlib
 import logging
 import multiprocessing
 import time
-import uuid
 from pathlib import Path
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer
-from aiokafka.admin import AIOKafkaAdminClient
 
+from bench._scratch import event_schema
 from events.consumer import EventConsumer, Subscription
 from events.envelope import CloudEvent
 from events.outbox import Outbox
 from events.registry import EventPayload, event_type
 from events.relay import OutboxRelay, kafka_producer
-from events.topics import Topic, all_topics, ensure_topics, physical
+from events.topics import Topic, physical
 from services.runtime.settings import Settings
-from services.runtime.storage import apply_migrations, create_pool
 
 SCHEMA = "bench"
-EVENTS_MIGRATIONS = Path(__file__).resolve().parents[1] / "events" / "migrations"
 TARGET_P99_MS = 100.0
 TARGET_RATE = 10_000.0  # and ≥ TARGET_RATIO × the raw Kafka baseline (issue 18)
 TARGET_RATIO = 0.3
@@ -207,19 +204,9 @@ async def in_writers_process(database_url: str, mode: str, *, rate: float = 0, s
 
 
 async def run(settings: Settings, args: argparse.Namespace) -> list[str]:
-    tag = uuid.uuid4().hex[:10]
-    prefix, db = f"bench{tag}.", f"psm_bench_{tag}"
-    admin_db = await asyncpg.connect(settings.database_url)
-    await admin_db.execute(f'CREATE DATABASE "{db}"')
-    await admin_db.close()
-    bench = settings.model_copy(update={"database_url": settings.database_url.rsplit("/", 1)[0] + "/" + db,
-                                        "topic_prefix": prefix})
-    await ensure_topics(bench.kafka_bootstrap, prefix, settings.topic_partitions)
     out: list[str] = []
-    pool = None
-    try:
-        pool = await create_pool(bench, min_size=4, max_size=40)
-        await apply_migrations(pool, SCHEMA, EVENTS_MIGRATIONS, namespace="events")
+    async with event_schema(settings, SCHEMA, pool_max=40) as (bench, pool):
+        prefix = bench.topic_prefix
         size = len(CloudEvent.of(_payload(10_000), source="/psm/bench", subject="agg-100", sequence=100).to_json())
 
         baseline = await raw_kafka(bench, prefix, size, args.baseline_events)
@@ -290,18 +277,6 @@ async def run(settings: Settings, args: argparse.Namespace) -> list[str]:
                 with contextlib.suppress(asyncio.CancelledError):
                     await t
             await dlq_producer.stop()
-    finally:
-        if pool is not None:
-            await pool.close()
-        admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
-        await admin.start()
-        try:
-            await admin.delete_topics(all_topics(prefix))
-        finally:
-            await admin.close()
-        admin_db = await asyncpg.connect(settings.database_url)
-        await admin_db.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
-        await admin_db.close()
     return out
 
 

@@ -20,20 +20,19 @@ import asyncio
 import contextlib
 import logging
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import asyncpg
 
-from bench.outbox import EVENTS_MIGRATIONS, Pinged, _payload
+from bench._scratch import event_schema
+from bench.outbox import Pinged, _payload
 from events.consumer import EventConsumer, Subscription
 from events.outbox import Outbox
 from events.relay import OutboxRelay, kafka_producer
-from events.topics import Topic, all_topics, ensure_topics
+from events.topics import Topic
 from services.runtime.settings import Settings
-from services.runtime.storage import apply_migrations, create_pool
-from services.runtime.storage.retention import Pruner, Retention
+from services.runtime.storage.retention import Pruner, event_rules
 
 SCHEMA = "bench"
 TABLES = ("outbox", "processed_events", "consumer_positions", "aggregate_sequences")
@@ -57,18 +56,9 @@ def table(before: dict, after: dict) -> list[str]:
 
 
 async def run(settings: Settings, events: int, aggregates: int) -> list[str]:
-    tag = uuid.uuid4().hex[:10]
-    prefix, db = f"bench{tag}.", f"psm_bench_{tag}"
-    admin = await asyncpg.connect(settings.database_url)
-    await admin.execute(f'CREATE DATABASE "{db}"')
-    await admin.close()
-    url = settings.database_url.rsplit("/", 1)[0] + "/" + db
-    await ensure_topics(settings.kafka_bootstrap, prefix, settings.topic_partitions)
     out: list[str] = []
-    pool = None
-    try:
-        pool = await create_pool(settings.model_copy(update={"database_url": url}), min_size=2, max_size=8)
-        await apply_migrations(pool, SCHEMA, EVENTS_MIGRATIONS, namespace="events")
+    async with event_schema(settings, SCHEMA) as (bench, pool):
+        url, prefix = bench.database_url, bench.topic_prefix
         applied = 0
 
         async def handler(conn, event, payload) -> None:
@@ -106,8 +96,7 @@ async def run(settings: Settings, events: int, aggregates: int) -> list[str]:
 
         before = await sizes(pool)
         s = Settings()
-        rules = [Retention(SCHEMA, "outbox", "created_at", s.outbox_retention_s, where="published_at IS NOT NULL"),
-                 Retention(SCHEMA, "processed_events", "processed_at", s.processed_events_retention_s)]
+        rules = event_rules(SCHEMA, outbox_s=s.outbox_retention_s, processed_s=s.processed_events_retention_s)
         later = datetime.now(UTC) + timedelta(seconds=max(s.outbox_retention_s, s.processed_events_retention_s))
         t0 = time.perf_counter()
         deleted = await Pruner(pool, rules).prune(now=later)
@@ -122,19 +111,6 @@ async def run(settings: Settings, events: int, aggregates: int) -> list[str]:
         out.append("VACUUM gives the trailing empty pages back and marks the rest free for new rows, so the files "
                    "stop growing at what the retention window holds; consumer_positions and aggregate_sequences "
                    "grow with aggregates, never with events")
-    finally:
-        if pool is not None:
-            await pool.close()
-        from aiokafka.admin import AIOKafkaAdminClient
-        kafka_admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
-        await kafka_admin.start()
-        try:
-            await kafka_admin.delete_topics(all_topics(prefix))
-        finally:
-            await kafka_admin.close()
-        admin = await asyncpg.connect(settings.database_url)
-        await admin.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
-        await admin.close()
     return out
 
 

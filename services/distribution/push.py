@@ -145,7 +145,7 @@ class Matcher:
 
             async def matched(job: asyncpg.Record) -> list[dict]:
                 async with gate:
-                    return await self.matches(job["listing_id"], job["snapshot"], probed=True)
+                    return await self.matches(job["listing_id"], job["snapshot"])
 
             found = await asyncio.gather(*(matched(job) for job in jobs))
             for job, hits in zip(jobs, found, strict=True):
@@ -240,12 +240,10 @@ class Matcher:
                     ok.add(q)
         return ok
 
-    async def matches(self, listing_id: str, snapshot: dict, *, probed: bool = False) -> list[dict]:
-        """The subscriptions (ES hits) the listing matches, exactly (``probed``: its probe
-        document is already searchable)."""
+    async def matches(self, listing_id: str, snapshot: dict) -> list[dict]:
+        """The subscriptions (ES hits) the listing matches, exactly; its probe document is
+        searchable already (``probe``)."""
         texts = listing_texts(snapshot)
-        if not probed:
-            await self.es.index(index=self.probe_index, id=listing_id, document={"text": texts}, refresh="true")
         terms = await self.terms_of(texts)
         a = listing_attributes(snapshot)
         hits = await self.candidates(a, terms)
@@ -261,9 +259,6 @@ class Matcher:
             else:
                 log.warning("candidate %s for %s failed verification", h["_id"], listing_id)
         return out
-
-    async def match(self, pool: asyncpg.Pool, job: asyncpg.Record) -> None:
-        await self.push(pool, job, await self.matches(job["listing_id"], job["snapshot"]))
 
     async def push(self, pool: asyncpg.Pool, job: asyncpg.Record, hits: list[dict]) -> None:
         """Record the pushes of one matched listing, and finish its job, in one transaction."""

@@ -9,6 +9,8 @@ import logging
 from aiohttp import web
 
 from events.topics import ensure_topics
+from services import console
+from services.runtime.http import ops
 from services.runtime.http.app import HANDLER_ARGS, create_app, migrate as apply_all_migrations
 from services.runtime.http.observability import configure_logging
 from services.runtime.module import ServiceModule
@@ -59,9 +61,6 @@ def select(names: str | None) -> list[ServiceModule]:
 def application(settings: Settings, modules: list[ServiceModule], *,
                 peers: list[ServiceModule] | None = None) -> web.Application:
     """What ``psm serve`` runs: the services ``modules`` and the web console at ``/``."""
-    from services import console
-    from services.runtime.http import ops
-
     app = create_app(settings, modules, peers=peers)
     console.install(app, app[ops.OPENAPI])
     return app

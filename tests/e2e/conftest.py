@@ -54,6 +54,11 @@ async def browsers(client) -> AsyncIterator[Callable[[], Awaitable[Browser]]]:
         assert not errors, f"the page logged errors: {errors}"
 
 
+def key_of(org: Org) -> str:
+    """The API key a test organisation authenticates with (what a person signs in with)."""
+    return org.headers["Authorization"].removeprefix("Bearer ")
+
+
 async def searchable(org: Org, q: str, listing_id: str) -> None:
     """Wait until the catalogue finds ``listing_id`` for ``q`` (the indexer is asynchronous)."""
     async def found():

@@ -3,13 +3,10 @@ and the venue desk (deliveries, a dead letter retried from the page, the feed po
 
 from __future__ import annotations
 
+from tests.e2e.conftest import key_of
 from tests.integration.distribution.conftest import Receiver, venue as register_venue
 from tests.integration.listings.conftest import eventually
 from tests.integration.roadshows.conftest import published_listing, published_roadshow
-
-
-def key_of(org) -> str:
-    return org.headers["Authorization"].removeprefix("Bearer ")
 
 
 async def test_the_institution_desk_shows_a_lead_and_feedback_created_through_the_api(register, browsers):

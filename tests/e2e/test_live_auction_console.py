@@ -3,11 +3,8 @@ extension and a dropped WebSocket that resumes without missing a bid."""
 
 from __future__ import annotations
 
+from tests.e2e.conftest import key_of
 from tests.integration.auctions.conftest import bid
-
-
-def key_of(org) -> str:
-    return org.headers["Authorization"].removeprefix("Bearer ")
 
 
 async def test_two_bidders_watch_the_same_auction_live_through_a_soft_close_and_a_dropped_socket(auction_house, browsers):

@@ -81,6 +81,12 @@ export function section(title, ...body) {
   return h("section", { class: "card" }, h("h2", {}, title), ...body);
 }
 
+/** A headline number on a card. */
+export function kpi(title, value, test) {
+  return h("div", { class: "card" }, h("div", { class: "muted small" }, title),
+    h("div", { class: "kpi", "data-test": test }, String(value)));
+}
+
 export function loading() {
   return h("p", { class: "muted" }, t("loading"));
 }

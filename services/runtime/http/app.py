@@ -32,7 +32,7 @@ from services.runtime.http.state import AUTHENTICATOR, CONSISTENCY, DB, ES, METR
 from services.runtime.module import Resources, ServiceModule
 from services.runtime.settings import Settings
 from services.runtime.storage import apply_migrations, close_pool, create_pool
-from services.runtime.storage.retention import Pruner, Retention
+from services.runtime.storage.retention import Pruner, Retention, event_rules
 
 log = logging.getLogger("psm.app")
 
@@ -97,9 +97,8 @@ def retention_rules(settings: Settings, modules: Sequence[ServiceModule]) -> lis
     events, the idempotency keys, and what each module adds of its own tables."""
     rules = [Retention("http", "idempotency_keys", "created_at", settings.idempotency_retention_s)]
     for m in modules:
-        rules.append(Retention(m.schema, "outbox", "created_at", settings.outbox_retention_s,
-                               where="published_at IS NOT NULL"))
-        rules.append(Retention(m.schema, "processed_events", "processed_at", settings.processed_events_retention_s))
+        rules.extend(event_rules(m.schema, outbox_s=settings.outbox_retention_s,
+                                 processed_s=settings.processed_events_retention_s))
         if m.retention is not None:
             rules.extend(m.retention(settings))
     return rules

@@ -59,6 +59,13 @@ class Retention:
                 "SELECT count(*) FROM gone")
 
 
+def event_rules(schema: str, *, outbox_s: float, processed_s: float) -> list[Retention]:
+    """The rules of one schema's event tables (events/migrations): its outbox, published
+    rows only, and its consumers' record of the ids they applied."""
+    return [Retention(schema, "outbox", "created_at", outbox_s, where="published_at IS NOT NULL"),
+            Retention(schema, "processed_events", "processed_at", processed_s)]
+
+
 class Pruner:
     """Deletes what the rules say may go, every ``interval_s``; ``prune()`` once on demand."""
 

@@ -2,7 +2,7 @@
 // open-licence declarations, licences whose filing (备案) is due or overdue, royalties.
 import { t, label } from "../i18n.js";
 import { get, session } from "../api.js";
-import { h, money, when, day, section, table } from "../ui.js";
+import { h, money, when, day, section, table, kpi } from "../ui.js";
 import { bars } from "../charts.js";
 
 const CONCERNS = ["too_early", "benefit_unclear", "commercial_route_unclear", "description_unclear", "price"];
@@ -87,8 +87,4 @@ export async function render(root) {
     { label: t("desk.paid"), num: true, cell: (r) => money(r.paid) },
     { label: t("desk.outstanding"), num: true, cell: (r) => money(r.outstanding) },
   ], ledger, { test: "royalties", empty: t("desk.royalties.none") })));
-}
-
-function kpi(title, value, test) {
-  return h("div", { class: "card" }, h("div", { class: "muted small" }, title), h("div", { class: "kpi", "data-test": test }, String(value)));
 }

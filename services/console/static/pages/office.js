@@ -3,7 +3,7 @@
 // contracts involving patents over 150 billion yuan) and the market's counts.
 import { t, label } from "../i18n.js";
 import { get } from "../api.js";
-import { h, money, section, table } from "../ui.js";
+import { h, money, section, table, kpi } from "../ui.js";
 import { bars, progress } from "../charts.js";
 
 const MODES = ["transfer", "exclusive_licence", "sole_licence", "ordinary_licence", "equity", "open_licence"];
@@ -53,8 +53,4 @@ export async function render(root) {
 
 function pct(x) {
   return x === null || x === undefined ? "—" : `${(Number(x) * 100).toFixed(1)}%`;
-}
-
-function kpi(title, value, test) {
-  return h("div", { class: "card" }, h("div", { class: "muted small" }, title), h("div", { class: "kpi", "data-test": test }, String(value)));
 }

@@ -1,0 +1,54 @@
+"""What the event-path benchmarks share: a database of their own with the event tables
+in one schema, and topics under a prefix of their own — all removed afterwards."""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import asyncpg
+from aiokafka.admin import AIOKafkaAdminClient
+
+from events.topics import all_topics, ensure_topics
+from services.runtime.settings import Settings
+from services.runtime.storage import apply_migrations, create_pool
+
+EVENTS_MIGRATIONS = Path(__file__).resolve().parents[1] / "events" / "migrations"
+
+
+@contextlib.asynccontextmanager
+async def event_schema(settings: Settings, schema: str, *,
+                       pool_max: int = 8) -> AsyncIterator[tuple[Settings, asyncpg.Pool]]:
+    """The run's settings (its database and topic prefix) and a pool on that database,
+    whose ``schema`` holds the event tables (events/migrations)."""
+    tag = uuid.uuid4().hex[:10]
+    prefix, db = f"bench{tag}.", f"psm_bench_{tag}"
+    admin = await asyncpg.connect(settings.database_url)
+    try:
+        await admin.execute(f'CREATE DATABASE "{db}"')
+    finally:
+        await admin.close()
+    run = settings.model_copy(update={"database_url": settings.database_url.rsplit("/", 1)[0] + "/" + db,
+                                      "topic_prefix": prefix})
+    pool = None
+    try:
+        await ensure_topics(run.kafka_bootstrap, prefix, settings.topic_partitions)
+        pool = await create_pool(run, min_size=2, max_size=pool_max)
+        await apply_migrations(pool, schema, EVENTS_MIGRATIONS, namespace="events")
+        yield run, pool
+    finally:
+        if pool is not None:
+            await pool.close()
+        kafka = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
+        await kafka.start()
+        try:
+            await kafka.delete_topics(all_topics(prefix))
+        finally:
+            await kafka.close()
+        admin = await asyncpg.connect(settings.database_url)
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+        finally:
+            await admin.close()
