@@ -1,5 +1,6 @@
 """What the event-path benchmarks share: a database of their own with the event tables
-in one schema, and topics under a prefix of their own — all removed afterwards."""
+in one schema, and topics under a prefix of their own — all removed afterwards (as the
+HTTP benchmarks' ``bench._server`` removes its own)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,8 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import asyncpg
-from aiokafka.admin import AIOKafkaAdminClient
-
-from events.topics import all_topics, ensure_topics
+from bench._server import cleanup
+from events.topics import ensure_topics
 from services.runtime.settings import Settings
 from services.runtime.storage import apply_migrations, create_pool
 
@@ -23,8 +23,8 @@ async def event_schema(settings: Settings, schema: str, *,
                        pool_max: int = 8) -> AsyncIterator[tuple[Settings, asyncpg.Pool]]:
     """The run's settings (its database and topic prefix) and a pool on that database,
     whose ``schema`` holds the event tables (events/migrations)."""
-    tag = uuid.uuid4().hex[:10]
-    prefix, db = f"bench{tag}.", f"psm_bench_{tag}"
+    tag = f"bench{uuid.uuid4().hex[:10]}"
+    prefix, db = f"{tag}.", f"psm_bench_{tag}"
     admin = await asyncpg.connect(settings.database_url)
     try:
         await admin.execute(f'CREATE DATABASE "{db}"')
@@ -41,14 +41,4 @@ async def event_schema(settings: Settings, schema: str, *,
     finally:
         if pool is not None:
             await pool.close()
-        kafka = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
-        await kafka.start()
-        try:
-            await kafka.delete_topics(all_topics(prefix))
-        finally:
-            await kafka.close()
-        admin = await asyncpg.connect(settings.database_url)
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
-        finally:
-            await admin.close()
+        await cleanup(settings, db, tag)  # the HTTP benches' own clean-up: topics, indices, database
