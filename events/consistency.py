@@ -46,6 +46,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
 from events.clients import start_safely
+from events.outages import OUTAGES
 
 log = logging.getLogger("psm.consistency")
 FETCH_TIMEOUT_S = 5.0  # one fetch of offsets from Kafka, at most
@@ -283,7 +284,12 @@ class ConsumerBarrier:
         async with asyncio.timeout(FETCH_TIMEOUT_S):
             tps = [tp for t in sorted({t for ts in self.groups.values() for t in ts})
                    for tp in await self._topic_partitions(t)]
-            return await self._consumer.end_offsets(tps) if tps else {}
+            ends = await self._consumer.end_offsets(tps) if tps else {}
+        # Kafka answered: an outage is over for every later request, also when the
+        # requests that started this fetch had stopped waiting for it (their bound is
+        # short during an outage; a fetch that outlived it must still end the outage).
+        OUTAGES.answered("kafka")
+        return ends
 
     def _committed_fetch(self, group: str) -> Callable[[], Awaitable[dict[TopicPartition, int]]]:
         async def fetch() -> dict[TopicPartition, int]:

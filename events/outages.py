@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import asyncpg
-from aiokafka.errors import KafkaError
+from aiokafka import errors as kafka
 
 log = logging.getLogger("psm.outage")
 
@@ -26,11 +26,21 @@ PG_UNAVAILABLE = (OSError, asyncpg.CannotConnectNowError, asyncpg.ConnectionDoes
                   asyncpg.InterfaceError, asyncpg.InternalClientError, asyncpg.AdminShutdownError,
                   asyncpg.CrashShutdownError, asyncpg.TooManyConnectionsError)
 
+# What a Kafka that is away looks like: no connection, no answer in time, no broker or
+# coordinator to talk to. A group's membership changing under a consumer (a replica
+# joined: CommitFailedError, RebalanceInProgressError, IllegalGenerationError…) is
+# Kafka answering, and no outage: taking it for one made requests of a process that
+# had just been joined by another replica answer 503 (seen in CI, test_replicas).
+KAFKA_UNAVAILABLE = (kafka.KafkaConnectionError, kafka.NoBrokersAvailable, kafka.NodeNotReadyError,
+                     kafka.KafkaTimeoutError, kafka.RequestTimedOutError, kafka.KafkaUnavailableError,
+                     kafka.MetadataEmptyBrokerList, kafka.BrokerNotAvailableError,
+                     kafka.CoordinatorNotAvailableError, kafka.GroupCoordinatorNotAvailableError)
+
 
 def dependency_of(error: BaseException) -> str | None:
     """Which server an error says is away, or None when it says something else (a bug,
     a refused statement): that is no outage."""
-    if isinstance(error, KafkaError):
+    if isinstance(error, KAFKA_UNAVAILABLE):
         return "kafka"
     if type(error).__module__.startswith(("elastic_transport", "elasticsearch")):
         return "elasticsearch"

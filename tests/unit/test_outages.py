@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 
 import asyncpg
-from aiokafka.errors import KafkaConnectionError
+from aiokafka.errors import (CommitFailedError, IllegalGenerationError, KafkaConnectionError, KafkaTimeoutError,
+                             RebalanceInProgressError)
 from elastic_transport import ConnectionError as EsConnectionError
 
 from events.outages import Outages, dependency_of
@@ -41,6 +42,11 @@ def test_each_dependency_has_its_own_outage(caplog):
 
 def test_which_server_an_error_names():
     assert dependency_of(KafkaConnectionError("no broker")) == "kafka"
+    assert dependency_of(KafkaTimeoutError()) == "kafka"
+    # A consumer group's membership changing (another replica joined) is Kafka answering.
+    assert dependency_of(CommitFailedError("rebalanced")) is None
+    assert dependency_of(RebalanceInProgressError()) is None
+    assert dependency_of(IllegalGenerationError()) is None
     assert dependency_of(ConnectionRefusedError(111, "refused")) == "postgresql"
     assert dependency_of(asyncpg.CannotConnectNowError("starting up")) == "postgresql"
     assert dependency_of(EsConnectionError("refused")) == "elasticsearch"
