@@ -89,6 +89,7 @@ class Notices:
         self._conn: asyncpg.Connection | None = None
         self._channels: set[str] = set()
         self._events: dict[tuple[str, str], set[asyncio.Event]] = defaultdict(set)
+        self._last: dict[str, float] = {}
         self._lock = asyncio.Lock()
 
     async def start(self) -> None:
@@ -122,7 +123,12 @@ class Notices:
             self._channels.add(channel)
             return True
 
+    def last_notice(self, channel: str) -> float:
+        """When (time.monotonic) the last notice on ``channel`` arrived; 0.0 if none has."""
+        return self._last.get(channel, 0.0)
+
     def _on_notice(self, _conn, _pid, channel: str, payload: str) -> None:
+        self._last[channel] = time.monotonic()
         for key in ("", payload) if payload else ("",):
             for event in self._events.get((channel, key), ()):
                 event.set()
@@ -163,33 +169,7 @@ async def _wait_until(event: asyncio.Event, check: Callable[[], Awaitable[T | No
             pass
 
 
-# -- a write's events on Kafka -----------------------------------------------------------
-class OutboxFlush:
-    """Waits until a schema's outbox has been published up to a given id."""
-
-    def __init__(self, notices: Notices, pool: asyncpg.Pool, *, poll_s: float = 0.25) -> None:
-        self.notices = notices
-        self.pool = pool
-        self.poll_s = poll_s
-
-    async def wait(self, schema: str, upto: int, timeout: float) -> bool:
-        """True once no row with an id ≤ ``upto`` is unpublished (False after ``timeout``)."""
-        async def flushed() -> bool | None:
-            try:
-                async with self.pool.acquire() as conn:
-                    pending = await conn.fetchval(
-                        f'SELECT EXISTS (SELECT 1 FROM "{schema}".outbox WHERE published_at IS NULL AND id <= $1)',
-                        upto)
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
-                return None
-            return True if not pending else None
-
-        deadline = time.monotonic() + timeout
-        async with self.notices.watching(published_channel(schema)) as event:
-            return bool(await _wait_until(event, flushed, deadline, self.poll_s))
-
-
-# -- a service caught up -----------------------------------------------------------------
+# -- one fetch for many waiters ----------------------------------------------------------
 def _retrieved(task: asyncio.Future) -> None:
     if not task.cancelled():
         task.exception()
@@ -224,6 +204,56 @@ class _Shared(Generic[T]):
                 await self._task
 
 
+# -- a write's events on Kafka -----------------------------------------------------------
+class OutboxFlush:
+    """Waits until a schema's outbox has been published up to a given id.
+
+    Every waiter of a schema shares one question to PostgreSQL — the lowest id still
+    unpublished — asked once per relay notice, not once per waiter: fifty requests
+    waiting for their events each asked on every notice (bench/PROFILE.md, issue 19).
+    A waiter takes only an answer asked after both its own write and the last notice,
+    so the answer is at least as fresh as the question it stands for.
+    """
+
+    def __init__(self, notices: Notices, pool: asyncpg.Pool, *, poll_s: float = 0.25) -> None:
+        self.notices = notices
+        self.pool = pool
+        self.poll_s = poll_s
+        self._lowest: dict[str, _Shared[int | None]] = {}
+
+    def _lowest_unpublished(self, schema: str) -> _Shared[int | None]:
+        if schema not in self._lowest:
+            async def fetch() -> int | None:
+                async with self.pool.acquire() as conn:
+                    return await conn.fetchval(f'SELECT min(id) FROM "{schema}".outbox WHERE published_at IS NULL')
+            self._lowest[schema] = _Shared(fetch)
+        return self._lowest[schema]
+
+    async def close(self) -> None:
+        for shared in self._lowest.values():
+            await shared.close()
+
+    async def wait(self, schema: str, upto: int, timeout: float) -> bool:
+        """True once no row with an id ≤ ``upto`` is unpublished (False after ``timeout``)."""
+        channel, lowest = published_channel(schema), self._lowest_unpublished(schema)
+        since = time.monotonic()  # the rows up to ``upto`` were committed before this
+
+        async def flushed() -> bool | None:
+            nonlocal since
+            since = max(since, self.notices.last_notice(channel))
+            try:
+                low = await lowest.fresh(since)
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+                return None
+            since = time.monotonic()  # a re-check without a notice (the poll) asks again
+            return True if low is None or low > upto else None
+
+        deadline = time.monotonic() + timeout
+        async with self.notices.watching(channel) as event:
+            return bool(await _wait_until(event, flushed, deadline, self.poll_s))
+
+
+# -- a service caught up -----------------------------------------------------------------
 class ConsumerBarrier:
     """Waits until consumer groups have committed what their topics held when asked.
 

@@ -162,16 +162,18 @@ def _consistency(*, relays: bool, consumers: bool):
         barrier = ConsumerBarrier(s.kafka_bootstrap, topics) if consumers and topics else None
         if barrier is not None:
             await barrier.start()
+        flush = OutboxFlush(notices, app[DB]) if relays else None
         try:
             app[CONSISTENCY] = Consistency(
-                notices=notices, pool=app[DB], barrier=barrier,
-                flush=OutboxFlush(notices, app[DB]) if relays else None, outcomes=Outcomes(notices, app[DB]),
+                notices=notices, pool=app[DB], barrier=barrier, flush=flush, outcomes=Outcomes(notices, app[DB]),
                 service_groups=groups, upstream_groups=upstream, wait_s=s.consistency_wait_s,
                 saga_wait_s=s.saga_wait_s)
             yield
         finally:
             if barrier is not None:
                 await barrier.stop()
+            if flush is not None:
+                await flush.close()
             await notices.stop()
 
     return ctx
