@@ -55,6 +55,13 @@ from events.supervise import supervise
 log = logging.getLogger("psm.consumer")
 
 Handler = Callable[[asyncpg.Connection, CloudEvent, EventPayload], Awaitable[None]]
+BatchHandler = Callable[[asyncpg.Connection, Sequence[tuple[CloudEvent, EventPayload]]], Awaitable[None]]
+
+
+async def BATCHED(conn: asyncpg.Connection, event: CloudEvent, payload: EventPayload) -> None:  # noqa: N802
+    """The handler of an event type that its subscription's ``on_batch`` applies, together
+    with the others of its transaction (a marker: the consumer never calls it)."""
+    raise AssertionError(f"{event.type} is applied by its subscription's on_batch")
 
 
 class PoisonEvent(Exception):
@@ -79,6 +86,14 @@ class Subscription:
     handlers: dict[str, Handler]
     max_attempts: int = 5
     retry_base_s: float = 0.05
+    # The events whose handler is BATCHED, applied once per transaction in arrival order
+    # (the same order guarantees as the others; e.g. the catalogue folds the bids of an
+    # auction into one write of its document instead of one per bid).
+    on_batch: BatchHandler | None = None
+
+    def __post_init__(self) -> None:
+        if self.on_batch is None and BATCHED in self.handlers.values():
+            raise ValueError(f"subscription {self.name}: BATCHED handlers need an on_batch")
 
 
 @dataclass
@@ -298,6 +313,7 @@ class EventConsumer:
             else:
                 parked.add((key, number))
         moved: dict[str, int] = {}
+        staged: list[tuple[CloudEvent, EventPayload]] = []  # for on_batch, applied before the positions move
         for record, event in items:
             if event.id not in fresh:  # seen before (or earlier in this very batch)
                 self.stats.ignored += 1
@@ -320,16 +336,20 @@ class EventConsumer:
                             last + 1)
                 continue
             if failure is None:
-                await self._run_handler(conn, event)
+                await self._run_handler(conn, event, staged)
             else:
                 # Sent inside the transaction that records it as handled: a crash in
                 # between sends it again (a duplicate in the DLQ), never loses it.
                 await self._dead_letter(record.topic, record.value, record.key, failure, _origin(record))
             last = event.sequence
             if (event.subject, last + 1) in parked:
+                # What is staged goes first: a parked event runs on its own (in a
+                # savepoint), after everything before it in its aggregate.
+                await self._apply_staged(conn, staged)
                 last = await self._drain_parked(conn, record.topic, event.subject, last)
                 parked = {p for p in parked if p[0] != event.subject or p[1] > last}
             positions[event.subject] = moved[event.subject] = last
+        await self._apply_staged(conn, staged)
         if moved:
             await conn.execute(
                 f"INSERT INTO {self._schema}.consumer_positions (consumer, subject, last_sequence) "
@@ -378,18 +398,33 @@ class EventConsumer:
                 await asyncio.sleep(self.sub.retry_base_s * (2**attempt))
         return f"{type(error).__name__}: {error}"
 
-    async def _run_handler(self, conn: asyncpg.Connection, event: CloudEvent) -> None:
+    async def _run_handler(self, conn: asyncpg.Connection, event: CloudEvent,
+                           staged: list[tuple[CloudEvent, EventPayload]] | None = None) -> None:
+        """Run ``event``'s handler; a BATCHED one is appended to ``staged`` (applied by
+        ``_apply_staged``), or applied alone when there is no batch (a parked event)."""
         handler = self.sub.handlers.get(event.type)
-        if handler is not None:
+        if handler is None:
+            self.stats.ignored += 1
+            return
+        if handler is BATCHED and staged is not None:
+            staged.append((event, event.payload()))
+        elif handler is BATCHED:
+            await self._apply_staged(conn, [(event, event.payload())])
+        else:
             # What the handler records continues the event's trace (events.tracing).
             token = trace_context.set(event.traceparent)
             try:
                 await handler(conn, event, event.payload())
             finally:
                 trace_context.reset(token)
-            self.stats.applied += 1
-        else:
-            self.stats.ignored += 1
+        self.stats.applied += 1
+
+    async def _apply_staged(self, conn: asyncpg.Connection, staged: list[tuple[CloudEvent, EventPayload]]) -> None:
+        if not staged:
+            return
+        assert self.sub.on_batch is not None  # Subscription.__post_init__
+        await self.sub.on_batch(conn, list(staged))
+        staged.clear()
 
     async def _dead_letter(self, topic: str, value: bytes | None, key: bytes | None, error: str,
                            origin: list[tuple[str, bytes]]) -> None:

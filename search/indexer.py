@@ -9,12 +9,14 @@ what lets the live indexer and a rebuild's replay write the same index in any or
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import logging
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 import asyncpg
 from elasticsearch import AsyncElasticsearch, ConflictError
 
-from events.consumer import Subscription
+from events.consumer import BATCHED, Subscription
 from events.envelope import CloudEvent
 from events.schemas.listings import (
     ListingDrafted, ListingExpired, ListingPublished, ListingReleased, ListingReserved, ListingSnapshot,
@@ -35,6 +37,8 @@ LISTING_EVENTS = tuple(t.TYPE for t in (ListingDrafted, ListingUpdated, ListingP
                                         ListingReserved, ListingReleased, ListingSold, ListingExpired))
 
 SUBSCRIPTION_NAME = "search.catalogue"
+
+log = logging.getLogger("psm.indexer")
 
 
 async def write_versioned(es: AsyncElasticsearch, index: str, doc: dict, sequence: int) -> None:
@@ -123,27 +127,72 @@ def _next_state(state: dict | None, event: CloudEvent, p) -> dict:
     return s
 
 
-async def index_auction(es: AsyncElasticsearch, indices: Iterable[str], alias: str, event: CloudEvent, p) -> None:
-    """Fold one auction event into the auction's document, at version ``event.sequence``."""
+async def index_auctions(es: AsyncElasticsearch, indices: Iterable[str], alias: str,
+                         events: Sequence[tuple[CloudEvent, Any]], *, skip_unknown_lots: bool = False) -> None:
+    """Fold auction events (in their order) into their auctions' documents: one read of
+    the documents and one bulk write per index, each document at the version of the last
+    event folded into it — a lot with fifty bids in a batch is written once, not fifty
+    times (bench/PROFILE.md, issue 19). Events a document already holds are skipped (a
+    duplicate or a replay). An auction whose lot the catalogue does not hold yet raises
+    LotNotIndexedYet (the consumer retries), or is left out with ``skip_unknown_lots``
+    (a rebuild's replay, which reads what the live indexer dead-lettered too)."""
+    by_auction: dict[str, list[tuple[CloudEvent, Any]]] = {}
+    for event, payload in events:
+        by_auction.setdefault(event.subject, []).append((event, payload))
     for index in indices:
-        current = await es.options(ignore_status=404).get(index=index, id=event.subject)
-        if current.get("found") and current["_version"] >= event.sequence:
-            continue  # already applied (a duplicate or a replay)
-        doc = current["_source"] if current.get("found") else None
-        state = None
-        if doc is not None:
-            a = doc["auction"]
-            state = {**a, "ends_at": doc["ends_at"], "price": doc["price_amount"], "currency": doc["currency"]}
-        state = _next_state(state, event, p)
-        lot = doc
-        if lot is None and isinstance(p, AuctionScheduled) and p.lot is not None:
-            lot = listing_document(p.lot.model_copy(update={"status": "published"}))
-        if lot is None:
-            found = await es.options(ignore_status=404).get(index=alias, id=state["listing_id"])
-            if not found.get("found"):
-                raise LotNotIndexedYet(f"listing {state['listing_id']} is not in the catalogue yet")
-            lot = found["_source"]
-        await write_versioned(es, index, auction_document(lot, event.subject, state), event.sequence)
+        found = await es.mget(index=index, ids=list(by_auction))
+        folded: dict[str, tuple[dict, dict | None, int]] = {}  # auction → (state, its lot's document, version)
+        for current in found["docs"]:
+            auction_id = current["_id"]
+            doc = current["_source"] if current.get("found") else None
+            version = current["_version"] if doc is not None else 0
+            state = lot = None
+            if doc is not None:
+                a = doc["auction"]
+                state = {**a, "ends_at": doc["ends_at"], "price": doc["price_amount"], "currency": doc["currency"]}
+                lot = doc
+            start = version
+            for event, p in by_auction[auction_id]:
+                if event.sequence <= version:
+                    continue
+                try:
+                    state = _next_state(state, event, p)
+                except LotNotIndexedYet as e:
+                    if not skip_unknown_lots:
+                        raise
+                    log.warning("skipping an auction event: %s", e)
+                    continue
+                if lot is None and isinstance(p, AuctionScheduled) and p.lot is not None:
+                    lot = listing_document(p.lot.model_copy(update={"status": "published"}))
+                version = event.sequence
+            if version > start:
+                folded[auction_id] = (state, lot, version)
+        listings = sorted({state["listing_id"] for state, lot, _ in folded.values() if lot is None})
+        lots = {}
+        if listings:
+            lots = {d["_id"]: d["_source"] for d in (await es.mget(index=alias, ids=listings))["docs"] if d.get("found")}
+        operations: list[dict] = []
+        for auction_id, (state, lot, version) in folded.items():
+            lot = lot or lots.get(state["listing_id"])
+            if lot is None:
+                if not skip_unknown_lots:
+                    raise LotNotIndexedYet(f"listing {state['listing_id']} is not in the catalogue yet")
+                log.warning("skipping auction %s: listing %s is not in the catalogue", auction_id, state["listing_id"])
+                continue
+            operations += [{"index": {"_index": index, "_id": auction_id, "version": version,
+                                      "version_type": "external"}},
+                           auction_document(lot, auction_id, state)]
+        if operations:
+            answer = await es.bulk(operations=operations)
+            # A conflict is an index already holding this version or a newer one (another
+            # replica, a replay): the point of versioned writes. Anything else is a failure.
+            failed = [item["index"] for item in answer["items"] if item["index"]["status"] not in (200, 201, 409)]
+            if failed:
+                raise BulkWriteFailed(f"{len(failed)} auction document(s) not written to {index}: {failed[0]}")
+
+
+class BulkWriteFailed(RuntimeError):
+    """Elasticsearch refused documents of a bulk write (retried by the consumer)."""
 
 
 def catalogue_subscription(es: AsyncElasticsearch, index_prefix: str) -> Subscription:
@@ -154,8 +203,8 @@ def catalogue_subscription(es: AsyncElasticsearch, index_prefix: str) -> Subscri
         # search.indices.write_targets and the rebuild's swap.
         await index_listing(es, await write_targets(conn, alias), event.sequence, payload.listing)
 
-    async def on_auction_event(conn: asyncpg.Connection, event: CloudEvent, payload) -> None:
-        await index_auction(es, await write_targets(conn, alias), alias, event, payload)
+    async def on_auction_events(conn: asyncpg.Connection, events: Sequence[tuple[CloudEvent, Any]]) -> None:
+        await index_auctions(es, await write_targets(conn, alias), alias, events)
 
     async def on_open_licence_event(conn: asyncpg.Connection, event: CloudEvent, payload) -> None:
         await index_open_licence(es, await write_targets(conn, alias), event.sequence, payload)
@@ -168,7 +217,7 @@ def catalogue_subscription(es: AsyncElasticsearch, index_prefix: str) -> Subscri
     return Subscription(name=SUBSCRIPTION_NAME, schema="search",
                         topics=[Topic.LISTINGS, Topic.AUCTIONS, Topic.LICENCES, Topic.ROADSHOWS],
                         handlers={**{t: on_listing_event for t in LISTING_EVENTS},
-                                  **{t: on_auction_event for t in AUCTION_EVENTS},
+                                  **{t: BATCHED for t in AUCTION_EVENTS},
                                   **{t: on_open_licence_event for t in OPEN_LICENCE_EVENTS},
                                   **{t: on_roadshow_event for t in ROADSHOW_EVENTS}},
-                        max_attempts=10, retry_base_s=0.1)
+                        on_batch=on_auction_events, max_attempts=10, retry_base_s=0.1)

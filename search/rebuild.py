@@ -35,7 +35,7 @@ from events.topics import Topic, physical
 from events.replay import replay_topic
 from search.documents import listing_document, open_licence_document, roadshow_document
 from search.indexer import (
-    AUCTION_EVENTS, LISTING_EVENTS, OPEN_LICENCE_EVENTS, ROADSHOW_EVENTS, LotNotIndexedYet, index_auction,
+    AUCTION_EVENTS, LISTING_EVENTS, OPEN_LICENCE_EVENTS, ROADSHOW_EVENTS, index_auctions,
 )
 from search.indices import create_index, ensure_catalogue, indices_behind, lock_key
 from search.mappings import MAPPING_VERSION, new_index_name, read_alias
@@ -108,14 +108,16 @@ async def replay(settings: Settings, es: AsyncElasticsearch, index: str, *,
     alias = read_alias(settings.index_prefix)
 
     async def apply_auctions(values: list[bytes | None]) -> None:
+        events = []
         for raw in values:
             try:
                 event = CloudEvent.from_json(raw or b"")
-                if event.type not in AUCTION_EVENTS:
-                    continue
-                await index_auction(es, [index], alias, event, event.payload())
-            except (MalformedEvent, UnknownEventType, ValidationError, LotNotIndexedYet) as e:
+                if event.type in AUCTION_EVENTS:
+                    events.append((event, event.payload()))
+            except (MalformedEvent, UnknownEventType, ValidationError) as e:
                 log.warning("replay skips an auction event: %s", e)
+        if events:
+            await index_auctions(es, [index], alias, events, skip_unknown_lots=True)
 
     n = await _replay_topic(settings, Topic.LISTINGS, index, lambda values: _apply(es, index, values), say, batch)
     n += await _replay_topic(settings, Topic.AUCTIONS, index, apply_auctions, say, batch)

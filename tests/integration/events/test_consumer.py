@@ -14,7 +14,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from event_harness import (SCHEMA, SOURCE, ThingHappened, create_effects_table, effects, eventually, record_effect,
                            running, subscription, thing)
-from events.consumer import EventConsumer, Subscription, dlq_error
+from events.consumer import BATCHED, EventConsumer, Subscription, dlq_error
 from events.envelope import CloudEvent
 from events.topics import Topic, dlq, physical
 from services.runtime.settings import Settings
@@ -241,3 +241,59 @@ async def test_the_type_header_lets_a_consumer_pass_over_other_kinds_without_rea
     assert await effects(effect_table) == [("agg-1", 1)]
     assert sorted(d.value for d in dead) == [b"{broken", b"{broken too"]
     assert c.stats.dead_lettered == 2 and c.stats.ignored >= 1
+
+
+def batched_subscription(calls: list[list[tuple[str, int]]], **options) -> Subscription:
+    """A subscription applying its events with on_batch: each call's (subject, sequence)s
+    are noted, and recorded as effects in the consumer's transaction."""
+
+    async def on_batch(conn: asyncpg.Connection, events) -> None:
+        calls.append([(e.subject, e.sequence) for e, _ in events])
+        for event, payload in events:
+            await record_effect(conn, event, payload)
+
+    return Subscription(name="batched", schema=SCHEMA, topics=[Topic.LISTINGS], handlers={ThingHappened.TYPE: BATCHED},
+                        on_batch=on_batch, **{"retry_base_s": 0.01, **options})
+
+
+async def test_batched_events_are_applied_together_in_their_order_and_once(settings, effect_table, producer, send):
+    """Thirty events sent before the consumer starts arrive in one fetch: one on_batch call
+    for all of them (the catalogue's one write per auction instead of one per bid), in
+    aggregate order; sent again, they have no second effect."""
+    calls: list[list[tuple[str, int]]] = []
+    events = [thing(f"agg-{n % 3}", n // 3 + 1) for n in range(30)]
+    for e in events:
+        await send(e)
+    async with consuming(settings, effect_table, producer, batched_subscription(calls)) as c:
+        applied = await wait_for_effects(effect_table, 30)
+        for e in events[:5]:
+            await send(e)  # duplicates
+        await eventually(lambda: _ignored(c, 5), what="the duplicates ignored")
+    for subject in ("agg-0", "agg-1", "agg-2"):
+        assert [seq for s, seq in applied if s == subject] == list(range(1, 11))
+    # The fetch may split at a partition boundary (two partitions): at most one call each.
+    assert len([call for call in calls if call]) <= 2, calls
+    assert sorted(x for call in calls for x in call) == sorted((e.subject, e.sequence) for e in events)
+
+
+async def test_a_batch_that_fails_is_applied_one_event_at_a_time_and_a_parked_event_alone(settings, effect_table,
+                                                                                           producer, send):
+    """A failing event in a batch rolls it back; replayed one at a time, the others keep
+    exactly one effect each and the failing one is dead-lettered. An event that was parked
+    runs after what was staged before it, on its own."""
+    calls: list[list[tuple[str, int]]] = []
+    async with consuming(settings, effect_table, producer, batched_subscription(calls, max_attempts=2)) as c:
+        await send(thing("agg-1", 3))
+        await eventually(lambda: _parked_are(effect_table, [3]), what="sequence 3 parked")
+        for e in (thing("agg-1", 1), thing("agg-1", 2), thing("agg-2", 1, fail=True), thing("agg-2", 2)):
+            await send(e)
+        applied = await wait_for_effects(effect_table, 4)
+        await eventually(lambda: _dead(c, 1), what="the failing event dead-lettered")
+    assert sorted(applied) == [("agg-1", 1), ("agg-1", 2), ("agg-1", 3), ("agg-2", 2)]
+    assert [s for s in applied if s[0] == "agg-1"] == [("agg-1", 1), ("agg-1", 2), ("agg-1", 3)]
+    assert [("agg-1", 3)] in calls  # the parked event, alone
+    assert await parked(effect_table) == []
+
+
+async def _dead(consumer: EventConsumer, n: int) -> bool:
+    return consumer.stats.dead_lettered >= n

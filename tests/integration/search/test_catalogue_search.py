@@ -12,7 +12,7 @@ from events.envelope import CloudEvent
 from events.outbox import Outbox
 from events.schemas.register import AuctionReservationRequested, ReservationRequest
 from events.relay import OutboxRelay
-from events.schemas.auctions import AuctionScheduled, AuctionSettled
+from events.schemas.auctions import AuctionScheduled, AuctionSettled, BidAccepted
 from events.schemas.common import Money
 from search.indexer import index_listing
 from search.indices import indices_behind
@@ -76,6 +76,52 @@ async def test_sold_listing_stays_visible_as_sold(client, register):
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
     assert result["facets"]["status"]["buckets"] == [{"value": "sold", "count": 1}]
+
+
+async def test_an_auctions_bids_in_one_fetch_are_one_document_write(client, register):
+    """Forty bids that reach the indexer together are folded into the auction's document
+    and written once (at the version of the last event), not forty times; the document
+    says what the last bid says."""
+    uni = await register()
+    listing = await uni.supply()
+    await uni.search_until(lambda r: listing in ids(r))
+    settings, pool, es = client.app[SETTINGS], client.app[DB], client.app[ES]
+    await apply_migrations(pool, "test_auctions", EVENTS_MIGRATIONS, namespace="events")
+    outbox = Outbox(schema="test_auctions", source="/psm/auctions")
+    now = datetime.now(UTC)
+    async with pool.acquire() as conn, conn.transaction():
+        await outbox.record(conn, "auc_2", AuctionScheduled(
+            auction_id="auc_2", listing_id=listing, starts_at=now, ends_at=now + timedelta(hours=1),
+            start_price=Money(amount=Decimal("1000"))))
+        # Written before the relay starts: they reach Kafka, and so the indexer, together.
+        await outbox.record_many(conn, [("auc_2", BidAccepted(
+            auction_id="auc_2", listing_id=listing, bid_sequence=n, bidder=f"reg_{n % 3}",
+            amount=Money(amount=Decimal(1000 + 10 * n)), proxy=False, placed_at=now, reserve_met=n >= 20,
+            ends_at=now + timedelta(hours=1))) for n in range(1, 41)])
+    index = (await es.indices.get_alias(name=read_alias(settings.index_prefix))).body
+    [concrete] = list(index)
+
+    async def writes() -> int:
+        stats = await es.indices.stats(index=concrete, metric="indexing")
+        return stats["indices"][concrete]["primaries"]["indexing"]["index_total"]
+
+    before = await writes()
+    relay = OutboxRelay(database_url=settings.database_url, schema="test_auctions",
+                        kafka_bootstrap=settings.kafka_bootstrap, topic_prefix=settings.topic_prefix)
+    task = asyncio.create_task(relay.run())
+    try:
+        result = await uni.search_until(lambda r: [i["id"] for i in r["items"]] == ["auc_2"]
+                                        and r["items"][0]["auction"]["bid_count"] == 40, type="auction")
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    [item] = result["items"]
+    assert (item["price"]["amount"], item["auction"]["reserve_met"]) == ("1400.00", True)
+    doc = await es.get(index=concrete, id="auc_2")
+    assert doc["_version"] == 41  # the last event's sequence (scheduled = 1, the bids 2..41)
+    # 41 events, one write per fetch that carried some of them: a relay round and a fetch
+    # may split them (two partitions, two rounds at most here), never forty ways.
+    assert await writes() - before <= 4
 
 
 async def test_lithium_battery_finds_lithium_ion_battery_cathode_material(register):
