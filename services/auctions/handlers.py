@@ -206,13 +206,14 @@ async def confirm_deposit(conn: asyncpg.Connection, auction_id: str, registratio
 
 
 async def place_bid(conn: asyncpg.Connection, me: Principal, auction_id: str, amount: Money,
-                    max_amount: Money | None) -> tuple[asyncpg.Record, domain.BidOutcome, asyncpg.Record]:
-    """Returns the auction's row as saved, the outcome and the bidder's registration."""
-    # The registration is read before the row lock is taken: it does not depend on the
-    # auction's state, and every statement inside the lock lengthens the queue of bids
-    # waiting for it (the lock is what serialises them).
-    reg = await repo.registration_of(conn, auction_id, me.effective_org_id)
-    row = await load(conn, auction_id, lock=True)
+                    max_amount: Money | None) -> tuple[asyncpg.Record, domain.BidOutcome, dict]:
+    """Returns the auction's row as saved, the outcome and the bidder's registration (its
+    id and deposit status). Three round trips hold the auction's row lock, which is what
+    serialises bids: the lock with the registration, the bids with the auction's new
+    state, the events."""
+    row, reg = await repo.lock_for_bid(conn, auction_id, me.effective_org_id)
+    if row is None:
+        raise NotFound(f"no auction {auction_id}")
     for name, m in (("amount", amount), ("max_amount", max_amount)):
         if m is not None and m.currency != row["currency"]:
             raise ValidationFailed([FieldError(f"{name}.currency", f"this auction is in {row['currency']}")])
@@ -222,8 +223,7 @@ async def place_bid(conn: asyncpg.Connection, me: Principal, auction_id: str, am
     was = auction.status
     outcome = auction.place_bid(reg["id"], amount.amount, max_amount.amount if max_amount else None, now(),
                                 auction.bid_count + 1, priority=me.effective_org_id in row["priority_holders"])
-    await repo.insert_bids(conn, auction_id, outcome.accepted)
-    row = await repo.save(conn, auction)
+    row = await repo.save_with_bids(conn, auction, outcome.accepted)
     # Every event of the bid in one statement: the row lock that serialises bids is held
     # for as few round trips as possible.
     events = []

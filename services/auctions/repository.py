@@ -69,11 +69,32 @@ async def save(conn: asyncpg.Connection, a: Auction) -> asyncpg.Record:
     )
 
 
-async def insert_bids(conn: asyncpg.Connection, auction_id: str, bids: list[AcceptedBid]) -> None:
-    await conn.executemany(
-        "INSERT INTO auctions.bids (auction_id, sequence, registration_id, amount, proxy, placed_at) "
-        "VALUES ($1, $2, $3, $4, $5, $6)",
-        [(auction_id, b.sequence, b.bidder, b.amount, b.proxy, b.placed_at) for b in bids],
+async def lock_for_bid(conn: asyncpg.Connection, auction_id: str,
+                       org_id: str) -> tuple[asyncpg.Record | None, dict | None]:
+    """The auction's row, locked, and the bidder's registration (its id and deposit
+    status, or None) in one round trip: every round trip inside the lock lengthens the
+    queue of bids waiting for it."""
+    row = await conn.fetchrow(
+        "SELECT a.*, r.id AS registration_id, r.deposit_status AS registration_deposit_status "
+        "FROM auctions.auctions a LEFT JOIN auctions.registrations r ON r.auction_id = a.id AND r.bidder_org_id = $2 "
+        "WHERE a.id = $1 FOR UPDATE OF a", auction_id, org_id)
+    if row is None or row["registration_id"] is None:
+        return row, None
+    return row, {"id": row["registration_id"], "deposit_status": row["registration_deposit_status"]}
+
+
+async def save_with_bids(conn: asyncpg.Connection, a: Auction, bids: list[AcceptedBid]) -> asyncpg.Record:
+    """``save`` and the accepted bids inserted, in one statement (one round trip in the lock)."""
+    return await conn.fetchrow(
+        "WITH b AS (INSERT INTO auctions.bids (auction_id, sequence, registration_id, amount, proxy, placed_at) "
+        "SELECT $1, * FROM unnest($11::integer[], $12::text[], $13::numeric[], $14::boolean[], $15::timestamptz[])) "
+        "UPDATE auctions.auctions SET status = $2, ends_at = $3, current_price = $4, leader = $5, leader_max = $6, "
+        "bid_count = $7, winner = $8, final_price = $9, leader_priority = $10, "
+        "closed_at = CASE WHEN $2 NOT IN ('scheduled', 'open') THEN coalesce(closed_at, now()) END "
+        "WHERE id = $1 RETURNING *",
+        a.id, a.status, a.ends_at, a.current_price, a.leader, a.leader_max, a.bid_count, a.winner, a.final_price,
+        a.leader_priority, [b.sequence for b in bids], [b.bidder for b in bids], [b.amount for b in bids],
+        [b.proxy for b in bids], [b.placed_at for b in bids],
     )
 
 
