@@ -8,9 +8,12 @@ the deliveries loses nothing and duplicates nothing (the event is replayed whole
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import asyncpg
 
-from events.consumer import Subscription
+from events.consumer import BATCHED, Subscription
 from events.envelope import CloudEvent
 from events.registry import registered_types
 from events.schemas.auctions import AuctionClosed, AuctionExtended, AuctionScheduled, AuctionSettled, BidAccepted
@@ -54,11 +57,17 @@ async def on_open_licence(conn: asyncpg.Connection, event: CloudEvent, e: OpenLi
         snapshot=snapshot, occurred_at=event.time))
 
 
+async def on_auctions(conn: asyncpg.Connection, events: Sequence[tuple[CloudEvent, Any]]) -> None:
+    """A transaction's auction events, in order. Bids come by the hundred a second in a
+    contested auction: the log keeps them (and the other opt-in types) only once a venue
+    wants them (from then on; the live WebSocket has the rest) — asked once per batch."""
+    wanted = await repo.opted_in(conn, {event.type for event, _ in events} & OPT_IN)
+    for event, e in events:
+        if event.type not in OPT_IN or event.type in wanted:
+            await on_auction(conn, event, e)
+
+
 async def on_auction(conn: asyncpg.Connection, event: CloudEvent, e) -> None:
-    if event.type in OPT_IN and not await repo.opted_in(conn, event.type):
-        # Bids come by the hundred a second in a contested auction: the log keeps them only
-        # once a venue wants them (from then on; the live WebSocket has the rest).
-        return
     # Filtered by its lot's listing (industry, region, …): the listing's events come on
     # another topic, so the lot may not be known yet; then only type filters apply.
     listing = await repo.get_listing(conn, e.listing_id)
@@ -94,9 +103,10 @@ SUBSCRIPTIONS = [
     Subscription(name="distribution.licences", schema="distribution", topics=[Topic.LICENCES], handlers={
         OpenLicenceDeclared.TYPE: on_open_licence, OpenLicenceWithdrawn.TYPE: on_open_licence}),
     Subscription(name="distribution.auctions", schema="distribution", topics=[Topic.AUCTIONS], handlers={
-        AuctionScheduled.TYPE: on_auction, AuctionClosed.TYPE: on_auction,
+        AuctionScheduled.TYPE: BATCHED, AuctionClosed.TYPE: BATCHED,
         # Auction activity, for venues that opt in (services/distribution/event_types.py).
-        BidAccepted.TYPE: on_auction, AuctionExtended.TYPE: on_auction, AuctionSettled.TYPE: on_auction}),
+        BidAccepted.TYPE: BATCHED, AuctionExtended.TYPE: BATCHED, AuctionSettled.TYPE: BATCHED},
+        on_batch=on_auctions),
     Subscription(name="distribution.roadshows", schema="distribution", topics=[Topic.ROADSHOWS],
                  handlers=_roadshow_handlers()),
     Subscription(name="distribution.orgs", schema="distribution", topics=[Topic.PLATFORM],

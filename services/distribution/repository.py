@@ -50,10 +50,14 @@ async def webhook_venues(conn: asyncpg.Connection) -> list[asyncpg.Record]:
                             "ON e.id = v.id WHERE e.url IS NOT NULL AND e.deleted_at IS NULL AND e.disabled_at IS NULL")
 
 
-async def opted_in(conn: asyncpg.Connection, change_type: str) -> bool:
-    """Whether any venue (webhook or feed) wants an opt-in type."""
-    return await conn.fetchval(f"SELECT EXISTS (SELECT 1 FROM {S}.venues v JOIN {S}.endpoints e ON e.id = v.id "
-                               "WHERE e.deleted_at IS NULL AND $1 = ANY(v.event_types))", change_type)
+async def opted_in(conn: asyncpg.Connection, change_types: set[str]) -> set[str]:
+    """Which of the opt-in ``change_types`` some venue (webhook or feed) wants."""
+    if not change_types:
+        return set()
+    return {r["t"] for r in await conn.fetch(
+        f"SELECT t FROM unnest($1::text[]) AS t WHERE EXISTS (SELECT 1 FROM {S}.venues v "
+        f"JOIN {S}.endpoints e ON e.id = v.id WHERE e.deleted_at IS NULL AND t = ANY(v.event_types))",
+        sorted(change_types))}
 
 
 async def rotate_secret(conn: asyncpg.Connection, endpoint_id: str, secret: str, overlap_s: float) -> datetime | None:
