@@ -32,10 +32,29 @@ class Served:
     database_url: str
     operator_key: str
     urls: list[str] = field(default_factory=list)
+    pids: list[int] = field(default_factory=list)
 
     @property
     def url(self) -> str:
         return self.urls[0]
+
+
+@contextlib.asynccontextmanager
+async def profiled(pid: int, path: str | None, seconds: float) -> AsyncIterator[None]:
+    """py-spy records process ``pid`` into ``path`` (raw, collapsed stacks: one line per
+    stack and its sample count) for ``seconds`` while the body runs; nothing if ``path``
+    is None. How bench/PROFILE.md's figures were taken."""
+    if path is None:
+        yield
+        return
+    spy = await asyncio.create_subprocess_exec("py-spy", "record", "-p", str(pid), "-d", str(int(seconds)),
+                                               "-r", "50", "-f", "raw", "-o", path,
+                                               *os.environ.get("BENCH_PYSPY_ARGS", "").split(),  # e.g. --native
+                                               stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+    try:
+        yield
+    finally:
+        await spy.wait()
 
 
 def free_port() -> int:
@@ -83,6 +102,7 @@ async def serving(settings: Settings, *, replicas: int = 1, services: str | None
                 processes.append(subprocess.Popen(argv + (["--services", services] if services else []), cwd=ROOT,
                                                   env=env, stdout=out, stderr=subprocess.STDOUT))
                 served.urls.append(f"http://127.0.0.1:{port}")
+                served.pids.append(processes[-1].pid)
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as http:
             for process, url in zip(processes, served.urls):
                 await wait_ready(http, url, process)

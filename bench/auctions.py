@@ -36,10 +36,10 @@ import asyncpg
 
 from services.tools.demo.identifiers import application_number as cn_number
 from services.tools.demo.identifiers import uscc
-from bench._server import serving
+from bench._server import profiled, serving
 from services.runtime.settings import Settings
 
-TARGET_RATE, TARGET_P99_MS, TARGET_RATIO = 1500.0, 50.0, 0.5
+TARGET_P99_MS, TARGET_RATIO = 100.0, 0.5  # issue 19
 INC = Decimal("10.00")
 
 
@@ -236,7 +236,8 @@ async def run(settings: Settings, args: argparse.Namespace) -> list[str]:
             out_lines.append(f"setup: {args.auctions} auctions × {args.bidders} bidders registered, deposits "
                              f"confirmed, in {time.perf_counter() - t0:.0f}s")
             await bid_load(api, market, args.concurrency, 2)  # warm-up: connections, prepared statements
-            tally, elapsed = await bid_load(api, market, args.concurrency, args.seconds, hot=args.hot)
+            async with profiled(served.pids[0], args.profile, args.seconds):
+                tally, elapsed = await bid_load(api, market, args.concurrency, args.seconds, hot=args.hot)
         rate = tally.accepted / elapsed
         lat, acc = sorted(tally.latencies), sorted(tally.accepted_latencies)
         p50, p99 = percentile(lat, 50), percentile(lat, 99)
@@ -258,8 +259,7 @@ async def run(settings: Settings, args: argparse.Namespace) -> list[str]:
         ratio = rate / raw_rate
         out_lines.append(f"ratio     accepted bids/s ÷ baseline = {ratio:.2f}")
         out_lines.append(
-            f"targets   ≥ {TARGET_RATE:,.0f} accepted bids/s: {'met' if rate >= TARGET_RATE else 'MISSED'}; "
-            f"p99 ≤ {TARGET_P99_MS:.0f} ms: {'met' if p99 <= TARGET_P99_MS else 'MISSED'}; "
+            f"targets   p99 ≤ {TARGET_P99_MS:.0f} ms: {'met' if p99 <= TARGET_P99_MS else 'MISSED'}; "
             f"ratio ≥ {TARGET_RATIO}: {'met' if ratio >= TARGET_RATIO else 'MISSED'}")
     return out_lines
 
@@ -273,6 +273,8 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--seconds", type=float, default=15.0, help="length of each measured phase")
     ap.add_argument("--hot", action="store_true",
                     help="every client bids on one auction (a contested lot), the baseline on one row")
+    ap.add_argument("--profile", metavar="FILE",
+                    help="py-spy's collapsed stacks of the (first) server during the measured bids, into FILE")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.ERROR)
     settings = Settings()
