@@ -40,20 +40,21 @@ class Served:
 
 
 @contextlib.asynccontextmanager
-async def profiled(pid: int, path: str | None, seconds: float) -> AsyncIterator[None]:
+async def profiled(pid: int, path: str | None) -> AsyncIterator[None]:
     """py-spy records process ``pid`` into ``path`` (raw, collapsed stacks: one line per
-    stack and its sample count) for ``seconds`` while the body runs; nothing if ``path``
-    is None. How bench/PROFILE.md's figures were taken."""
+    stack and its sample count) while the body runs; nothing if ``path`` is None. How
+    bench/PROFILE.md's figures were taken."""
     if path is None:
         yield
         return
-    spy = await asyncio.create_subprocess_exec("py-spy", "record", "-p", str(pid), "-d", str(int(seconds)),
+    spy = await asyncio.create_subprocess_exec("py-spy", "record", "-p", str(pid),
                                                "-r", "50", "-f", "raw", "-o", path,
                                                *os.environ.get("BENCH_PYSPY_ARGS", "").split(),  # e.g. --native
                                                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
     try:
         yield
     finally:
+        spy.send_signal(signal.SIGINT)  # py-spy writes what it recorded and exits
         await spy.wait()
 
 

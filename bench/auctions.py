@@ -232,11 +232,12 @@ async def run(settings: Settings, args: argparse.Namespace) -> list[str]:
         async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=30)) as http:
             api = Api(http, served.urls, served.operator_key)
             t0 = time.perf_counter()
-            market = await build(api, args.auctions, args.bidders, minutes=30)
+            async with profiled(served.pids[0], args.profile and f"{args.profile}.setup"):
+                market = await build(api, args.auctions, args.bidders, minutes=30)
             out_lines.append(f"setup: {args.auctions} auctions × {args.bidders} bidders registered, deposits "
                              f"confirmed, in {time.perf_counter() - t0:.0f}s")
             await bid_load(api, market, args.concurrency, 2)  # warm-up: connections, prepared statements
-            async with profiled(served.pids[0], args.profile, args.seconds):
+            async with profiled(served.pids[0], args.profile):
                 tally, elapsed = await bid_load(api, market, args.concurrency, args.seconds, hot=args.hot)
         rate = tally.accepted / elapsed
         lat, acc = sorted(tally.latencies), sorted(tally.accepted_latencies)
@@ -274,7 +275,8 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--hot", action="store_true",
                     help="every client bids on one auction (a contested lot), the baseline on one row")
     ap.add_argument("--profile", metavar="FILE",
-                    help="py-spy's collapsed stacks of the (first) server during the measured bids, into FILE")
+                    help="py-spy's collapsed stacks of the (first) server during the measured bids into FILE, "
+                         "during the setup into FILE.setup")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.ERROR)
     settings = Settings()

@@ -5,7 +5,8 @@ What a handler may rely on:
 * **Exactly one effect per event.** The handler runs inside a PostgreSQL transaction
   that also records the event's id in ``processed_events``; a redelivered event (a
   crash before the offset commit, a relay that sent twice) finds its id and does
-  nothing.
+  nothing. (An event of a type the consumer has no handler for has no effect: only
+  its aggregate's position records it.)
 * **Aggregate order.** ``consumer_positions`` holds the last sequence applied per
   aggregate: an older or repeated sequence is ignored; one that arrives ahead of its
   predecessor is parked (``parked_events``) and applied right after it, never before
@@ -304,7 +305,10 @@ class EventConsumer:
                 UNION ALL SELECT 'p', subject, last_sequence FROM positions
                 UNION ALL SELECT 'k', subject, sequence FROM {self._schema}.parked_events
                           WHERE consumer = $1 AND subject = ANY($3::text[])""",
-            name, [e.id for _, e in items], subjects,
+            # Only events this consumer has a handler for are recorded: the others have no
+            # effect to repeat, and their order is kept by the positions alone (a row per
+            # event and consumer group was most of the table, and of its writes).
+            name, [e.id for _, e in items if e.type in self.sub.handlers], subjects,
         ):
             if kind == "f":
                 fresh.add(key)
@@ -312,6 +316,7 @@ class EventConsumer:
                 positions[key] = number
             else:
                 parked.add((key, number))
+        fresh |= {e.id for _, e in items if e.type not in self.sub.handlers}
         moved: dict[str, int] = {}
         staged: list[tuple[CloudEvent, EventPayload]] = []  # for on_batch, applied before the positions move
         for record, event in items:

@@ -16,6 +16,7 @@ from event_harness import (SCHEMA, SOURCE, ThingHappened, create_effects_table, 
                            running, subscription, thing)
 from events.consumer import BATCHED, EventConsumer, Subscription, dlq_error
 from events.envelope import CloudEvent
+from events.registry import EventPayload, event_type
 from events.topics import Topic, dlq, physical
 from services.runtime.settings import Settings
 
@@ -297,3 +298,32 @@ async def test_a_batch_that_fails_is_applied_one_event_at_a_time_and_a_parked_ev
 
 async def _dead(consumer: EventConsumer, n: int) -> bool:
     return consumer.stats.dead_lettered >= n
+
+
+@event_type("psm.testagg.noted.v1", Topic.LISTINGS)
+class ThingNoted(EventPayload):
+    """An event of the test aggregate that the test subscriptions have no handler for."""
+
+    n: int
+
+
+async def test_an_event_without_a_handler_moves_its_aggregate_on_without_a_processed_row(settings, effect_table,
+                                                                                        producer, send):
+    """Only what a consumer handles is recorded in processed_events; the rest keeps its
+    aggregate's order through the position (a duplicate of it is still ignored)."""
+    noted = CloudEvent.of(ThingNoted(n=1), source=SOURCE, subject="agg-1", sequence=1)
+    async with consuming(settings, effect_table, producer) as c:
+        await send(thing("agg-1", 2))  # ahead of the unhandled 1: parked until it comes
+        await eventually(lambda: _parked_are(effect_table, [2]), what="sequence 2 parked")
+        await send(noted)
+        await wait_for_effects(effect_table, 1)
+        await send(noted)  # again
+        await send(CloudEvent.of(ThingNoted(n=3), source=SOURCE, subject="agg-1", sequence=3))
+        await send(thing("agg-1", 4))
+        applied = await wait_for_effects(effect_table, 2)
+        assert c.stats.ignored >= 3  # the two unhandled events and the duplicate
+    assert applied == [("agg-1", 2), ("agg-1", 4)]
+    recorded = await effect_table.fetch(f'SELECT event_id::text FROM "{SCHEMA}".processed_events')
+    assert len(recorded) == 2 and str(noted.id) not in {r["event_id"] for r in recorded}
+    assert await effect_table.fetchval(f'SELECT last_sequence FROM "{SCHEMA}".consumer_positions '
+                                       "WHERE subject = 'agg-1'") == 4
