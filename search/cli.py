@@ -5,14 +5,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from elasticsearch import AsyncElasticsearch
 
 from search.indices import indices_behind
 from search.mappings import read_alias
 from search.rebuild import rebuild
 from services.runtime.http.observability import configure_logging
 from services.runtime.settings import Settings
-from services.runtime.storage import create_pool
+from services.runtime.storage import create_pool, elasticsearch_client
 
 
 def main(argv: list[str]) -> int:
@@ -31,7 +30,7 @@ async def _rebuild(settings: Settings) -> int:
     from services.runtime.http.app import migrate
 
     pool = await create_pool(settings, min_size=1, max_size=4)
-    es = AsyncElasticsearch(settings.elasticsearch_url, request_timeout=30)
+    es = elasticsearch_client(settings.elasticsearch_url, request_timeout=30)
     try:
         await migrate(pool, [MODULE])
         report = await rebuild(settings, pool=pool, es=es, say=lambda m: print(m, flush=True))
@@ -47,7 +46,7 @@ async def _rebuild(settings: Settings) -> int:
 async def _status(settings: Settings) -> int:
     alias = read_alias(settings.index_prefix)
     pool = await create_pool(settings, min_size=1, max_size=2)
-    es = AsyncElasticsearch(settings.elasticsearch_url, request_timeout=30)
+    es = elasticsearch_client(settings.elasticsearch_url, request_timeout=30)
     try:
         serving = await indices_behind(es, alias)
         rows = await pool.fetch("SELECT index_name, state FROM search.catalogue_indices WHERE alias = $1 "

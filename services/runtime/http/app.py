@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from aiohttp import web
-from elasticsearch import AsyncElasticsearch
 
 from events.consistency import ConsumerBarrier, Notices, Outcomes, OutboxFlush
 from events.consumer import EventConsumer
@@ -31,7 +30,7 @@ from services.runtime.auth import KeyAuthenticator, KeyCache
 from services.runtime.http.state import AUTHENTICATOR, CONSISTENCY, DB, ES, METRICS, PRODUCER, SETTINGS
 from services.runtime.module import Resources, ServiceModule
 from services.runtime.settings import Settings
-from services.runtime.storage import apply_migrations, close_pool, create_pool
+from services.runtime.storage import apply_migrations, close_pool, create_pool, elasticsearch_client
 from services.runtime.storage.retention import Pruner, Retention, event_rules
 
 log = logging.getLogger("psm.app")
@@ -122,7 +121,8 @@ async def _database(app: web.Application):
 
 
 async def _elasticsearch(app: web.Application):
-    es = AsyncElasticsearch(app[SETTINGS].elasticsearch_url, request_timeout=10, max_retries=2, retry_on_timeout=True)
+    es = elasticsearch_client(app[SETTINGS].elasticsearch_url, request_timeout=10, max_retries=2,
+                              retry_on_timeout=True)
     app[ES] = es
     try:
         yield
