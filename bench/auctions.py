@@ -93,6 +93,7 @@ class Market:
     bidders: dict[str, list[str]]  # auction id → bidder keys
     price: dict[str, Decimal] = field(default_factory=dict)  # highest price seen in a 201, per auction
     leader: dict[str, str] = field(default_factory=dict)  # whose bid that was
+    phases: str = ""  # how long each part of the setup took
 
 
 async def build(api: Api, n_auctions: int, n_bidders: int, minutes: float) -> Market:
@@ -120,16 +121,21 @@ async def build(api: Api, n_auctions: int, n_bidders: int, minutes: float) -> Ma
                 raise RuntimeError(f"auction not created: {status} {a}")
             await asyncio.sleep(0.1)
 
+    t0 = time.perf_counter()
     auctions = await gather_bounded(20, (lot(n) for n in range(n_auctions)))
+    t1 = time.perf_counter()
     # The same n_bidders organisations take part in every auction.
     keys = await gather_bounded(20, (api.org("enterprise") for _ in range(n_bidders)))
+    t2 = time.perf_counter()
 
     async def enter(aid: str, key: str) -> None:
         _, reg = await api.call("POST", f"/v1/auctions/{aid}/registrations", key, None, 201)
         await api.call("POST", f"/v1/auctions/{aid}/registrations/{reg['id']}/deposit", None, None, 200)
 
     await gather_bounded(40, (enter(aid, k) for aid in auctions for k in keys))
-    return Market(auctions, {aid: list(keys) for aid in auctions})
+    phases = (f"lots {t1 - t0:.0f}s, bidders {t2 - t1:.0f}s, "
+              f"{len(auctions) * len(keys):,} registrations with deposits {time.perf_counter() - t2:.0f}s")
+    return Market(auctions, {aid: list(keys) for aid in auctions}, phases=phases)
 
 
 @dataclass
@@ -235,7 +241,7 @@ async def run(settings: Settings, args: argparse.Namespace) -> list[str]:
             async with profiled(served.pids[0], args.profile and f"{args.profile}.setup"):
                 market = await build(api, args.auctions, args.bidders, minutes=30)
             out_lines.append(f"setup: {args.auctions} auctions × {args.bidders} bidders registered, deposits "
-                             f"confirmed, in {time.perf_counter() - t0:.0f}s")
+                             f"confirmed, in {time.perf_counter() - t0:.0f}s ({market.phases})")
             await bid_load(api, market, args.concurrency, 2)  # warm-up: connections, prepared statements
             async with profiled(served.pids[0], args.profile):
                 tally, elapsed = await bid_load(api, market, args.concurrency, args.seconds, hot=args.hot)

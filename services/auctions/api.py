@@ -154,8 +154,10 @@ async def register(ctx: Ctx) -> Reply:
     return Reply(Registration(**dict(reg)), 201 if new else 200)
 
 
+# Not fresh: it reads only this service's own rows (the registration, the deposit amount),
+# which no other context's event changes.
 @api.post("/v1/auctions/{id}/registrations/{rid}/deposit", response=Registration, allow=OPERATOR, errors=(404, 409),
-          summary="Confirm a bidder's deposit (operator, or the payment callback)")
+          fresh=False, summary="Confirm a bidder's deposit (operator, or the payment callback)")
 async def confirm_deposit(ctx: Ctx) -> Registration:
     reg = await handlers.confirm_deposit(ctx.conn, ctx.path["id"], ctx.path["rid"])
     return Registration(**dict(reg))
