@@ -12,9 +12,10 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 import aiohttp
 import asyncpg
@@ -22,6 +23,9 @@ from aiokafka.admin import AIOKafkaAdminClient
 from elasticsearch import AsyncElasticsearch
 
 from services.runtime.settings import Settings
+from services.tools.main import event_loop
+
+T = TypeVar("T")
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -37,6 +41,13 @@ class Served:
     @property
     def url(self) -> str:
         return self.urls[0]
+
+
+def run_like_serve(coro: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run`` on the event loop ``psm serve`` runs (uvloop), for the benchmarks
+    that run the services in their own process."""
+    with asyncio.Runner(loop_factory=event_loop) as runner:
+        return runner.run(coro)
 
 
 @contextlib.asynccontextmanager

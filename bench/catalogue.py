@@ -60,7 +60,8 @@ from services.tools.demo.identifiers import uscc
 from services.tools.demo.model import DemoData
 from services.runtime.http.app import create_app
 from services.listings.domain import expiry_of
-from services.tools.main import all_modules
+from services.tools.main import all_modules, settle_gc
+from bench._server import run_like_serve
 from services.runtime.settings import Settings
 
 TARGET_P99_S = 1.0  # issue 18 (DESIGN §6 asks ≤ 2 s)
@@ -191,7 +192,9 @@ async def environment(settings: Settings) -> AsyncIterator[Env]:
     es = AsyncElasticsearch(s.elasticsearch_url, request_timeout=120)
     conn = None
     try:
-        async with TestClient(TestServer(create_app(s, all_modules()))) as client:
+        app = create_app(s, all_modules())
+        app.on_startup.append(settle_gc)  # the collector as psm serve sets it
+        async with TestClient(TestServer(app)) as client:
             conn = await asyncpg.connect(s.database_url)
             yield Env(s, tag, client, es, conn, {"Authorization": f"Bearer {operator_key}"})
     finally:
@@ -569,11 +572,11 @@ def main(argv: list[str]) -> int:
     for part in parts:
         t0 = time.monotonic()
         if part == "import":
-            lines, ok = asyncio.run(part_import(settings, args.patents, args.sample, args.import_timeout))
+            lines, ok = run_like_serve(part_import(settings, args.patents, args.sample, args.import_timeout))
         elif part == "publish":
-            lines, ok = asyncio.run(part_publish(settings, args.count, args.rate))
+            lines, ok = run_like_serve(part_publish(settings, args.count, args.rate))
         else:
-            lines, ok = asyncio.run(part_search(settings, args.docs, args.rounds, args.patents))
+            lines, ok = run_like_serve(part_search(settings, args.docs, args.rounds, args.patents))
         print("\n".join(lines) + f"\n({part}: {time.monotonic() - t0:.0f} s)\n", flush=True)
         all_ok = all_ok and ok
     return 0 if all_ok else 1

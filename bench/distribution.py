@@ -43,6 +43,7 @@ from aiohttp import web
 from elasticsearch.helpers import async_bulk
 
 from bench.catalogue import Env, draft_listings, environment, percentile, register_org, verdict
+from bench._server import run_like_serve
 from services.tools.demo.identifiers import uscc
 from services.distribution.consumers import listing_attributes
 from services.distribution.handlers import NOTIFY_CHANNEL
@@ -472,7 +473,7 @@ def main(argv: list[str]) -> int:
                 return lines + more, ok and ok2
 
     t0 = time.monotonic()
-    lines, ok = asyncio.run(run())
+    lines, ok = run_like_serve(run())
     print(f"bench distribution — {open('/proc/cpuinfo').read().count('processor')} CPUs, the local stack, "
           f"{time.monotonic() - t0:.0f} s")
     for line in lines:

@@ -36,7 +36,7 @@ def all_modules() -> list[ServiceModule]:
     return [platform, listings, licences, auctions, deals, financing, roadshows, distribution, stats, search]
 
 
-def _event_loop() -> asyncio.AbstractEventLoop:
+def event_loop() -> asyncio.AbstractEventLoop:
     """uvloop where it is installed: the same asyncio semantics, a faster loop (the
     services are CPU-bound in Python under load, e.g. bidding)."""
     try:
@@ -46,12 +46,13 @@ def _event_loop() -> asyncio.AbstractEventLoop:
     return uvloop.new_event_loop()
 
 
-async def _settle_gc(_app: web.Application) -> None:
+async def settle_gc(_app: web.Application | None = None) -> None:
     """The collector, once everything is loaded: what start-up built (modules, models,
     routes, pools) is moved out of its reach (``gc.freeze``), and the young generation is
     collected every 20,000 allocations instead of 700. Requests allocate many short-lived
     objects that reference counting frees; the collector's passes over them were 6 % of
-    the server's CPU while bidding (bench/PROFILE.md, issue 19)."""
+    the server's CPU while bidding (bench/PROFILE.md, issue 19). The benchmarks that run
+    the services in their own process do the same, to measure what ``psm serve`` runs."""
     gc.collect()
     gc.freeze()
     gc.set_threshold(20_000, 20, 20)
@@ -100,8 +101,8 @@ def serve(argv: list[str]) -> int:
             print("No PSM_OPERATOR_KEY set: operator endpoints are closed.\n", flush=True)
 
     app.on_startup.append(announce)
-    app.on_startup.append(_settle_gc)
-    web.run_app(app, host=host, port=port, print=None, access_log=None, loop=_event_loop(),
+    app.on_startup.append(settle_gc)
+    web.run_app(app, host=host, port=port, print=None, access_log=None, loop=event_loop(),
                 **HANDLER_ARGS)
     return 0
 
