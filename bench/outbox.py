@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import logging
 import multiprocessing
 import time
@@ -37,6 +36,7 @@ from events.envelope import CloudEvent
 from events.outbox import Outbox
 from events.registry import EventPayload, event_type
 from events.relay import OutboxRelay, kafka_producer
+from events.supervise import stop_all
 from events.topics import Topic, physical
 from services.runtime.settings import Settings
 
@@ -271,11 +271,7 @@ async def run(settings: Settings, args: argparse.Namespace) -> list[str]:
             out.append(f"relay published {relay.published_total:,}; consumer applied {consumer.stats.applied:,}, "
                        f"ignored {consumer.stats.ignored:,}, dead-lettered {consumer.stats.dead_lettered:,}")
         finally:
-            for t in tasks:
-                t.cancel()
-            for t in tasks:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await t
+            await stop_all(tasks)
             await dlq_producer.stop()
     return out
 

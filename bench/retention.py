@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import logging
 import time
 from datetime import UTC, datetime, timedelta
@@ -30,6 +29,7 @@ from bench.outbox import Pinged, _payload
 from events.consumer import EventConsumer, Subscription
 from events.outbox import Outbox
 from events.relay import OutboxRelay, kafka_producer
+from events.supervise import stop_all
 from events.topics import Topic
 from services.runtime.settings import Settings
 from services.runtime.storage.retention import Pruner, event_rules
@@ -87,11 +87,7 @@ async def run(settings: Settings, events: int, aggregates: int) -> list[str]:
             out.append(f"{events:,} events over {aggregates:,} aggregates recorded, published and applied in "
                        f"{took:.0f} s ({events / took:,.0f} events/s)")
         finally:
-            for t in tasks:
-                t.cancel()
-            for t in tasks:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await t
+            await stop_all(tasks)
             await producer.stop()
 
         before = await sizes(pool)

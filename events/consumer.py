@@ -49,7 +49,7 @@ from events.consistency import WRITTEN, OutboxFlush
 from events.envelope import CONTENT_TYPE, TYPE_HEADER, CloudEvent, MalformedEvent
 from events.registry import EventPayload, UnknownEventType, payload_model
 from events.topics import Topic, dlq, physical
-from events.tracing import trace_context
+from events.tracing import traced
 from events.clients import start_safely
 from events.supervise import supervise
 
@@ -291,7 +291,11 @@ class EventConsumer:
         # One round trip for the three reads a batch starts with (the batch holds its
         # transaction, and so its locks, for every round trip it makes): the ids not seen
         # before (recorded now), the positions (locked, in subject order), what is parked.
-        fresh: set[str] = set()
+        # Only events this consumer has a handler for are recorded: the others have no
+        # effect to repeat, and their order is kept by the positions alone (a row per
+        # event and consumer group was most of the table, and of its writes).
+        handled = [e.id for _, e in items if e.type in self.sub.handlers]
+        fresh: set[str] = {e.id for _, e in items if e.type not in self.sub.handlers}
         positions: dict[str, int] = {}
         parked: set[tuple[str, int]] = set()
         for kind, key, number in await conn.fetch(
@@ -305,10 +309,7 @@ class EventConsumer:
                 UNION ALL SELECT 'p', subject, last_sequence FROM positions
                 UNION ALL SELECT 'k', subject, sequence FROM {self._schema}.parked_events
                           WHERE consumer = $1 AND subject = ANY($3::text[])""",
-            # Only events this consumer has a handler for are recorded: the others have no
-            # effect to repeat, and their order is kept by the positions alone (a row per
-            # event and consumer group was most of the table, and of its writes).
-            name, [e.id for _, e in items if e.type in self.sub.handlers], subjects,
+            name, handled, subjects,
         ):
             if kind == "f":
                 fresh.add(key)
@@ -316,7 +317,6 @@ class EventConsumer:
                 positions[key] = number
             else:
                 parked.add((key, number))
-        fresh |= {e.id for _, e in items if e.type not in self.sub.handlers}
         moved: dict[str, int] = {}
         staged: list[tuple[CloudEvent, EventPayload]] = []  # for on_batch, applied before the positions move
         for record, event in items:
@@ -416,12 +416,8 @@ class EventConsumer:
         elif handler is BATCHED:
             await self._apply_staged(conn, [(event, event.payload())])
         else:
-            # What the handler records continues the event's trace (events.tracing).
-            token = trace_context.set(event.traceparent)
-            try:
+            with traced(event.traceparent):  # what the handler records continues the event's trace
                 await handler(conn, event, event.payload())
-            finally:
-                trace_context.reset(token)
         self.stats.applied += 1
 
     async def _apply_staged(self, conn: asyncpg.Connection, staged: list[tuple[CloudEvent, EventPayload]]) -> None:

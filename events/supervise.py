@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import NoReturn
 
 import asyncpg
@@ -60,3 +61,14 @@ async def supervise(name: str, attempt: Callable[[], Awaitable[None]], log: logg
             wait = FIRST_WAIT_S
         await asyncio.sleep(wait)
         wait = min(wait * 2, LONGEST_WAIT_S)
+
+
+async def stop_all(tasks: Iterable[asyncio.Task]) -> None:
+    """Cancel ``tasks`` and wait until each has finished its clean-up (a relay flushing
+    its producer, a consumer leaving its group)."""
+    tasks = list(tasks)
+    for t in tasks:
+        t.cancel()
+    for t in tasks:
+        with contextlib.suppress(asyncio.CancelledError):
+            await t

@@ -7,9 +7,11 @@ trace without any handler passing it along.
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import os
 import re
+from collections.abc import Iterator
 
 trace_context: contextvars.ContextVar[str | None] = contextvars.ContextVar("traceparent", default=None)
 
@@ -18,6 +20,16 @@ _TRACEPARENT = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$")
 
 def current_traceparent() -> str | None:
     return trace_context.get()
+
+
+@contextlib.contextmanager
+def traced(traceparent: str | None) -> Iterator[None]:
+    """What is recorded inside continues ``traceparent``'s trace."""
+    token = trace_context.set(traceparent)
+    try:
+        yield
+    finally:
+        trace_context.reset(token)
 
 
 def child_traceparent(incoming: str | None) -> str:

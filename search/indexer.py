@@ -141,32 +141,8 @@ async def index_auctions(es: AsyncElasticsearch, indices: Iterable[str], alias: 
         by_auction.setdefault(event.subject, []).append((event, payload))
     for index in indices:
         found = await es.mget(index=index, ids=list(by_auction))
-        folded: dict[str, tuple[dict, dict | None, int]] = {}  # auction → (state, its lot's document, version)
-        for current in found["docs"]:
-            auction_id = current["_id"]
-            doc = current["_source"] if current.get("found") else None
-            version = current["_version"] if doc is not None else 0
-            state = lot = None
-            if doc is not None:
-                a = doc["auction"]
-                state = {**a, "ends_at": doc["ends_at"], "price": doc["price_amount"], "currency": doc["currency"]}
-                lot = doc
-            start = version
-            for event, p in by_auction[auction_id]:
-                if event.sequence <= version:
-                    continue
-                try:
-                    state = _next_state(state, event, p)
-                except LotNotIndexedYet as e:
-                    if not skip_unknown_lots:
-                        raise
-                    log.warning("skipping an auction event: %s", e)
-                    continue
-                if lot is None and isinstance(p, AuctionScheduled) and p.lot is not None:
-                    lot = listing_document(p.lot.model_copy(update={"status": "published"}))
-                version = event.sequence
-            if version > start:
-                folded[auction_id] = (state, lot, version)
+        folded = {current["_id"]: f for current in found["docs"]
+                  if (f := _fold(current, by_auction[current["_id"]], skip_unknown_lots)) is not None}
         listings = sorted({state["listing_id"] for state, lot, _ in folded.values() if lot is None})
         lots = {}
         if listings:
@@ -189,6 +165,34 @@ async def index_auctions(es: AsyncElasticsearch, indices: Iterable[str], alias: 
             failed = [item["index"] for item in answer["items"] if item["index"]["status"] not in (200, 201, 409)]
             if failed:
                 raise BulkWriteFailed(f"{len(failed)} auction document(s) not written to {index}: {failed[0]}")
+
+
+def _fold(current: dict, events: list[tuple[CloudEvent, Any]],
+          skip_unknown_lots: bool) -> tuple[dict, dict | None, int] | None:
+    """An auction's document as Elasticsearch holds it (``current``, an mget answer) and
+    its events → (its new state, its lot's document if known, the last event's sequence),
+    or None when the document already holds every one of them."""
+    doc = current["_source"] if current.get("found") else None
+    version = start = current["_version"] if doc is not None else 0
+    state = lot = None
+    if doc is not None:
+        a = doc["auction"]
+        state = {**a, "ends_at": doc["ends_at"], "price": doc["price_amount"], "currency": doc["currency"]}
+        lot = doc
+    for event, p in events:
+        if event.sequence <= version:
+            continue
+        try:
+            state = _next_state(state, event, p)
+        except LotNotIndexedYet as e:
+            if not skip_unknown_lots:
+                raise
+            log.warning("skipping an auction event: %s", e)
+            continue
+        if lot is None and isinstance(p, AuctionScheduled) and p.lot is not None:
+            lot = listing_document(p.lot.model_copy(update={"status": "published"}))
+        version = event.sequence
+    return (state, lot, version) if version > start else None
 
 
 class BulkWriteFailed(RuntimeError):

@@ -38,7 +38,7 @@ from elasticsearch import AsyncElasticsearch, BadRequestError
 
 from events.envelope import new_traceparent
 from events.schemas.distribution import PushDelivered
-from events.tracing import trace_context
+from events.tracing import traced
 from services.distribution import domain
 from services.distribution import repository as repo
 from services.distribution.handlers import NOTIFY_CHANNEL, OUTBOX, new_id
@@ -264,7 +264,7 @@ class Matcher:
 
     async def push(self, pool: asyncpg.Pool, job: asyncpg.Record, hits: list[dict]) -> None:
         """Record the pushes of one matched listing, and finish its job, in one transaction."""
-        listing_id = job["listing_id"]
+        listing_id, snapshot = job["listing_id"], job["snapshot"]
         by_org: dict[str, list[dict]] = defaultdict(list)
         for h in hits:
             by_org[h["_source"]["org_id"]].append(h)
@@ -272,33 +272,24 @@ class Matcher:
         sub_ids = [sorted(h["_id"] for h in by_org[o]) for o in orgs]
         hooks = [sorted(h["_id"] for h in by_org[o] if h["_source"]["channel"] == "webhook") for o in orgs]
         # One trace for the pushes of one listing (not a new one per push event).
-        token = trace_context.set(new_traceparent())
-        try:
-            pushed = await self._record_pushes(pool, job, orgs, sub_ids, hooks)
-        finally:
-            trace_context.reset(token)
-        log.info("listing %s pushed to %d enterprises (%d subscriptions matched)", listing_id, pushed, len(hits))
-
-    async def _record_pushes(self, pool: asyncpg.Pool, job: asyncpg.Record, orgs: list[str], sub_ids: list[list[str]],
-                             hooks: list[list[str]]) -> int:
-        listing_id, snapshot = job["listing_id"], job["snapshot"]
-        async with pool.acquire() as conn, conn.transaction():
-            rows = await repo.insert_pushes(conn, [new_id("psh") for _ in orgs], orgs, listing_id, snapshot, sub_ids,
-                                            ["webhook" if h else "inbox" for h in hooks])
-            hook_of = dict(zip(orgs, hooks))
-            deliveries = []
-            for r in rows:
-                if r["channel"] == "webhook":
-                    body = domain.webhook_body(PushDelivered.TYPE, job["created_at"], {
-                        "push_id": r["id"], "listing_id": listing_id, "subscription_ids": list(r["subscription_ids"]),
-                        "listing": snapshot})
-                    deliveries.append((new_id("msg"), hook_of[r["org_id"]][0], listing_id, job["position"],
-                                       PushDelivered.TYPE, body))
-            if deliveries:
-                await repo.insert_deliveries(conn, deliveries)
-                await conn.execute("SELECT pg_notify($1, '')", NOTIFY_CHANNEL)
-            await OUTBOX.record_many(conn, [(r["id"], PushDelivered(
-                push_id=r["id"], org_id=r["org_id"], listing_id=listing_id, subscription_ids=list(r["subscription_ids"]),
-                channel=r["channel"])) for r in rows])
-            await repo.finish_match_job(conn, listing_id)
-        return len(rows)
+        with traced(new_traceparent()):
+            async with pool.acquire() as conn, conn.transaction():
+                rows = await repo.insert_pushes(conn, [new_id("psh") for _ in orgs], orgs, listing_id, snapshot,
+                                                sub_ids, ["webhook" if h else "inbox" for h in hooks])
+                hook_of = dict(zip(orgs, hooks))
+                deliveries = []
+                for r in rows:
+                    if r["channel"] == "webhook":
+                        body = domain.webhook_body(PushDelivered.TYPE, job["created_at"], {
+                            "push_id": r["id"], "listing_id": listing_id,
+                            "subscription_ids": list(r["subscription_ids"]), "listing": snapshot})
+                        deliveries.append((new_id("msg"), hook_of[r["org_id"]][0], listing_id, job["position"],
+                                           PushDelivered.TYPE, body))
+                if deliveries:
+                    await repo.insert_deliveries(conn, deliveries)
+                    await conn.execute("SELECT pg_notify($1, '')", NOTIFY_CHANNEL)
+                await OUTBOX.record_many(conn, [(r["id"], PushDelivered(
+                    push_id=r["id"], org_id=r["org_id"], listing_id=listing_id,
+                    subscription_ids=list(r["subscription_ids"]), channel=r["channel"])) for r in rows])
+                await repo.finish_match_job(conn, listing_id)
+        log.info("listing %s pushed to %d enterprises (%d subscriptions matched)", listing_id, len(rows), len(hits))

@@ -8,7 +8,6 @@ inside a ``cleanup_ctx``.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,7 +17,7 @@ from aiohttp import web
 from events.consistency import ConsumerBarrier, Notices, Outcomes, OutboxFlush
 from events.consumer import EventConsumer
 from events.relay import OutboxRelay, kafka_producer
-from events.supervise import supervise
+from events.supervise import stop_all, supervise
 from events.topics import ensure_topics, physical
 from services.runtime.http import ops
 from services.runtime.http.observability import Metrics, observability_middleware
@@ -196,11 +195,7 @@ async def _run_tasks(app: web.Application, named: list[tuple[str, object]]):
     try:
         yield
     finally:
-        for t in tasks:
-            t.cancel()
-        for t in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await t
+        await stop_all(tasks)
 
 
 async def _relays(app: web.Application):
