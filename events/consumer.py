@@ -119,6 +119,7 @@ class EventConsumer:
         self._aggregates = {aggregate_kind(t) for t in sub.handlers}
         self._consumer: AIOKafkaConsumer | None = None
         self._joined = False
+        self.ever_joined = False  # readiness: a process is not ready before its consumers first joined
         self._schema = f'"{sub.schema}"'
         self.flush = flush
         self.flush_timeout_s = flush_timeout_s
@@ -150,8 +151,8 @@ class EventConsumer:
         try:
             # start() inside the try: a consumer cancelled while joining its group
             # must still be stopped, or aiokafka's background tasks outlive it.
-            await start_safely(consumer)
-            self._joined = True
+            await start_safely(consumer)  # returns once the group has assigned this member its partitions
+            self._joined = self.ever_joined = True
             while True:
                 batches = await consumer.getmany(timeout_ms=500)
                 written: dict[str, int] = {}

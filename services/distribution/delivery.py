@@ -185,8 +185,11 @@ class DeliveryWorker:
             async with pool.acquire() as conn:
                 endpoint, heads = await self._next_round(conn, endpoint_id)
             while heads:
-                started = time.monotonic()
                 results = await asyncio.gather(*(self._send(http, endpoint, d) for d in heads))
+                # The pace counts from the round's last answer, not from its first send: every
+                # message of it has then arrived, so the next round can never reach the venue
+                # sooner than len(heads)/rate after any of them, however long one send took.
+                answered = time.monotonic()
                 failed = any(r is not None for r in results)
                 rate = endpoint["rate_limit_per_s"]
                 # One pooled connection settles this round and takes the next one's heads
@@ -203,7 +206,7 @@ class DeliveryWorker:
                         endpoint, heads = await self._next_round(conn, endpoint_id)
                         continue
                 # The venue's own pace: this endpoint's task waits, no other.
-                await asyncio.sleep(max(0.0, len(heads) / float(rate) - (time.monotonic() - started)))
+                await asyncio.sleep(max(0.0, len(heads) / float(rate) - (time.monotonic() - answered)))
                 async with pool.acquire() as conn:
                     endpoint, heads = await self._next_round(conn, endpoint_id)
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as e:

@@ -102,10 +102,13 @@ def build_openapi(routes: list[RouteSpec], *, title: str = "Patent Supermarket (
             "schema": {"$ref": "#/components/schemas/OpenApiDocument"}}}}}}}
     schemas["Health"] = {"type": "object", "properties": {"status": {"type": "string", "const": "alive"}}}
     schemas["Readiness"] = {"type": "object", "required": ["status", "checks"], "properties": {
-        "status": {"type": "string", "enum": ["ready", "unavailable"]},
+        "status": {"type": "string", "enum": ["ready", "unavailable", "starting"],
+                   "description": "starting: the dependencies answer, this process's consumers are joining "
+                                  "their groups"},
         "checks": {"type": "object", "additionalProperties": {"type": "string"},
                    "description": "postgresql, kafka, elasticsearch: ok or down: <why>"},
-        "detail": {"type": "string", "description": "which dependency is not reachable"}}}
+        "detail": {"type": "string", "description": "which dependency is not reachable, or which consumers "
+                                                     "are joining"}}}
     schemas["PrometheusText"] = {"type": "string", "description": "Prometheus text exposition format"}
 
     def op(name: str, summary: str, responses: dict[int, tuple[str, str, str]]) -> dict:
@@ -114,9 +117,11 @@ def build_openapi(routes: list[RouteSpec], *, title: str = "Patent Supermarket (
             for code, (text, media, ref) in responses.items()}}}
 
     paths["/healthz"] = op("healthz", "The process is alive", {200: ("alive", "application/json", "Health")})
-    paths["/readyz"] = op("readyz", "PostgreSQL, Kafka and Elasticsearch all answer", {
+    paths["/readyz"] = op("readyz", "PostgreSQL, Kafka and Elasticsearch all answer, and this process's consumers "
+                                    "have joined their groups", {
         200: ("ready", "application/json", "Readiness"),
-        503: ("a dependency is down; detail names it", "application/json", "Readiness")})
+        503: ("a dependency is down, or the process is starting; detail says which", "application/json",
+              "Readiness")})
     paths["/metrics"] = op("metrics", "Prometheus metrics", {200: ("metrics", "text/plain", "PrometheusText")})
     schemas["AsyncApiDocument"] = {"type": "object", "description": "The AsyncAPI 3.0 document of the Kafka topics "
                                                                     "and the live WebSocket", "required": ["asyncapi"]}

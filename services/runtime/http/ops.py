@@ -58,12 +58,19 @@ async def readyz(request: web.Request) -> web.Response:
             "checks": {name: ("ok" if err is None else f"down: {err}") for name, err in results.items()}}
     if down:
         body["detail"] = "not reachable: " + ", ".join(down)
-    # What this process runs, for an operator (not part of readiness: a relay on standby
-    # or a consumer rejoining its group is normal).
+    # A process whose consumers have not yet joined their groups is starting: until they
+    # have, its requests could not see what other processes acknowledged (after a crash,
+    # the group waits out the dead member's session before it takes the new one in).
+    # Later a consumer rejoining its group (a replica came or went) is normal and ready.
+    joining = [c.sub.name for c in request.app[CONSUMERS] if not c.ever_joined]
+    if joining and not down:
+        body["status"] = "starting"
+        body["detail"] = "consumers joining their groups: " + ", ".join(joining)
+    # What this process runs, for an operator (a relay on standby is normal).
     body["services"] = [m.name for m in request.app[SERVICES]]
     body["consumers"] = {c.sub.name: c.state for c in request.app[CONSUMERS]}
     body["relays"] = {r.schema: "leading" if r.is_leader else "standby" for r in request.app[RELAYS]}
-    return web.json_response(body, status=200 if not down else 503)
+    return web.json_response(body, status=200 if not down and not joining else 503)
 
 
 async def metrics(request: web.Request) -> web.Response:

@@ -3,6 +3,7 @@ stopping servers here never disturbs the shared stack the rest of the suite uses
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import shutil
@@ -107,7 +108,11 @@ async def test_readyz_follows_elasticsearch_down_and_up(private_stack, settings)
     app_settings = settings.model_copy(update={
         "elasticsearch_url": f"http://127.0.0.1:{private_stack['PSM_ES_PORT']}"})
     async with TestClient(TestServer(create_app(app_settings, all_modules()))) as client:
-        ready = await client.get("/readyz")
+        for _ in range(300):  # "starting" (503) while the app's consumers first join their groups
+            ready = await client.get("/readyz")
+            if (await ready.json())["status"] != "starting":
+                break
+            await asyncio.sleep(0.1)
         assert ready.status == 200, await ready.text()
 
         stopped = run_stack(private_stack, "stop", "es")
@@ -203,7 +208,6 @@ async def test_kafka_down_is_a_503_said_once_and_its_end_said_once(private_stack
     fresh: 503 with Retry-After, /readyz names Kafka, and however many requests and
     retrying parts there are, the log says the outage once when it starts and once when
     it ends."""
-    import asyncio
     import logging
 
     from pydantic import SecretStr
