@@ -45,7 +45,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
-from events.clients import start_safely
+from events.clients import start_safely, stop_safely
 from events.outages import OUTAGES
 
 log = logging.getLogger("psm.consistency")
@@ -280,7 +280,7 @@ class ConsumerBarrier:
         try:
             await admin.start()
         except BaseException:
-            await consumer.stop()
+            await stop_safely(consumer)
             raise
         self._consumer, self._admin = consumer, admin
 
@@ -293,7 +293,7 @@ class ConsumerBarrier:
                 await self._admin.close()
         if self._consumer is not None:
             with contextlib.suppress(Exception):
-                await self._consumer.stop()
+                await stop_safely(self._consumer)
 
     async def _topic_partitions(self, topic: str) -> list[TopicPartition]:
         if topic not in self._partitions:

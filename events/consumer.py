@@ -50,7 +50,7 @@ from events.envelope import CONTENT_TYPE, TYPE_HEADER, CloudEvent, MalformedEven
 from events.registry import EventPayload, UnknownEventType, payload_model
 from events.topics import Topic, dlq, physical
 from events.tracing import traced
-from events.clients import start_safely
+from events.clients import start_safely, stop_safely
 from events.supervise import supervise
 
 log = logging.getLogger("psm.consumer")
@@ -59,10 +59,54 @@ Handler = Callable[[asyncpg.Connection, CloudEvent, EventPayload], Awaitable[Non
 BatchHandler = Callable[[asyncpg.Connection, Sequence[tuple[CloudEvent, EventPayload]]], Awaitable[None]]
 
 
+def latest_by_subject(staged: Sequence[tuple[CloudEvent, EventPayload]]) -> list[tuple[CloudEvent, EventPayload]]:
+    """The last of each aggregate's staged events (they arrive in their aggregate's order),
+    one per aggregate in the order each first appeared: what an ``on_batch`` upserting
+    each aggregate's latest state writes, one row per aggregate (a statement's upsert
+    touches a row once)."""
+    last = {event.subject: (event, payload) for event, payload in staged}
+    return list(last.values())
+
+
 async def BATCHED(conn: asyncpg.Connection, event: CloudEvent, payload: EventPayload) -> None:  # noqa: N802
     """The handler of an event type that its subscription's ``on_batch`` applies, together
     with the others of its transaction (a marker: the consumer never calls it)."""
     raise AssertionError(f"{event.type} is applied by its subscription's on_batch")
+
+
+class ParsedEvents:
+    """The events a process's consumer groups read, parsed once for all of them.
+
+    Several groups of one process read the same records (five read every patent event
+    of an import); each parsed its own copy, and parsing was most of what they did.
+    Equal bytes are the same event, so the cache is keyed by the record's value itself:
+    nothing depends on topics, offsets or which group asks first. A ``CloudEvent`` is
+    frozen and validates its payload once (``payload()``), so sharing one instance is
+    sharing an immutable value. The newest ``size`` parses are kept.
+    """
+
+    def __init__(self, size: int = 20_000) -> None:
+        self.size = size
+        self._parsed: dict[bytes | str, CloudEvent | MalformedEvent] = {}
+        self.hits = self.misses = 0
+
+    def parse(self, raw: bytes | str) -> CloudEvent | MalformedEvent:
+        found = self._parsed.get(raw)
+        if found is not None:
+            self.hits += 1
+            return found
+        self.misses += 1
+        try:
+            found = CloudEvent.from_json(raw)
+        except MalformedEvent as e:
+            found = e
+        if len(self._parsed) >= self.size:
+            del self._parsed[next(iter(self._parsed))]  # the oldest
+        self._parsed[raw] = found
+        return found
+
+
+PARSED = ParsedEvents()
 
 
 class PoisonEvent(Exception):
@@ -87,9 +131,10 @@ class Subscription:
     handlers: dict[str, Handler]
     max_attempts: int = 5
     retry_base_s: float = 0.05
-    # The events whose handler is BATCHED, applied once per transaction in arrival order
-    # (the same order guarantees as the others; e.g. the catalogue folds the bids of an
-    # auction into one write of its document instead of one per bid).
+    # The events whose handler is BATCHED, applied together in arrival order: those staged
+    # are applied before any other handler of the transaction runs, and at its end (the
+    # same order guarantees as the others; e.g. the catalogue folds the bids of an auction
+    # into one write of its document instead of one per bid).
     on_batch: BatchHandler | None = None
 
     def __post_init__(self) -> None:
@@ -176,7 +221,7 @@ class EventConsumer:
         finally:
             self._consumer = None
             self._joined = False
-            await consumer.stop()
+            await stop_safely(consumer)
 
     def _update_lag(self, consumer: AIOKafkaConsumer, tp: TopicPartition, next_offset: int) -> None:
         if tp not in consumer.assignment():
@@ -234,10 +279,10 @@ class EventConsumer:
             await self._process_one(record, event)
 
     def _decode(self, raw: bytes | str | None) -> CloudEvent | PoisonEvent:
-        try:
-            event = CloudEvent.from_json(raw or b"")
-        except MalformedEvent as e:
-            return PoisonEvent(f"MalformedEvent: {e}")
+        parsed = PARSED.parse(raw or b"")
+        if isinstance(parsed, MalformedEvent):
+            return PoisonEvent(f"MalformedEvent: {parsed}")
+        event = parsed
         try:
             if event.type not in self.sub.handlers:
                 payload_model(event.type)  # unknown to the whole system → poison
@@ -417,6 +462,8 @@ class EventConsumer:
         elif handler is BATCHED:
             await self._apply_staged(conn, [(event, event.payload())])
         else:
+            if staged:  # what arrived before this event is applied before it (arrival order)
+                await self._apply_staged(conn, staged)
             with traced(event.traceparent):  # what the handler records continues the event's trace
                 await handler(conn, event, event.payload())
         self.stats.applied += 1

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
-from events.clients import start_safely
+from events.clients import start_safely, stop_safely
 
 
 async def replay_topic(bootstrap: str, topic: str, group_id: str,
@@ -47,7 +47,7 @@ async def replay_topic(bootstrap: str, topic: str, group_id: str,
             remaining = {tp for tp in remaining if await consumer.position(tp) < end[tp]}
         return replayed
     finally:
-        await consumer.stop()
+        await stop_safely(consumer)
 
 
 async def topic_partitions(bootstrap: str, topic: str) -> list[int]:

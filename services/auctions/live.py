@@ -28,7 +28,7 @@ from pydantic import BaseModel, Field
 from events.envelope import CloudEvent, MalformedEvent
 from events.schemas.auctions import AuctionClosed, AuctionExtended, AuctionOpened, AuctionSettled, BidAccepted
 from events.topics import Topic, physical
-from events.clients import start_safely
+from events.clients import start_safely, stop_safely
 from services.auctions import handlers
 from services.auctions import repository as repo
 from services.auctions.api import api, mask
@@ -88,7 +88,7 @@ class LiveHub:
                         q.put_nowait(event)
         finally:
             self.ready.clear()
-            await consumer.stop()
+            await stop_safely(consumer)
 
 
 def message(event: CloudEvent, viewer_registration: str | None) -> dict:

@@ -115,7 +115,8 @@ async def test_readyz_follows_elasticsearch_down_and_up(private_stack, settings)
             await asyncio.sleep(0.1)
         assert ready.status == 200, await ready.text()
 
-        stopped = run_stack(private_stack, "stop", "es")
+        # In a thread: the app's consumers must keep their groups' heartbeats meanwhile.
+        stopped = await asyncio.to_thread(run_stack, private_stack, "stop", "es")
         assert stopped.returncode == 0, stopped.stderr
         down = await client.get("/readyz")
         body = await down.json()
@@ -124,7 +125,7 @@ async def test_readyz_follows_elasticsearch_down_and_up(private_stack, settings)
         assert body["checks"]["postgresql"] == "ok" and body["checks"]["kafka"] == "ok"
         assert "elasticsearch" in body["detail"]
 
-        started = run_stack(private_stack, "start", "es")
+        started = await asyncio.to_thread(run_stack, private_stack, "start", "es")
         assert started.returncode == 0, started.stderr
         back = await client.get("/readyz")
         assert back.status == 200, await back.text()
