@@ -8,15 +8,27 @@ a state change and its event are either both kept or both gone.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import NamedTuple
 
 import asyncpg
 
 from events.consistency import note_written
-from events.envelope import CloudEvent
+from events.envelope import CloudEvent, new_traceparent
 from events.registry import EventPayload
 from events.tracing import current_traceparent
+
+
+class Recorded(NamedTuple):
+    """An event as recorded: its id, aggregate, number in the aggregate and type."""
+
+    id: str
+    subject: str
+    sequence: int
+    type: str
 
 
 def notify_channel(schema: str) -> str:
@@ -30,12 +42,12 @@ class Outbox:
     schema: str
     source: str
 
-    async def record(self, conn: asyncpg.Connection, subject: str, payload: EventPayload) -> CloudEvent:
+    async def record(self, conn: asyncpg.Connection, subject: str, payload: EventPayload) -> Recorded:
         """Record one event of ``subject`` in the caller's transaction."""
         (event,) = await self.record_many(conn, [(subject, payload)])
         return event
 
-    async def record_many(self, conn: asyncpg.Connection, events: Sequence[tuple[str, EventPayload]]) -> list[CloudEvent]:
+    async def record_many(self, conn: asyncpg.Connection, events: Sequence[tuple[str, EventPayload]]) -> list[Recorded]:
         """Record events (several of one aggregate among them, in the order given) in ONE
         statement, inside the caller's transaction.
 
@@ -54,9 +66,14 @@ class Outbox:
             raise RuntimeError("the outbox records inside the transaction that changes the state")
         if not events:
             return []
-        traceparent = current_traceparent()
-        drafts = [CloudEvent.of(payload, source=self.source, subject=subject, sequence=1, traceparent=traceparent)
-                  for subject, payload in events]
+        # One trace for what one transaction records (a request's, or the event's a
+        # consumer applies; a new one when there is neither), one time for all of it.
+        traceparent = current_traceparent() or new_traceparent()
+        now = datetime.now(UTC)
+        ids = [str(uuid.uuid4()) for _ in events]
+        texts = [CloudEvent.encode(payload, event_id=event_id, source=self.source, subject=subject, sequence=1,
+                                   time=now, traceparent=traceparent)
+                 for event_id, (subject, payload) in zip(ids, events, strict=True)]
         rows = await conn.fetch(
             f"""WITH input AS (
                     SELECT * FROM unnest($1::text[], $2::text[], $3::uuid[], $4::text[])
@@ -77,9 +94,10 @@ class Outbox:
                     FROM numbered ORDER BY n
                     RETURNING id, event_id, sequence)
                 SELECT ins.id, ins.event_id, ins.sequence FROM ins, pg_notify($5, '')""",
-            [p.TOPIC.value for _, p in events], [d.subject for d in drafts], [d.id for d in drafts],
-            [d.to_json().decode() for d in drafts], notify_channel(self.schema),
+            [p.TOPIC.value for _, p in events], [subject for subject, _ in events], ids, texts,
+            notify_channel(self.schema),
         )
         sequences = {str(r["event_id"]): r["sequence"] for r in rows}
         note_written(self.schema, max(r["id"] for r in rows))
-        return [d.model_copy(update={"sequence": sequences[str(d.id)]}) for d in drafts]
+        return [Recorded(event_id, subject, sequences[event_id], payload.TYPE)
+                for event_id, (subject, payload) in zip(ids, events, strict=True)]

@@ -5,9 +5,11 @@ recordings and filings that complete them, and the completions of other channels
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import asyncpg
 
-from events.consumer import Subscription
+from events.consumer import BATCHED, Subscription, latest_by_subject
 from events.envelope import CloudEvent
 from events.registry import registered_types
 from events.schemas.licences import LicenceFiled, LicenceGranted
@@ -21,18 +23,19 @@ from services.deals import certificates, handlers
 from services.deals import repository as repo
 
 
-async def on_patent(conn: asyncpg.Connection, event: CloudEvent, e) -> None:
-    await repo.upsert_patent(conn, e.patent)
+async def on_patents(conn: asyncpg.Connection, staged: Sequence[tuple[CloudEvent, object]]) -> None:
+    """Patents registered or updated: each one's latest snapshot, one upsert."""
+    await repo.upsert_patents(conn, [e.patent for _, e in latest_by_subject(staged)])
 
 
 async def on_legal_status_changed(conn: asyncpg.Connection, event: CloudEvent, e: PatentLegalStatusChanged) -> None:
-    await repo.upsert_patent(conn, e.patent)
+    await repo.upsert_patents(conn, [e.patent])
     if e.legal_status in ("lapsed", "expired", "invalidated"):
         await handlers.cancel_for_patent(conn, e.patent_id, e.legal_status)
 
 
 async def on_patent_transferred(conn: asyncpg.Connection, event: CloudEvent, e: PatentTransferred) -> None:
-    await repo.upsert_patent(conn, e.patent)
+    await repo.upsert_patents(conn, [e.patent])
     if e.reference.kind == "auction":
         await certificates.issue_for_auction(
             conn, auction_id=e.reference.id, patent=e.patent, seller=e.from_org_id, buyer=e.to_org_id,
@@ -81,15 +84,15 @@ LISTING_EVENTS = sorted(t for t in registered_types() if t.startswith("psm.listi
 
 SUBSCRIPTIONS = [
     Subscription(name="deals.register", schema="deals", topics=[Topic.LISTINGS], handlers={
-        PatentRegistered.TYPE: on_patent,
-        PatentUpdated.TYPE: on_patent,
+        PatentRegistered.TYPE: BATCHED,
+        PatentUpdated.TYPE: BATCHED,
         PatentLegalStatusChanged.TYPE: on_legal_status_changed,
         PatentTransferred.TYPE: on_patent_transferred,
         PatentTransferRecorded.TYPE: on_transfer_recorded,
         ReservationGranted.TYPE: on_reservation_decided,
         ReservationRefused.TYPE: on_reservation_decided,
         **{t: on_listing for t in LISTING_EVENTS},
-    }),
+    }, on_batch=on_patents),
     Subscription(name="deals.orgs", schema="deals", topics=[Topic.PLATFORM],
                  handlers={OrgRegistered.TYPE: on_org_registered}),
     Subscription(name="deals.licences", schema="deals", topics=[Topic.LICENCES], handlers={

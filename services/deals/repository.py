@@ -108,11 +108,13 @@ async def orgs(conn: asyncpg.Connection, org_ids: Sequence[str]) -> dict[str, as
     return {r["id"]: r for r in await conn.fetch("SELECT * FROM deals.orgs WHERE id = ANY($1::text[])", list(org_ids))}
 
 
-async def upsert_patent(conn: asyncpg.Connection, p: PatentSnapshot) -> None:
+async def upsert_patents(conn: asyncpg.Connection, patents: Sequence[PatentSnapshot]) -> None:
+    """Each patent's latest snapshot (one per patent), in one statement."""
     await conn.execute(
-        "INSERT INTO deals.patents (id, owner_org_id, snapshot) VALUES ($1, $2, $3::text::jsonb) "
+        "INSERT INTO deals.patents (id, owner_org_id, snapshot) SELECT x.id, x.owner, x.snapshot::jsonb "
+        "FROM unnest($1::text[], $2::text[], $3::text[]) AS x(id, owner, snapshot) "
         "ON CONFLICT (id) DO UPDATE SET owner_org_id = EXCLUDED.owner_org_id, snapshot = EXCLUDED.snapshot",
-        p.patent_id, p.owner_org_id, p.model_dump_json())
+        [p.patent_id for p in patents], [p.owner_org_id for p in patents], [p.model_dump_json() for p in patents])
 
 
 async def get_patents(conn: asyncpg.Connection, patent_ids: Sequence[str]) -> list[PatentSnapshot]:

@@ -5,9 +5,11 @@ of pledged licences."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import asyncpg
 
-from events.consumer import Subscription
+from events.consumer import BATCHED, Subscription, latest_by_subject
 from events.envelope import CloudEvent
 from events.registry import registered_types
 from events.schemas.auctions import AuctionScheduled, AuctionSettled
@@ -29,15 +31,17 @@ def _subclass(ipc: list[str]) -> str | None:
     return ipc[0].replace(" ", "")[:4].upper() if ipc else None
 
 
-async def on_patent(conn: asyncpg.Connection, event: CloudEvent, e) -> None:
-    p = e.patent
-    await repo.upsert_patent(conn, patent_id=p.patent_id, owner_org_id=p.owner_org_id,
-                             co_owner_org_ids=list(p.co_owner_org_ids), legal_status=p.legal_status,
-                             expires_on=p.expires_on, ipc_subclass=_subclass(p.ipc), sequence=event.sequence or 0)
+async def on_patents(conn: asyncpg.Connection, staged: Sequence[tuple[CloudEvent, object]]) -> None:
+    """Patents registered, updated or changing status: each one's latest state, one upsert."""
+    await repo.upsert_patents(conn, [repo.PatentRow(
+        patent_id=e.patent.patent_id, owner_org_id=e.patent.owner_org_id,
+        co_owner_org_ids=list(e.patent.co_owner_org_ids), legal_status=e.patent.legal_status,
+        expires_on=e.patent.expires_on, ipc_subclass=_subclass(e.patent.ipc), sequence=event.sequence or 0)
+        for event, e in latest_by_subject(staged)])
 
 
 async def on_patent_transferred(conn: asyncpg.Connection, event: CloudEvent, e: PatentTransferred) -> None:
-    await on_patent(conn, event, e)
+    await on_patents(conn, [(event, e)])
     if e.reference.kind == "auction":  # a negotiated deal counts from psm.deal.paid.v1
         await repo.record_deal(conn, f"auction:{e.reference.id}", [e.patent_id])
 
@@ -92,14 +96,14 @@ LISTING_EVENTS = sorted(t for t in registered_types() if t.startswith("psm.listi
 
 SUBSCRIPTIONS = [
     Subscription(name="financing.register", schema="financing", topics=[Topic.LISTINGS], handlers={
-        PatentRegistered.TYPE: on_patent,
-        PatentUpdated.TYPE: on_patent,
-        PatentLegalStatusChanged.TYPE: on_patent,
+        PatentRegistered.TYPE: BATCHED,
+        PatentUpdated.TYPE: BATCHED,
+        PatentLegalStatusChanged.TYPE: BATCHED,
         PatentTransferred.TYPE: on_patent_transferred,
         ReservationGranted.TYPE: on_reservation_decided,
         ReservationRefused.TYPE: on_reservation_decided,
         **{t: on_listing for t in LISTING_EVENTS},
-    }),
+    }, on_batch=on_patents),
     Subscription(name="financing.orgs", schema="financing", topics=[Topic.PLATFORM],
                  handlers={OrgRegistered.TYPE: on_org}),
     Subscription(name="financing.licences", schema="financing", topics=[Topic.LICENCES],

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
+from typing import NamedTuple
 
 import asyncpg
 
@@ -100,16 +102,30 @@ async def get_org(conn: asyncpg.Connection, org_id: str) -> asyncpg.Record | Non
     return await conn.fetchrow("SELECT * FROM financing.orgs WHERE id = $1", org_id)
 
 
-async def upsert_patent(conn: asyncpg.Connection, *, patent_id: str, owner_org_id: str, co_owner_org_ids: list[str],
-                        legal_status: str, expires_on: date, ipc_subclass: str | None, sequence: int) -> None:
-    """The patent's latest state (an older event never takes it back)."""
+class PatentRow(NamedTuple):
+    patent_id: str
+    owner_org_id: str
+    co_owner_org_ids: list[str]
+    legal_status: str
+    expires_on: date
+    ipc_subclass: str | None
+    sequence: int
+
+
+async def upsert_patents(conn: asyncpg.Connection, patents: Sequence[PatentRow]) -> None:
+    """Each patent's latest state, one row per patent, in one statement; an older event
+    never takes a patent back. (Co-owners travel as JSON: unnest flattens nested arrays.)"""
     await conn.execute(
         "INSERT INTO financing.patents (id, owner_org_id, co_owner_org_ids, legal_status, expires_on, ipc_subclass, "
-        "sequence) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO UPDATE SET "
+        "sequence) SELECT x.id, x.owner, ARRAY(SELECT jsonb_array_elements_text(x.co::jsonb)), x.status, x.expires, "
+        "x.subclass, x.seq FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::date[], $6::text[], "
+        "$7::integer[]) AS x(id, owner, co, status, expires, subclass, seq) ON CONFLICT (id) DO UPDATE SET "
         "owner_org_id = EXCLUDED.owner_org_id, co_owner_org_ids = EXCLUDED.co_owner_org_ids, "
         "legal_status = EXCLUDED.legal_status, expires_on = EXCLUDED.expires_on, ipc_subclass = EXCLUDED.ipc_subclass, "
         "sequence = EXCLUDED.sequence WHERE financing.patents.sequence < EXCLUDED.sequence",
-        patent_id, owner_org_id, co_owner_org_ids, legal_status, expires_on, ipc_subclass, sequence)
+        [p.patent_id for p in patents], [p.owner_org_id for p in patents],
+        [json.dumps(p.co_owner_org_ids) for p in patents], [p.legal_status for p in patents],
+        [p.expires_on for p in patents], [p.ipc_subclass for p in patents], [p.sequence for p in patents])
 
 
 async def get_patents(conn: asyncpg.Connection, patent_ids: Sequence[str]) -> list[asyncpg.Record]:

@@ -8,9 +8,11 @@ handlers simply apply the latest fact.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import asyncpg
 
-from events.consumer import Subscription
+from events.consumer import BATCHED, Subscription, latest_by_subject
 from events.envelope import CloudEvent
 from events.schemas.deals import DealPaid
 from events.schemas.listings import PatentRegistered, PatentUpdated
@@ -23,17 +25,19 @@ from services.licences import handlers
 from services.licences import repository as repo
 
 
-async def on_patent(conn: asyncpg.Connection, event: CloudEvent, e: PatentRegistered | PatentUpdated) -> None:
-    await repo.upsert_patent(conn, e.patent)
+async def on_patents(conn: asyncpg.Connection, staged: Sequence[tuple[CloudEvent, PatentRegistered | PatentUpdated]]
+                     ) -> None:
+    """Patents registered or updated: each one's latest snapshot, one upsert."""
+    await repo.upsert_patents(conn, [e.patent for _, e in latest_by_subject(staged)])
 
 
 async def on_patent_transferred(conn: asyncpg.Connection, event: CloudEvent, e: PatentTransferred) -> None:
-    await repo.upsert_patent(conn, e.patent)
+    await repo.upsert_patents(conn, [e.patent])
     await handlers.on_patent_changed(conn, e.patent_id, e.patent.legal_status, transferred=True)
 
 
 async def on_legal_status_changed(conn: asyncpg.Connection, event: CloudEvent, e: PatentLegalStatusChanged) -> None:
-    await repo.upsert_patent(conn, e.patent)
+    await repo.upsert_patents(conn, [e.patent])
     await handlers.on_patent_changed(conn, e.patent_id, e.legal_status, transferred=False)
 
 
@@ -54,13 +58,13 @@ async def on_deal_paid(conn: asyncpg.Connection, event: CloudEvent, e: DealPaid)
 
 SUBSCRIPTIONS = [
     Subscription(name="licences.register", schema="licences", topics=[Topic.LISTINGS], handlers={
-        PatentRegistered.TYPE: on_patent,
-        PatentUpdated.TYPE: on_patent,
+        PatentRegistered.TYPE: BATCHED,
+        PatentUpdated.TYPE: BATCHED,
         PatentTransferred.TYPE: on_patent_transferred,
         PatentLegalStatusChanged.TYPE: on_legal_status_changed,
         ReservationGranted.TYPE: on_reservation_decided,
         ReservationRefused.TYPE: on_reservation_decided,
-    }),
+    }, on_batch=on_patents),
     Subscription(name="licences.orgs", schema="licences", topics=[Topic.PLATFORM],
                  handlers={OrgRegistered.TYPE: on_org_registered}),
     Subscription(name="licences.deals", schema="licences", topics=[Topic.DEALS],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
@@ -139,14 +140,19 @@ async def revenues_of(conn: asyncpg.Connection, licence_id: str) -> dict[int, De
 
 
 # -- read models -------------------------------------------------------------------------
-async def upsert_patent(conn: asyncpg.Connection, p: PatentSnapshot) -> None:
+async def upsert_patents(conn: asyncpg.Connection, patents: Sequence[PatentSnapshot]) -> None:
+    """Each patent's latest snapshot (one per patent), in one statement. (Co-owners travel
+    as JSON: unnest flattens nested arrays.)"""
     await conn.execute(
         "INSERT INTO licences.patents (id, owner_org_id, co_owner_org_ids, kind, legal_status, expires_on, snapshot) "
-        "VALUES ($1, $2, $3, $4, $5, $6, $7::text::jsonb) ON CONFLICT (id) DO UPDATE SET "
+        "SELECT x.id, x.owner, ARRAY(SELECT jsonb_array_elements_text(x.co::jsonb)), x.kind, x.status, x.expires, "
+        "x.snapshot::jsonb FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::date[], "
+        "$7::text[]) AS x(id, owner, co, kind, status, expires, snapshot) ON CONFLICT (id) DO UPDATE SET "
         "owner_org_id = EXCLUDED.owner_org_id, co_owner_org_ids = EXCLUDED.co_owner_org_ids, kind = EXCLUDED.kind, "
         "legal_status = EXCLUDED.legal_status, expires_on = EXCLUDED.expires_on, snapshot = EXCLUDED.snapshot",
-        p.patent_id, p.owner_org_id, list(p.co_owner_org_ids), p.kind, p.legal_status, p.expires_on,
-        p.model_dump_json(),
+        [p.patent_id for p in patents], [p.owner_org_id for p in patents],
+        [json.dumps(list(p.co_owner_org_ids)) for p in patents], [p.kind for p in patents],
+        [p.legal_status for p in patents], [p.expires_on for p in patents], [p.model_dump_json() for p in patents],
     )
 
 

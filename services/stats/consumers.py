@@ -5,11 +5,11 @@ activity). ``PROJECTION`` is the one table of handlers: the live consumers and a
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
 import asyncpg
 
-from events.consumer import Subscription
+from events.consumer import BATCHED, Subscription, latest_by_subject
 from events.envelope import CloudEvent
 from events.registry import registered_types
 from events.schemas.auctions import AuctionSettled
@@ -32,9 +32,15 @@ async def on_org(conn: asyncpg.Connection, event: CloudEvent, e: OrgRegistered) 
     await repo.upsert_org(conn, e.org_id, e.kind, e.sub_kind, e.name, domain.region_of(e.country, e.uscc))
 
 
+async def on_patents(conn: asyncpg.Connection, staged: Sequence[tuple[CloudEvent, object]]) -> None:
+    """Registrations, updates, transfers and status changes of patents: each one's latest
+    state, all in one upsert (an import's thousands of events, one statement a batch)."""
+    await repo.upsert_patents(conn, [(e.patent.patent_id, e.patent.owner_org_id, domain.industry_of(e.patent.ipc),
+                                      event.sequence or 0) for event, e in latest_by_subject(staged)])
+
+
 async def on_patent(conn: asyncpg.Connection, event: CloudEvent, e) -> None:
-    p = e.patent
-    await repo.upsert_patent(conn, p.patent_id, p.owner_org_id, domain.industry_of(p.ipc), event.sequence or 0)
+    await on_patents(conn, [(event, e)])
 
 
 async def on_listing(conn: asyncpg.Connection, event: CloudEvent, e) -> None:
@@ -69,11 +75,16 @@ async def on_pledge_released(conn: asyncpg.Connection, event: CloudEvent, e: Ple
 
 
 async def on_lead(conn: asyncpg.Connection, event: CloudEvent, e: InterestExpressed) -> None:
-    await repo.record_activity(conn, f"lead:{e.lead_id}", "roadshow_lead", e.at)
+    await repo.record_activities(conn, [(f"lead:{e.lead_id}", "roadshow_lead", e.at)])
+
+
+async def on_pushes(conn: asyncpg.Connection, staged: Sequence[tuple[CloudEvent, PushDelivered]]) -> None:
+    """Pushes delivered (a listing matched reaches hundreds of enterprises): one statement."""
+    await repo.record_activities(conn, [(f"push:{e.push_id}", "push_delivered", event.time) for event, e in staged])
 
 
 async def on_push(conn: asyncpg.Connection, event: CloudEvent, e: PushDelivered) -> None:
-    await repo.record_activity(conn, f"push:{e.push_id}", "push_delivered", event.time)
+    await on_pushes(conn, [(event, e)])
 
 
 LISTING_EVENTS = sorted(t for t in registered_types() if t.startswith("psm.listing."))
@@ -92,7 +103,17 @@ PROJECTION: dict[Topic, dict[str, Handler]] = {
     Topic.DISTRIBUTION: {PushDelivered.TYPE: on_push},
 }
 
-SUBSCRIPTIONS = [
-    Subscription(name=f"stats.{topic.value.removeprefix('psm.')}", schema="stats", topics=[topic], handlers=handlers_)
-    for topic, handlers_ in PROJECTION.items()
-]
+# The live consumers apply the patents' events and the pushes of a transaction together;
+# a rebuild applies them one by one through PROJECTION (the same statements).
+BATCHES: dict[Topic, tuple[Handler, Callable]] = {Topic.LISTINGS: (on_patent, on_patents),
+                                                  Topic.DISTRIBUTION: (on_push, on_pushes)}
+
+
+def _live(topic: Topic, handlers_: dict[str, Handler]) -> Subscription:
+    one, together = BATCHES.get(topic, (None, None))
+    return Subscription(name=f"stats.{topic.value.removeprefix('psm.')}", schema="stats", topics=[topic],
+                        handlers={t: BATCHED if h is one else h for t, h in handlers_.items()},
+                        on_batch=together)
+
+
+SUBSCRIPTIONS = [_live(topic, handlers_) for topic, handlers_ in PROJECTION.items()]

@@ -36,18 +36,21 @@ async def upsert_org(conn: asyncpg.Connection, org_id: str, kind: str, sub_kind:
         "WHERE owner_org_id = $1 AND owner_kind IS NULL", org_id, kind, sub_kind, region)
 
 
-async def upsert_patent(conn: asyncpg.Connection, patent_id: str, owner_org_id: str, industry: str | None,
-                        sequence: int) -> None:
-    """The patent's latest state (a replay never takes it back to an older one)."""
+async def upsert_patents(conn: asyncpg.Connection, patents: Sequence[tuple[str, str, str | None, int]]) -> None:
+    """Each patent's latest state, as (id, owner, industry, sequence), one row per patent,
+    in two statements however many there are; a replay never takes one back to an older
+    state, and facts recorded before their patent was known get its industry."""
     await _dimensions_lock(conn)
+    ids, owners, industries, sequences = (list(column) for column in zip(*patents, strict=True))
     await conn.execute(
-        "INSERT INTO stats.patents (id, owner_org_id, industry, sequence) VALUES ($1, $2, $3, $4) "
+        "INSERT INTO stats.patents (id, owner_org_id, industry, sequence) "
+        "SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::integer[]) "
         "ON CONFLICT (id) DO UPDATE SET owner_org_id = EXCLUDED.owner_org_id, industry = EXCLUDED.industry, "
         "sequence = EXCLUDED.sequence WHERE stats.patents.sequence < EXCLUDED.sequence",
-        patent_id, owner_org_id, industry, sequence)
-    if industry is not None:
-        await conn.execute("UPDATE stats.facts SET industry = $2 WHERE patent_id = $1 AND industry IS NULL",
-                           patent_id, industry)
+        ids, owners, industries, sequences)
+    await conn.execute(
+        "UPDATE stats.facts f SET industry = x.industry FROM unnest($1::text[], $2::text[]) AS x(patent_id, industry) "
+        "WHERE f.patent_id = x.patent_id AND f.industry IS NULL AND x.industry IS NOT NULL", ids, industries)
 
 
 async def upsert_listing(conn: asyncpg.Connection, listing_id: str, patent_ids: Sequence[str],
@@ -101,9 +104,11 @@ async def licence(conn: asyncpg.Connection, licence_id: str) -> asyncpg.Record |
     return await conn.fetchrow("SELECT * FROM stats.licences WHERE id = $1", licence_id)
 
 
-async def record_activity(conn: asyncpg.Connection, activity_id: str, kind: str, at: datetime) -> None:
-    await conn.execute("INSERT INTO stats.activity (id, kind, at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING",
-                       activity_id, kind, at)
+async def record_activities(conn: asyncpg.Connection, activities: Sequence[tuple[str, str, datetime]]) -> None:
+    """Market activity as (id, kind, at), in one statement; each id counts once."""
+    await conn.execute(
+        "INSERT INTO stats.activity (id, kind, at) SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[]) "
+        "ON CONFLICT (id) DO NOTHING", *(list(column) for column in zip(*activities, strict=True)))
 
 
 # -- the statistics ----------------------------------------------------------------------

@@ -158,3 +158,32 @@ def test_one_type_name_cannot_name_two_payloads():
 
     assert payload_model("psm.unittest.registered_once.v1") is First
     assert First.TOPIC is Topic.PLATFORM
+
+
+@given(subject=st.text(st.characters(codec="utf-8", exclude_characters="\x00"), min_size=1),
+       name=st.text(min_size=1, max_size=40), sequence=st.integers(1, 2**31 - 1),
+       time=st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30), timezones=zones),
+       traceparent=st.none() | st.from_regex(r"00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]", fullmatch=True))
+def test_encode_writes_what_of_and_to_json_write(subject, name, sequence, time, traceparent):
+    """The outbox's fast path reads back as the same event as the validated envelope."""
+    payload = OrgRegistered(org_id="org_1", kind="enterprise", sub_kind=None, name=name, country="CN",
+                            uscc="91310000MA1FL0000X")
+    event_id = str(uuid.uuid4())
+    fast = CloudEvent.from_json(CloudEvent.encode(payload, event_id=event_id, source="/psm/platform",
+                                                  subject=subject, sequence=sequence, time=time,
+                                                  traceparent=traceparent))
+    slow = CloudEvent.of(payload, source="/psm/platform", subject=subject, sequence=sequence,
+                         traceparent=traceparent).model_copy(update={"id": event_id, "time": time.astimezone(UTC)})
+    assert fast.model_dump() == slow.model_dump() | ({"traceparent": None} if traceparent is None else {})
+    assert fast.payload() == payload
+
+
+@pytest.mark.parametrize("subject,sequence,time", [("", 1, datetime.now(UTC)), ("a\x00b", 1, datetime.now(UTC)),
+                                                   ("a", 0, datetime.now(UTC)), ("a", 2**31, datetime.now(UTC)),
+                                                   ("a", 1, datetime(2026, 1, 1))])
+def test_encode_refuses_what_the_envelope_refuses(subject, sequence, time):
+    payload = OrgRegistered(org_id="org_1", kind="enterprise", sub_kind=None, name="x", country="CN",
+                            uscc="91310000MA1FL0000X")
+    with pytest.raises(ValueError):
+        CloudEvent.encode(payload, event_id=str(uuid.uuid4()), source="/psm/platform", subject=subject,
+                          sequence=sequence, time=time, traceparent=None)

@@ -14,7 +14,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from event_harness import (SCHEMA, SOURCE, ThingHappened, create_effects_table, effects, eventually, record_effect,
                            running, subscription, thing)
-from events.consumer import BATCHED, EventConsumer, Subscription, dlq_error
+from events.consumer import BATCHED, EventConsumer, Subscription, dlq_error, latest_by_subject
 from events.envelope import CloudEvent
 from events.registry import EventPayload, event_type
 from events.topics import Topic, dlq, physical
@@ -305,6 +305,35 @@ class ThingNoted(EventPayload):
     """An event of the test aggregate that the test subscriptions have no handler for."""
 
     n: int
+
+
+async def test_staged_events_are_applied_before_a_later_event_of_another_handler(settings, effect_table, producer,
+                                                                                  send):
+    """Batched and one-by-one handlers in one subscription keep arrival order: what was
+    staged is applied before the next non-batched event runs (a patent's registration,
+    staged, is upserted before its transfer's handler reads and changes it)."""
+    calls: list[list[tuple[str, int]]] = []
+
+    async def noted(conn: asyncpg.Connection, event: CloudEvent, payload: ThingNoted) -> None:
+        await conn.execute(f'INSERT INTO "{SCHEMA}".effects (event_id, subject, sequence) VALUES ($1, $2, $3)',
+                           event.id, event.subject, event.sequence)
+
+    mixed = batched_subscription(calls)
+    mixed = Subscription(name=mixed.name, schema=SCHEMA, topics=mixed.topics, on_batch=mixed.on_batch,
+                         handlers={**mixed.handlers, ThingNoted.TYPE: noted})
+    sent = [thing("agg-1", 1), thing("agg-1", 2),
+            CloudEvent.of(ThingNoted(n=3), source=SOURCE, subject="agg-1", sequence=3), thing("agg-1", 4)]
+    for e in sent:
+        await send(e)  # before the consumer starts: one fetch
+    async with consuming(settings, effect_table, producer, mixed):
+        applied = await wait_for_effects(effect_table, 4)
+    assert applied == [("agg-1", 1), ("agg-1", 2), ("agg-1", 3), ("agg-1", 4)]
+    assert [call for call in calls if call] == [[("agg-1", 1), ("agg-1", 2)], [("agg-1", 4)]]
+
+
+def test_latest_by_subject_keeps_each_aggregates_last_event():
+    staged = [(thing("a", 1), "a1"), (thing("b", 1), "b1"), (thing("a", 2), "a2")]
+    assert [(e.subject, e.sequence, p) for e, p in latest_by_subject(staged)] == [("a", 2, "a2"), ("b", 1, "b1")]
 
 
 async def test_an_event_without_a_handler_moves_its_aggregate_on_without_a_processed_row(settings, effect_table,

@@ -213,7 +213,7 @@ async def test_a_deal_that_arrives_before_its_patent_still_counts(client, settin
                 waiting = await repo.market_totals(conn)
                 # Not yet registered here: not counted anywhere.
                 assert (waiting["patents"], waiting["transacted"]) == (before["patents"], before["transacted"])
-                await repo.upsert_patent(conn, pid, owner, "H", 3)
+                await repo.upsert_patents(conn, [(pid, owner, "H", 3)])
                 after = await repo.market_totals(conn)
                 assert (after["patents"], after["listed"], after["transacted"]) == (
                     before["patents"] + 1, before["listed"] + 1, before["transacted"] + 1)
