@@ -22,6 +22,16 @@ from events.registry import EventPayload
 from events.tracing import current_traceparent
 
 
+@dataclass(frozen=True)
+class OutboxPart:
+    """The outbox's insert as CTEs of another statement (``Outbox.part``)."""
+
+    ctes: str
+    args: list
+    notify: str  # a FROM item: the relay's NOTIFY, once per statement
+    ids: list[str]  # the events' ids, in the order given
+
+
 class Recorded(NamedTuple):
     """An event as recorded: its id, aggregate, number in the aggregate and type."""
 
@@ -59,24 +69,41 @@ class Outbox:
            each (rows go in in that order, so ids follow it too).
         3. NOTIFY the relay; delivered at commit, never for a rolled-back transaction.
 
-        The trace context is the current one (events.tracing): a request's, or that of
-        the event a consumer is applying.
+        The trace context: see ``part``.
         """
         if not conn.is_in_transaction():
             raise RuntimeError("the outbox records inside the transaction that changes the state")
         if not events:
             return []
-        # One trace for what one transaction records (a request's, or the event's a
-        # consumer applies; a new one when there is neither), one time for all of it.
+        part = self.part(events, first_param=1)
+        rows = await conn.fetch(f"WITH {part.ctes} SELECT ins.id, ins.event_id, ins.sequence FROM ins, {part.notify}",
+                                *part.args)
+        sequences = {str(r["event_id"]): r["sequence"] for r in rows}
+        self.written(max(r["id"] for r in rows))
+        ids = part.ids
+        return [Recorded(event_id, subject, sequences[event_id], payload.TYPE)
+                for event_id, (subject, payload) in zip(ids, events, strict=True)]
+
+    def part(self, events: Sequence[tuple[str, EventPayload]], *, first_param: int) -> OutboxPart:
+        """``record_many`` as part of a statement of the caller's: its CTEs (the last one,
+        ``ins``, returns each row's ``id``, ``event_id`` and ``sequence``), their arguments
+        from ``$first_param``, and the relay's NOTIFY to put in the statement's FROM. A
+        state change and its events in one round trip (a bid, inside the auction's row
+        lock); the caller then passes the highest outbox id to ``written``.
+
+        The trace context is the current one (events.tracing): a request's, or that of
+        the event a consumer is applying; one for what one statement records (a new one
+        when there is none), and one time for all of it.
+        """
         traceparent = current_traceparent() or new_traceparent()
         now = datetime.now(UTC)
         ids = [str(uuid.uuid4()) for _ in events]
         texts = [CloudEvent.encode(payload, event_id=event_id, source=self.source, subject=subject, sequence=1,
                                    time=now, traceparent=traceparent)
                  for event_id, (subject, payload) in zip(ids, events, strict=True)]
-        rows = await conn.fetch(
-            f"""WITH input AS (
-                    SELECT * FROM unnest($1::text[], $2::text[], $3::uuid[], $4::text[])
+        p = [f"${first_param + i}" for i in range(5)]
+        ctes = f"""input AS (
+                    SELECT * FROM unnest({p[0]}::text[], {p[1]}::text[], {p[2]}::uuid[], {p[3]}::text[])
                     WITH ORDINALITY AS x(topic, subject, event_id, event, n)),
                 counts AS (SELECT subject, count(*)::int AS k FROM input GROUP BY subject),
                 seq AS (
@@ -92,12 +119,12 @@ class Outbox:
                     INSERT INTO "{self.schema}".outbox (topic, subject, sequence, event_id, event)
                     SELECT topic, subject, sequence, event_id, jsonb_set(event::jsonb, '{{sequence}}', to_jsonb(sequence))
                     FROM numbered ORDER BY n
-                    RETURNING id, event_id, sequence)
-                SELECT ins.id, ins.event_id, ins.sequence FROM ins, pg_notify($5, '')""",
-            [p.TOPIC.value for _, p in events], [subject for subject, _ in events], ids, texts,
-            notify_channel(self.schema),
-        )
-        sequences = {str(r["event_id"]): r["sequence"] for r in rows}
-        note_written(self.schema, max(r["id"] for r in rows))
-        return [Recorded(event_id, subject, sequences[event_id], payload.TYPE)
-                for event_id, (subject, payload) in zip(ids, events, strict=True)]
+                    RETURNING id, event_id, sequence)"""
+        args = [[payload.TOPIC.value for _, payload in events], [subject for subject, _ in events], ids, texts,
+                notify_channel(self.schema)]
+        return OutboxPart(ctes=ctes, args=args, notify=f"pg_notify({p[4]}, '')", ids=ids)
+
+    def written(self, upto: int) -> None:
+        """The caller's transaction wrote this outbox up to id ``upto`` (what a request
+        waits to see published before it answers)."""
+        note_written(self.schema, upto)

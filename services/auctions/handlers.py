@@ -208,9 +208,9 @@ async def confirm_deposit(conn: asyncpg.Connection, auction_id: str, registratio
 async def place_bid(conn: asyncpg.Connection, me: Principal, auction_id: str, amount: Money,
                     max_amount: Money | None) -> tuple[asyncpg.Record, domain.BidOutcome, dict]:
     """Returns the auction's row as saved, the outcome and the bidder's registration (its
-    id and deposit status). Three round trips hold the auction's row lock, which is what
-    serialises bids: the lock with the registration, the bids with the auction's new
-    state, the events."""
+    id and deposit status). Two statements and the commit hold the auction's row lock,
+    which is what serialises bids: the lock with the registration, then the bids with the
+    auction's new state and its events."""
     row, reg = await repo.lock_for_bid(conn, auction_id, me.effective_org_id)
     if row is None:
         raise NotFound(f"no auction {auction_id}")
@@ -223,9 +223,6 @@ async def place_bid(conn: asyncpg.Connection, me: Principal, auction_id: str, am
     was = auction.status
     outcome = auction.place_bid(reg["id"], amount.amount, max_amount.amount if max_amount else None, now(),
                                 auction.bid_count + 1, priority=me.effective_org_id in row["priority_holders"])
-    row = await repo.save_with_bids(conn, auction, outcome.accepted)
-    # Every event of the bid in one statement: the row lock that serialises bids is held
-    # for as few round trips as possible.
     events = []
     if auction.status == domain.OPEN and was == domain.SCHEDULED:
         events.append(AuctionOpened(auction_id=auction_id, listing_id=row["listing_id"], ends_at=auction.ends_at))
@@ -235,7 +232,9 @@ async def place_bid(conn: asyncpg.Connection, me: Principal, auction_id: str, am
         ends_at=auction.ends_at) for b in outcome.accepted]
     if outcome.extended_to is not None:
         events.append(AuctionExtended(auction_id=auction_id, listing_id=row["listing_id"], ends_at=outcome.extended_to))
-    await OUTBOX.record_many(conn, [(auction_id, e) for e in events])
+    # The auction's new state, its bids and every event of the bid in one statement: the
+    # row lock that serialises bids is held for as few round trips as possible.
+    row = await repo.save_with_bids(conn, auction, outcome.accepted, OUTBOX, [(auction_id, e) for e in events])
     return row, outcome, reg
 
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import asyncpg
 
 from events.envelope import CloudEvent
+from events.outbox import Outbox
+from events.registry import EventPayload
 
 from services.auctions.domain import AcceptedBid, Auction, Terms
 from services.runtime.storage.sql import for_update
@@ -83,19 +87,28 @@ async def lock_for_bid(conn: asyncpg.Connection, auction_id: str,
     return row, {"id": row["registration_id"], "deposit_status": row["registration_deposit_status"]}
 
 
-async def save_with_bids(conn: asyncpg.Connection, a: Auction, bids: list[AcceptedBid]) -> asyncpg.Record:
-    """``save`` and the accepted bids inserted, in one statement (one round trip in the lock)."""
-    return await conn.fetchrow(
+async def save_with_bids(conn: asyncpg.Connection, a: Auction, bids: list[AcceptedBid], outbox: Outbox,
+                         events: Sequence[tuple[str, EventPayload]]) -> asyncpg.Record:
+    """``save``, the accepted bids inserted and ``events`` recorded in ``outbox``, in one
+    statement: one round trip in the row lock that serialises bids."""
+    part = outbox.part(events, first_param=16) if events else None  # after this statement's fifteen
+    outbox_ctes, upto, notify = ((f", {part.ctes}", "(SELECT max(id) FROM ins)", f", {part.notify}") if part
+                                 else ("", "NULL::bigint", ""))
+    row = await conn.fetchrow(
         "WITH b AS (INSERT INTO auctions.bids (auction_id, sequence, registration_id, amount, proxy, placed_at) "
-        "SELECT $1, * FROM unnest($11::integer[], $12::text[], $13::numeric[], $14::boolean[], $15::timestamptz[])) "
-        "UPDATE auctions.auctions SET status = $2, ends_at = $3, current_price = $4, leader = $5, leader_max = $6, "
-        "bid_count = $7, winner = $8, final_price = $9, leader_priority = $10, "
+        "SELECT $1, * FROM unnest($11::integer[], $12::text[], $13::numeric[], $14::boolean[], $15::timestamptz[])), "
+        "a AS (UPDATE auctions.auctions SET status = $2, ends_at = $3, current_price = $4, leader = $5, "
+        "leader_max = $6, bid_count = $7, winner = $8, final_price = $9, leader_priority = $10, "
         "closed_at = CASE WHEN $2 NOT IN ('scheduled', 'open') THEN coalesce(closed_at, now()) END "
-        "WHERE id = $1 RETURNING *",
+        f"WHERE id = $1 RETURNING *){outbox_ctes} "
+        f"SELECT a.*, {upto} AS outbox_upto FROM a{notify}",
         a.id, a.status, a.ends_at, a.current_price, a.leader, a.leader_max, a.bid_count, a.winner, a.final_price,
         a.leader_priority, [b.sequence for b in bids], [b.bidder for b in bids], [b.amount for b in bids],
-        [b.proxy for b in bids], [b.placed_at for b in bids],
+        [b.proxy for b in bids], [b.placed_at for b in bids], *(part.args if part else ()),
     )
+    if part:
+        outbox.written(row["outbox_upto"])
+    return row
 
 
 async def bids(conn: asyncpg.Connection, auction_id: str, after: int, limit: int) -> list[asyncpg.Record]:
