@@ -91,14 +91,11 @@ class ParsedEvents:
         # An OrderedDict: dropping its oldest entry is O(1) (a dict's first key, after many
         # deletions at its front, is found by scanning their remains: 10 % of a consumer).
         self._parsed: OrderedDict[bytes | str, CloudEvent | MalformedEvent] = OrderedDict()
-        self.hits = self.misses = 0
 
     def parse(self, raw: bytes | str) -> CloudEvent | MalformedEvent:
         found = self._parsed.get(raw)
         if found is not None:
-            self.hits += 1
             return found
-        self.misses += 1
         try:
             found = CloudEvent.from_json(raw)
         except MalformedEvent as e:

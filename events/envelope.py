@@ -8,7 +8,6 @@ in one partition, in order.
 from __future__ import annotations
 
 import json
-import os
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
 from events.registry import EventPayload, payload_model
+from events.tracing import new_traceparent
 
 CONTENT_TYPE = "application/cloudevents+json"
 # Beside the structured event, the relay names its type in a header of its own, so that
@@ -27,11 +27,6 @@ TYPE_HEADER = "psm-event-type"
 
 class MalformedEvent(ValueError):
     """The bytes are not a CloudEvent this system can read (a poison message)."""
-
-
-def new_traceparent() -> str:
-    """A fresh W3C trace context (version 00, sampled)."""
-    return f"00-{os.urandom(16).hex()}-{os.urandom(8).hex()}-01"
 
 
 class CloudEvent(BaseModel):

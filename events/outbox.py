@@ -17,9 +17,9 @@ from typing import NamedTuple
 import asyncpg
 
 from events.consistency import note_written
-from events.envelope import CloudEvent, new_traceparent
+from events.envelope import CloudEvent
 from events.registry import EventPayload
-from events.tracing import current_traceparent
+from events.tracing import current_traceparent, new_traceparent
 
 
 @dataclass(frozen=True)
@@ -80,9 +80,8 @@ class Outbox:
                                 *part.args)
         sequences = {str(r["event_id"]): r["sequence"] for r in rows}
         self.written(max(r["id"] for r in rows))
-        ids = part.ids
         return [Recorded(event_id, subject, sequences[event_id], payload.TYPE)
-                for event_id, (subject, payload) in zip(ids, events, strict=True)]
+                for event_id, (subject, payload) in zip(part.ids, events, strict=True)]
 
     def part(self, events: Sequence[tuple[str, EventPayload]], *, first_param: int) -> OutboxPart:
         """``record_many`` as part of a statement of the caller's: its CTEs (the last one,

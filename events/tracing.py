@@ -32,6 +32,11 @@ def traced(traceparent: str | None) -> Iterator[None]:
         trace_context.reset(token)
 
 
+def new_traceparent() -> str:
+    """A fresh W3C trace context (version 00, sampled)."""
+    return child_traceparent(None)
+
+
 def child_traceparent(incoming: str | None) -> str:
     """Continue the caller's W3C trace if it sent one, else start a new trace."""
     m = _TRACEPARENT.match(incoming or "")

@@ -62,15 +62,20 @@ async def get(conn: asyncpg.Connection, auction_id: str, *, lock: bool = False) 
                                auction_id)
 
 
+# The auction's state as the domain leaves it: ``save``, and the bid's statement too.
+_SAVE = ("UPDATE auctions.auctions SET status = $2, ends_at = $3, current_price = $4, leader = $5, leader_max = $6, "
+         "bid_count = $7, winner = $8, final_price = $9, leader_priority = $10, "
+         "closed_at = CASE WHEN $2 NOT IN ('scheduled', 'open') THEN coalesce(closed_at, now()) END "
+         "WHERE id = $1 RETURNING *")
+
+
+def _save_args(a: Auction) -> tuple:
+    return (a.id, a.status, a.ends_at, a.current_price, a.leader, a.leader_max, a.bid_count, a.winner,
+            a.final_price, a.leader_priority)
+
+
 async def save(conn: asyncpg.Connection, a: Auction) -> asyncpg.Record:
-    return await conn.fetchrow(
-        "UPDATE auctions.auctions SET status = $2, ends_at = $3, current_price = $4, leader = $5, leader_max = $6, "
-        "bid_count = $7, winner = $8, final_price = $9, leader_priority = $10, "
-        "closed_at = CASE WHEN $2 NOT IN ('scheduled', 'open') THEN coalesce(closed_at, now()) END "
-        "WHERE id = $1 RETURNING *",
-        a.id, a.status, a.ends_at, a.current_price, a.leader, a.leader_max, a.bid_count, a.winner, a.final_price,
-        a.leader_priority,
-    )
+    return await conn.fetchrow(_SAVE, *_save_args(a))
 
 
 async def lock_for_bid(conn: asyncpg.Connection, auction_id: str,
@@ -97,13 +102,8 @@ async def save_with_bids(conn: asyncpg.Connection, a: Auction, bids: list[Accept
     row = await conn.fetchrow(
         "WITH b AS (INSERT INTO auctions.bids (auction_id, sequence, registration_id, amount, proxy, placed_at) "
         "SELECT $1, * FROM unnest($11::integer[], $12::text[], $13::numeric[], $14::boolean[], $15::timestamptz[])), "
-        "a AS (UPDATE auctions.auctions SET status = $2, ends_at = $3, current_price = $4, leader = $5, "
-        "leader_max = $6, bid_count = $7, winner = $8, final_price = $9, leader_priority = $10, "
-        "closed_at = CASE WHEN $2 NOT IN ('scheduled', 'open') THEN coalesce(closed_at, now()) END "
-        f"WHERE id = $1 RETURNING *){outbox_ctes} "
-        f"SELECT a.*, {upto} AS outbox_upto FROM a{notify}",
-        a.id, a.status, a.ends_at, a.current_price, a.leader, a.leader_max, a.bid_count, a.winner, a.final_price,
-        a.leader_priority, [b.sequence for b in bids], [b.bidder for b in bids], [b.amount for b in bids],
+        f"a AS ({_SAVE}){outbox_ctes} SELECT a.*, {upto} AS outbox_upto FROM a{notify}",
+        *_save_args(a), [b.sequence for b in bids], [b.bidder for b in bids], [b.amount for b in bids],
         [b.proxy for b in bids], [b.placed_at for b in bids], *(part.args if part else ()),
     )
     if part:

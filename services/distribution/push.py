@@ -36,9 +36,8 @@ from collections.abc import Sequence
 import asyncpg
 from elasticsearch import AsyncElasticsearch, BadRequestError
 
-from events.envelope import new_traceparent
 from events.schemas.distribution import PushDelivered
-from events.tracing import traced
+from events.tracing import new_traceparent, traced
 from services.distribution import domain
 from services.distribution import repository as repo
 from services.distribution.handlers import NOTIFY_CHANNEL, OUTBOX, new_id
