@@ -37,8 +37,8 @@ import contextvars
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Sequence
-from typing import Generic, TypeVar
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
+from typing import Generic, NamedTuple, TypeVar
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -183,8 +183,11 @@ class _Shared(Generic[T]):
         self._fetch = fetch
         self._task: asyncio.Future[T] | None = None
         self._started = 0.0
+        self._last: tuple[float, T] | None = None  # the last answer, and when its fetch started
 
     async def fresh(self, since: float) -> T:
+        if self._last is not None and self._last[0] >= since:
+            return self._last[1]
         while True:
             if self._task is None or self._task.done():
                 self._started = time.monotonic()
@@ -194,6 +197,8 @@ class _Shared(Generic[T]):
                 self._task.add_done_callback(_retrieved)
             started, task = self._started, self._task
             result = await asyncio.shield(task)
+            if self._last is None or started > self._last[0]:
+                self._last = (started, result)
             if started >= since:
                 return result
 
@@ -254,18 +259,40 @@ class OutboxFlush:
 
 
 # -- a service caught up -----------------------------------------------------------------
+class Reading(NamedTuple):
+    """What ``ConsumerBarrier.wait`` found: ``state``, and ``horizon`` — a time
+    (``time.monotonic``) by which whatever the groups derived from the events they caught
+    up with was on Kafka (a consumer commits only once what it wrote is published). A
+    later round that takes the topics' ends fetched after ``horizon`` sees it."""
+
+    state: str
+    horizon: float
+
+
 class ConsumerBarrier:
     """Waits until consumer groups have committed what their topics held when asked.
 
     ``groups`` maps each group id (of every consumer this process runs) to the
     physical topics it reads; ``wait`` takes the groups of one service. One client pair
     per process; concurrent requests share each fetch.
+
+    The process's own consumers tell it what they committed (``committed_here``) and
+    which partitions they hold (``hold``): a partition committed far enough here needs
+    no question to Kafka, and one held here is waited for on its consumer's next commit.
+    Only partitions held elsewhere (another replica) are asked of Kafka's coordinator.
+    What this process committed is a lower bound of the group's offset: a member of a
+    later generation starts from it, and a stale member's commit is refused.
     """
 
-    def __init__(self, bootstrap: str, groups: dict[str, Sequence[str]], *, poll_s: float = 0.005) -> None:
+    def __init__(self, bootstrap: str, groups: dict[str, Sequence[str]], *, poll_s: float = 0.005,
+                 held_poll_s: float = 0.05) -> None:
         self.bootstrap = bootstrap
         self.groups = {g: list(ts) for g, ts in groups.items()}
         self.poll_s = poll_s
+        self.held_poll_s = held_poll_s  # a held partition is re-checked this often (a rebalance may move it)
+        self._local: dict[str, dict[TopicPartition, tuple[int, float]]] = {g: {} for g in self.groups}
+        self._holders: dict[str, Callable[[], Collection[TopicPartition]]] = {}
+        self._commit: asyncio.Future[None] | None = None  # resolved at this process's next commit
         self._consumer: AIOKafkaConsumer | None = None
         self._admin: AIOKafkaAdminClient | None = None
         self._partitions: dict[str, list[TopicPartition]] = {}
@@ -338,36 +365,90 @@ class ConsumerBarrier:
             return {tp: meta.offset for tp, meta in answer.items() if meta is not None and meta.offset >= 0}
         return fetch
 
-    async def wait(self, groups: Sequence[str], timeout: float, *, reach_timeout: float | None = None) -> str:
-        """Whether each of ``groups`` has committed past what its topics held at the call:
-        ``"caught_up"``; ``"lagging"`` when they had not within ``timeout``; or
-        ``"unreachable"`` when Kafka did not even say what its topics held (within
-        ``reach_timeout``, by default ``timeout``) — no read can be known fresh then;
-        ``"idle"`` when none of ``groups`` is this process's."""
+    # -- what this process's consumers say ----------------------------------------------
+    def hold(self, group: str, assignment: Callable[[], Collection[TopicPartition]]) -> Callable[[], None]:
+        """A consumer of ``group`` in this process joined; ``assignment`` tells, when asked,
+        the partitions it holds. Returns what to call when it leaves."""
+        self._holders[group] = assignment
+
+        def release() -> None:
+            if self._holders.get(group) is assignment:
+                del self._holders[group]
+        return release
+
+    def committed_here(self, group: str, offsets: Mapping[TopicPartition, int]) -> None:
+        """A consumer of ``group`` in this process committed ``offsets`` (after applying them)."""
+        local = self._local.get(group)
+        if local is None:
+            return
+        now = time.monotonic()
+        for tp, offset in offsets.items():
+            if offset > local.get(tp, (-1, 0.0))[0]:
+                local[tp] = (offset, now)
+        if self._commit is not None and not self._commit.done():
+            self._commit.set_result(None)
+        self._commit = None
+
+    async def _next_commit(self, timeout: float) -> None:
+        if self._commit is None or self._commit.done():
+            self._commit = asyncio.get_running_loop().create_future()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(self._commit), timeout)
+
+    def _unmet_here(self, group: str, target: Mapping[TopicPartition, int], horizon: float) -> tuple[dict, float]:
+        """``target``'s partitions this process's commits do not cover yet, and the horizon
+        raised to the commits that do."""
+        local, unmet = self._local[group], {}
+        for tp, end in target.items():
+            offset, at = local.get(tp, (-1, 0.0))
+            if offset >= end:
+                horizon = max(horizon, at)
+            else:
+                unmet[tp] = end
+        return unmet, horizon
+
+    async def wait(self, groups: Sequence[str], timeout: float, *, reach_timeout: float | None = None,
+                   since: float | None = None) -> Reading:
+        """Whether each of ``groups`` has committed past what its topics held at the call
+        (or at ``since``, an earlier round's horizon): state ``"caught_up"``; ``"lagging"``
+        when they had not within ``timeout``; or ``"unreachable"`` when Kafka did not even
+        say what its topics held (within ``reach_timeout``, by default ``timeout``) — no
+        read can be known fresh then; ``"idle"`` when none of ``groups`` is this process's."""
+        asked = since if since is not None else time.monotonic()
         groups = [g for g in groups if g in self.groups]
         if self._consumer is None or not groups:
-            return "idle"  # nothing to wait for (Kafka was not asked)
-        asked = time.monotonic()
+            return Reading("idle", asked)  # nothing to wait for (Kafka was not asked)
         try:
             async with asyncio.timeout(reach_timeout if reach_timeout is not None else timeout):
                 ends = await self._ends.fresh(asked)
         except (TimeoutError, KafkaError):
-            return "unreachable"
+            return Reading("unreachable", asked)
+        horizon = asked
         try:
             async with asyncio.timeout(max(0.0, timeout - (time.monotonic() - asked))):
                 targets = {g: {tp: ends[tp] for t in self.groups[g] for tp in self._partitions.get(t, ())
                                if ends.get(tp, 0) > 0} for g in groups}
-                while targets := {g: t for g, t in targets.items() if t}:
-                    answers = await asyncio.gather(*(self._committed[g].fresh(time.monotonic()) for g in targets))
-                    targets = {g: {tp: end for tp, end in t.items() if committed.get(tp, 0) < end}
-                               for (g, t), committed in zip(targets.items(), answers)}
+                while True:
+                    for g in list(targets):
+                        targets[g], horizon = self._unmet_here(g, targets[g], horizon)
+                    targets = {g: t for g, t in targets.items() if t}
+                    if not targets:
+                        return Reading("caught_up", horizon)
+                    elsewhere = [g for g, t in targets.items() if not set(t) <= set(self._holders.get(g, list)())]
+                    if not elsewhere:  # every partition waited for is this process's: its commit says when
+                        await self._next_commit(self.held_poll_s)
+                        continue
+                    asked_kafka = time.monotonic()
+                    answers = await asyncio.gather(*(self._committed[g].fresh(asked_kafka) for g in elsewhere))
+                    for g, committed in zip(elsewhere, answers):
+                        targets[g] = {tp: end for tp, end in targets[g].items() if committed.get(tp, 0) < end}
+                        horizon = max(horizon, time.monotonic())  # committed some time before the answer
                     if any(targets.values()):
-                        await asyncio.sleep(self.poll_s)
-            return "caught_up"
+                        await self._next_commit(self.poll_s)
         except TimeoutError:
-            return "lagging"
+            return Reading("lagging", horizon)
         except KafkaError:
-            return "unreachable"
+            return Reading("unreachable", horizon)
 
 
 # -- a decision made elsewhere -----------------------------------------------------------

@@ -46,7 +46,7 @@ import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from pydantic import ValidationError
 
-from events.consistency import WRITTEN, OutboxFlush
+from events.consistency import WRITTEN, ConsumerBarrier, OutboxFlush
 from events.envelope import CONTENT_TYPE, TYPE_HEADER, CloudEvent, MalformedEvent
 from events.registry import EventPayload, UnknownEventType, payload_model
 from events.topics import Topic, dlq, physical
@@ -153,7 +153,8 @@ class ConsumerStats:
 class EventConsumer:
     def __init__(self, sub: Subscription, *, pool: asyncpg.Pool, kafka_bootstrap: str, topic_prefix: str,
                  producer: AIOKafkaProducer, group_prefix: str = "",
-                 flush: OutboxFlush | None = None, flush_timeout_s: float = 5.0) -> None:
+                 flush: OutboxFlush | None = None, flush_timeout_s: float = 5.0,
+                 barrier: ConsumerBarrier | None = None) -> None:
         self.sub = sub
         self.pool = pool
         self.kafka_bootstrap = kafka_bootstrap
@@ -168,6 +169,7 @@ class EventConsumer:
         self._schema = f'"{sub.schema}"'
         self.flush = flush
         self.flush_timeout_s = flush_timeout_s
+        self.barrier = barrier  # told what this consumer holds and commits (read-your-writes without asking Kafka)
 
     @property
     def state(self) -> str:
@@ -193,11 +195,14 @@ class EventConsumer:
             isolation_level="read_committed",
         )
         self._consumer = consumer
+        release: Callable[[], None] | None = None
         try:
             # start() inside the try: a consumer cancelled while joining its group
             # must still be stopped, or aiokafka's background tasks outlive it.
             await start_safely(consumer)  # returns once the group has assigned this member its partitions
             self._joined = self.ever_joined = True
+            if self.barrier is not None:
+                release = self.barrier.hold(self.group_id, consumer.assignment)
             while True:
                 batches = await consumer.getmany(timeout_ms=500)
                 written: dict[str, int] = {}
@@ -216,9 +221,13 @@ class EventConsumer:
                     # Committed only after all were processed; a crash replays them.
                     offsets = {tp: records[-1].offset + 1 for tp, records in batches.items()}
                     await consumer.commit(offsets)
+                    if self.barrier is not None:
+                        self.barrier.committed_here(self.group_id, offsets)
                     for tp, next_offset in offsets.items():
                         self._update_lag(consumer, tp, next_offset)
         finally:
+            if release is not None:
+                release()
             self._consumer = None
             self._joined = False
             await stop_safely(consumer)

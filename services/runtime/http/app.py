@@ -211,7 +211,8 @@ async def _consumers(app: web.Application):
     s = app[SETTINGS]
     flush = app[CONSISTENCY].flush  # what a consumer's handlers record is on Kafka before it commits
     running = [EventConsumer(sub, pool=app[DB], kafka_bootstrap=s.kafka_bootstrap, topic_prefix=s.topic_prefix,
-                             producer=app[PRODUCER], flush=flush, flush_timeout_s=s.consistency_wait_s)
+                             producer=app[PRODUCER], flush=flush, flush_timeout_s=s.consistency_wait_s,
+                             barrier=app[CONSISTENCY].barrier)
                for m in app[MODULES]
                for sub in [*m.subscriptions, *(m.subscriptions_from(app[RESOURCES]) if m.subscriptions_from else ())]]
     app[ops.CONSUMERS].extend(running)

@@ -78,10 +78,14 @@ class Consistency:
         """
         if self.barrier is None:
             return
+        since = None
         for groups in (self.upstream_groups.get(service, ()), self.service_groups.get(service, ())):
             # Whether Kafka answers is asked with the full bound, unless it is known away.
             reach = self.budget.short_s if OUTAGES.is_down("kafka") else self.wait_s
-            state = await self.barrier.wait(groups, self.budget.bound(), reach_timeout=reach)
+            # The second round reads ends taken after the first round's horizon: what the
+            # upstream consumers derived is in them. When they had committed before the
+            # first round's ends were taken, those same ends serve: one question to Kafka.
+            state, since = await self.barrier.wait(groups, self.budget.bound(), reach_timeout=reach, since=since)
             if state == "unreachable":
                 OUTAGES.failed("kafka", f"{service}: reading the topics' end offsets")
                 raise DependencyUnavailable("Kafka (the event log) is not reachable right now, so this service "

@@ -20,12 +20,12 @@ async def test_a_fetch_that_outlived_its_callers_still_ends_the_outage(settings:
     await barrier.start()
     try:
         OUTAGES.failed("kafka", "the test says so")
-        assert await barrier.wait(["outage-test"], 0.0, reach_timeout=0.0) == "unreachable"
+        assert (await barrier.wait(["outage-test"], 0.0, reach_timeout=0.0)).state == "unreachable"
         assert OUTAGES.is_down("kafka")  # the refused request did not see Kafka answer
         async with asyncio.timeout(10):
             while OUTAGES.is_down("kafka"):
                 await asyncio.sleep(0.01)
-        assert await barrier.wait(["outage-test"], 5.0) == "caught_up"  # nothing on the topic to wait for
+        assert (await barrier.wait(["outage-test"], 5.0)).state == "caught_up"  # nothing on the topic to wait for
     finally:
         OUTAGES.answered("kafka")
         await barrier.stop()
