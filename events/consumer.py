@@ -36,6 +36,7 @@ it fails, the batch is rolled back and replayed one event at a time with retries
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import logging
 from collections import OrderedDict
@@ -196,6 +197,7 @@ class EventConsumer:
         )
         self._consumer = consumer
         release: Callable[[], None] | None = None
+        committing: asyncio.Future[None] | None = None
         try:
             # start() inside the try: a consumer cancelled while joining its group
             # must still be stopped, or aiokafka's background tasks outlive it.
@@ -218,19 +220,33 @@ class EventConsumer:
                 if batches:
                     # One commit for every partition of the fetch: a round trip to the
                     # broker per partition would hold back the next fetch (latency).
-                    # Committed only after all were processed; a crash replays them.
+                    # Committed only after all were processed; a crash replays them. The
+                    # next fetch is processed while the commit travels (one in flight: a
+                    # failed commit ends this member at the next batch, as it did at once).
                     offsets = {tp: records[-1].offset + 1 for tp, records in batches.items()}
-                    await consumer.commit(offsets)
-                    if self.barrier is not None:
-                        self.barrier.committed_here(self.group_id, offsets)
-                    for tp, next_offset in offsets.items():
-                        self._update_lag(consumer, tp, next_offset)
+                    if committing is not None:
+                        await committing
+                    committing = asyncio.ensure_future(self._commit(consumer, offsets))
         finally:
-            if release is not None:
-                release()
-            self._consumer = None
-            self._joined = False
-            await stop_safely(consumer)
+            try:
+                if committing is not None:
+                    # Leaving (cancelled, or a failure): what was applied is committed if
+                    # Kafka takes it; if not, the tail is replayed and deduplicated.
+                    with contextlib.suppress(Exception):
+                        await asyncio.shield(committing)
+            finally:
+                if release is not None:
+                    release()
+                self._consumer = None
+                self._joined = False
+                await stop_safely(consumer)
+
+    async def _commit(self, consumer: AIOKafkaConsumer, offsets: dict[TopicPartition, int]) -> None:
+        await consumer.commit(offsets)
+        if self.barrier is not None:
+            self.barrier.committed_here(self.group_id, offsets)
+        for tp, next_offset in offsets.items():
+            self._update_lag(consumer, tp, next_offset)
 
     def _update_lag(self, consumer: AIOKafkaConsumer, tp: TopicPartition, next_offset: int) -> None:
         if tp not in consumer.assignment():
