@@ -395,6 +395,10 @@ class ConsumerBarrier:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(asyncio.shield(self._commit), timeout)
 
+    def _held_here(self, group: str) -> set[TopicPartition]:
+        holder = self._holders.get(group)
+        return set(holder()) if holder is not None else set()
+
     def _unmet_here(self, group: str, target: Mapping[TopicPartition, int], horizon: float) -> tuple[dict, float]:
         """``target``'s partitions this process's commits do not cover yet, and the horizon
         raised to the commits that do."""
@@ -434,15 +438,15 @@ class ConsumerBarrier:
                     targets = {g: t for g, t in targets.items() if t}
                     if not targets:
                         return Reading("caught_up", horizon)
-                    elsewhere = [g for g, t in targets.items() if not set(t) <= set(self._holders.get(g, list)())]
+                    elsewhere = [g for g, t in targets.items() if not t.keys() <= self._held_here(g)]
                     if not elsewhere:  # every partition waited for is this process's: its commit says when
                         await self._next_commit(self.held_poll_s)
                         continue
                     asked_kafka = time.monotonic()
                     answers = await asyncio.gather(*(self._committed[g].fresh(asked_kafka) for g in elsewhere))
+                    horizon = max(horizon, time.monotonic())  # what they committed, they committed before the answer
                     for g, committed in zip(elsewhere, answers):
                         targets[g] = {tp: end for tp, end in targets[g].items() if committed.get(tp, 0) < end}
-                        horizon = max(horizon, time.monotonic())  # committed some time before the answer
                     if any(targets.values()):
                         await self._next_commit(self.poll_s)
         except TimeoutError:
