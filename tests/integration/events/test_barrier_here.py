@@ -14,6 +14,10 @@ from events.topics import all_topics
 from services.runtime.settings import Settings
 
 GROUP = "barrier-here"
+# How long Kafka may take to say what its topics hold (the first question about a topic also
+# fetches its metadata): on a loaded runner that exceeded the 0.3-s bound that a "lagging"
+# is asserted with, and the reading was "unreachable" (seen once in a full run).
+REACH_S = 5.0
 
 
 async def _barrier(settings: Settings, topic: str, **kw) -> ConsumerBarrier:
@@ -39,9 +43,9 @@ async def test_a_partition_committed_here_needs_no_answer_from_the_coordinator(
     group = f"{settings.topic_prefix}{GROUP}"
     try:
         release = barrier.hold(group, lambda: {tp, TopicPartition(topic, 1)})
-        assert (await barrier.wait([group], 0.3)).state == "lagging"
+        assert (await barrier.wait([group], 0.3, reach_timeout=REACH_S)).state == "lagging"
         barrier.committed_here(group, {tp: 2})  # one short of the end
-        assert (await barrier.wait([group], 0.3)).state == "lagging"
+        assert (await barrier.wait([group], 0.3, reach_timeout=REACH_S)).state == "lagging"
         barrier.committed_here(group, {tp: 3})
         asked = time.monotonic()
         reading = await barrier.wait([group], 1.0)
@@ -53,10 +57,10 @@ async def test_a_partition_committed_here_needs_no_answer_from_the_coordinator(
         # first round (neither on Kafka when the request came nor derived from what was)
         # is not waited for. A fresh question would wait for it and lag.
         await _fill(producer, topic, 1)
-        assert (await barrier.wait([group], 0.3, since=reading.horizon)).state == "caught_up"
-        assert (await barrier.wait([group], 0.3)).state == "lagging"
+        assert (await barrier.wait([group], 0.3, since=reading.horizon, reach_timeout=REACH_S)).state == "caught_up"
+        assert (await barrier.wait([group], 0.3, reach_timeout=REACH_S)).state == "lagging"
         release()
-        assert (await barrier.wait([group], 0.3)).state == "lagging"  # released: asked of Kafka, which has nothing
+        assert (await barrier.wait([group], 0.3, reach_timeout=REACH_S)).state == "lagging"  # released: asked of Kafka, which has nothing
     finally:
         await barrier.stop()
 
@@ -94,7 +98,7 @@ async def test_a_partition_held_elsewhere_is_asked_of_the_coordinator(
     other = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, group_id=group, enable_auto_commit=False)
     await other.start()
     try:
-        assert (await barrier.wait([group], 0.3)).state == "lagging"
+        assert (await barrier.wait([group], 0.3, reach_timeout=REACH_S)).state == "lagging"
         other.assign([tp])
         await other.commit({tp: 4})
         assert (await barrier.wait([group], 5.0)).state == "caught_up"
