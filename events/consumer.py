@@ -168,6 +168,7 @@ class EventConsumer:
         self._joined = False
         self.ever_joined = False  # readiness: a process is not ready before its consumers first joined
         self._schema = f'"{sub.schema}"'
+        self._open_batch = open_batch_sql(self._schema)
         self.flush = flush
         self.flush_timeout_s = flush_timeout_s
         self.barrier = barrier  # told what this consumer holds and commits (read-your-writes without asking Kafka)
@@ -360,8 +361,7 @@ class EventConsumer:
         name = self.sub.name
         subjects = sorted({e.subject for _, e in items})
         # One round trip for the three reads a batch starts with (the batch holds its
-        # transaction, and so its locks, for every round trip it makes): the ids not seen
-        # before (recorded now), the positions (locked, in subject order), what is parked.
+        # transaction, and so its locks, for every round trip it makes): see open_batch_sql.
         # Only events this consumer has a handler for are recorded: the others have no
         # effect to repeat, and their order is kept by the positions alone (a row per
         # event and consumer group was most of the table, and of its writes).
@@ -370,17 +370,7 @@ class EventConsumer:
         positions: dict[str, int] = {}
         parked: set[tuple[str, int]] = set()
         for kind, key, number in await conn.fetch(
-            f"""WITH fresh AS (
-                    INSERT INTO {self._schema}.processed_events (consumer, event_id) SELECT $1, unnest($2::uuid[])
-                    ON CONFLICT DO NOTHING RETURNING event_id::text),
-                positions AS (
-                    SELECT subject, last_sequence FROM {self._schema}.consumer_positions
-                    WHERE consumer = $1 AND subject = ANY($3::text[]) ORDER BY subject FOR UPDATE)
-                SELECT 'f' AS kind, event_id AS key, NULL::integer AS number FROM fresh
-                UNION ALL SELECT 'p', subject, last_sequence FROM positions
-                UNION ALL SELECT 'k', subject, sequence FROM {self._schema}.parked_events
-                          WHERE consumer = $1 AND subject = ANY($3::text[])""",
-            name, handled, subjects,
+            self._open_batch, name, handled, subjects,
         ):
             if kind == "f":
                 fresh.add(key)
@@ -525,3 +515,27 @@ def dlq_error(record: ConsumerRecord) -> str | None:
             return v.decode()
     return None
 
+
+def open_batch_sql(schema: str) -> str:
+    """The statement a consumer's batch opens with ($1 the consumer, $2 the ids of the events
+    it handles, $3 the batch's subjects in sorted order): the ids not seen before (recorded
+    now, kind ``f``), the subjects' positions (locked, kind ``p``), what is parked (``k``).
+
+    Each subject's position is looked up by its key, one probe each, in the order of $3 —
+    so every batch locks in one order, whatever the table's statistics. It was
+    ``subject = ANY($3)``: a prepared statement's generic plan on a table without
+    statistics yet (a new database, a bulk import) filtered every position of the group
+    against the whole array, row by row — 80–125 ms a batch at 50k positions
+    (bench/PROFILE.md, session 9).
+    """
+    return f"""WITH fresh AS (
+            INSERT INTO {schema}.processed_events (consumer, event_id) SELECT $1, unnest($2::uuid[])
+            ON CONFLICT DO NOTHING RETURNING event_id::text),
+        positions AS (
+            SELECT b.subject, p.last_sequence FROM unnest($3::text[]) AS b(subject)
+            CROSS JOIN LATERAL (SELECT last_sequence FROM {schema}.consumer_positions
+                                WHERE consumer = $1 AND subject = b.subject FOR UPDATE) AS p)
+        SELECT 'f' AS kind, event_id AS key, NULL::integer AS number FROM fresh
+        UNION ALL SELECT 'p', subject, last_sequence FROM positions
+        UNION ALL SELECT 'k', k.subject, k.sequence FROM {schema}.parked_events k
+                  JOIN unnest($3::text[]) AS s(subject) USING (subject) WHERE k.consumer = $1"""
