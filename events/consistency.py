@@ -443,7 +443,15 @@ class ConsumerBarrier:
                         await self._next_commit(self.held_poll_s)
                         continue
                     asked_kafka = time.monotonic()
-                    answers = await asyncio.gather(*(self._committed[g].fresh(asked_kafka) for g in elsewhere))
+                    try:
+                        answers = await asyncio.gather(*(self._committed[g].fresh(asked_kafka) for g in elsewhere))
+                    except KafkaError:
+                        # Kafka said what its topics hold, but a group's coordinator did not
+                        # answer (it moved, or a restarted broker is still loading the group):
+                        # the commits are unknown, as a lagging group's are — asked again
+                        # until the bound. Not an outage: Kafka just answered.
+                        await self._next_commit(self.held_poll_s)
+                        continue
                     horizon = max(horizon, time.monotonic())  # what they committed, they committed before the answer
                     for g, committed in zip(elsewhere, answers):
                         targets[g] = {tp: end for tp, end in targets[g].items() if committed.get(tp, 0) < end}
@@ -451,8 +459,6 @@ class ConsumerBarrier:
                         await self._next_commit(self.poll_s)
         except TimeoutError:
             return Reading("lagging", horizon)
-        except KafkaError:
-            return Reading("unreachable", horizon)
 
 
 # -- a decision made elsewhere -----------------------------------------------------------
