@@ -424,8 +424,16 @@ class ConsumerBarrier:
             return Reading("idle", asked)  # nothing to wait for (Kafka was not asked)
         try:
             async with asyncio.timeout(reach_timeout if reach_timeout is not None else timeout):
-                ends = await self._ends.fresh(asked)
-        except (TimeoutError, KafkaError):
+                while True:
+                    try:
+                        ends = await self._ends.fresh(asked)
+                        break
+                    except KafkaError:
+                        # A broker coming back fails a first question or two (its connection
+                        # not ready yet, a partition without a leader for a moment) before it
+                        # answers: asked again within the bound. Unreachable is no answer in it.
+                        await asyncio.sleep(self.held_poll_s)
+        except TimeoutError:
             return Reading("unreachable", asked)
         horizon = asked
         try:
