@@ -50,6 +50,9 @@ from events.outages import OUTAGES
 
 log = logging.getLogger("psm.consistency")
 FETCH_TIMEOUT_S = 5.0  # one fetch of offsets from Kafka, at most
+# An error Kafka gave (a broker coming back, a coordinator loading its groups) is asked
+# again this often, within the wait's bound.
+KAFKA_RETRY_S = 0.05
 
 T = TypeVar("T")
 
@@ -432,7 +435,7 @@ class ConsumerBarrier:
                         # A broker coming back fails a first question or two (its connection
                         # not ready yet, a partition without a leader for a moment) before it
                         # answers: asked again within the bound. Unreachable is no answer in it.
-                        await asyncio.sleep(self.held_poll_s)
+                        await asyncio.sleep(KAFKA_RETRY_S)
         except TimeoutError:
             return Reading("unreachable", asked)
         horizon = asked
@@ -458,7 +461,7 @@ class ConsumerBarrier:
                         # answer (it moved, or a restarted broker is still loading the group):
                         # the commits are unknown, as a lagging group's are — asked again
                         # until the bound. Not an outage: Kafka just answered.
-                        await self._next_commit(self.held_poll_s)
+                        await self._next_commit(KAFKA_RETRY_S)
                         continue
                     horizon = max(horizon, time.monotonic())  # what they committed, they committed before the answer
                     for g, committed in zip(elsewhere, answers):
