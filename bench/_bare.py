@@ -1,7 +1,12 @@
-"""The baseline of ``python -m bench http``: a bare aiohttp server doing what the two
+"""The baselines of ``python -m bench http``: a bare aiohttp server doing what the two
 measured routes do against the same database and index — the same queries (the listings
 context's own SQL, the catalogue's own search body) — without authentication, problem
 handling, read-your-writes, metrics or response models.
+
+For ``python -m bench auctions`` it also answers ``POST /bare/bids/{row}``: the raw
+asyncpg baseline's transaction (``UPDATE … RETURNING`` of one row + ``INSERT`` of one bid,
+on the bench's ``bench_rows``/``bench_bids``) behind HTTP, with a JSON body read and a JSON
+answer — what any aiohttp service must spend on a bid before its own work.
 
 ``python -m bench._bare --port P`` (reads ``PSM_*``)."""
 
@@ -42,9 +47,20 @@ def app_of(settings: Settings) -> web.Application:
         r = await request.app["es"].search(index=read_alias(settings.index_prefix), **body)
         return web.Response(body=json.dumps(r.body).encode(), content_type="application/json")
 
+    async def bid(request: web.Request) -> web.Response:
+        amount = (await request.json())["amount"]["amount"]
+        async with request.app["pool"].acquire() as conn, conn.transaction():
+            r = await conn.fetchrow("UPDATE bench_rows SET price = price + 10, n = n + 1 WHERE id = $1 "
+                                    "RETURNING price, n", int(request.match_info["row"]))
+            await conn.execute("INSERT INTO bench_bids VALUES ($1, $2, $3, now())",
+                               int(request.match_info["row"]), r["n"], r["price"])
+        return web.Response(status=201, body=json.dumps({"sequence": r["n"], "amount": amount}).encode(),
+                            content_type="application/json")
+
     app.cleanup_ctx.append(start)
     app.router.add_get("/v1/listings/{id}", listing)
     app.router.add_get("/v1/catalogue/search", search)
+    app.router.add_post("/bare/bids/{row}", bid)
     async def ready(_request: web.Request) -> web.Response:  # what bench._server.wait_ready asks
         return web.json_response({"status": "ready"})
 

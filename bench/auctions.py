@@ -15,6 +15,10 @@ generator here; it removes everything at the end.
 * **baseline**: the same number of clients with raw asyncpg on the same PostgreSQL:
   one transaction per bid, ``UPDATE … RETURNING`` of one of 100 rows + ``INSERT`` of one
   row, for the same time. That is the floor of what a serialised bid costs the database.
+* **ceiling**: that same transaction behind a bare aiohttp handler in a process of its own
+  (``bench/_bare.py``), driven by the same number of HTTP clients: what HTTP, JSON and
+  Python cost a bid on this machine before any of the service's own work (authentication,
+  idempotency, validation, the auction's rules, the outbox, read-your-writes).
 
 Targets (the auctions issue): ≥ 1,500 accepted bids/s; p99 ≤ 50 ms; ratio ≥ 0.5.
 """
@@ -26,6 +30,8 @@ import asyncio
 import logging
 import os
 import random
+import subprocess
+import sys
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -36,7 +42,7 @@ import asyncpg
 
 from services.tools.demo.identifiers import application_number as cn_number
 from services.tools.demo.identifiers import uscc
-from bench._server import profiled, serving
+from bench._server import ROOT, free_port, profiled, serving, wait_ready
 from services.runtime.settings import Settings
 
 TARGET_P99_MS, TARGET_RATIO = 100.0, 0.5  # issue 19
@@ -179,34 +185,75 @@ async def bid_load(api: Api, market: Market, concurrency: int, seconds: float,
     return tally, time.perf_counter() - t0
 
 
+async def bench_tables(database_url: str, rows: int) -> None:
+    conn = await asyncpg.connect(database_url)
+    try:
+        await conn.execute("CREATE TABLE bench_rows (id int PRIMARY KEY, price numeric(16,2) NOT NULL, n int NOT NULL)")
+        await conn.execute("CREATE TABLE bench_bids (row_id int, sequence int, amount numeric(16,2), "
+                           "placed_at timestamptz, PRIMARY KEY (row_id, sequence))")
+        await conn.executemany("INSERT INTO bench_rows VALUES ($1, 1000, 0)", [(i,) for i in range(rows)])
+    finally:
+        await conn.close()
+
+
+async def closed_loop(concurrency: int, seconds: float, rows: int, one) -> tuple[int, float, list[float]]:
+    """``concurrency`` clients each calling ``one(row)`` on a random row in turn for ``seconds``."""
+    done, lat = 0, []
+    stop = time.perf_counter() + seconds
+
+    async def client(c: int) -> None:
+        nonlocal done
+        rng = random.Random(c)
+        while time.perf_counter() < stop:
+            row = rng.randrange(rows)
+            t0 = time.perf_counter()
+            await one(row)
+            lat.append((time.perf_counter() - t0) * 1000)
+            done += 1
+
+    t0 = time.perf_counter()
+    await asyncio.gather(*(client(c) for c in range(concurrency)))
+    return done, time.perf_counter() - t0, sorted(lat)
+
+
 async def raw_pg(database_url: str, concurrency: int, seconds: float, rows: int) -> tuple[int, float, list[float]]:
     pool = await asyncpg.create_pool(database_url, min_size=min(concurrency, 20), max_size=20)
     try:
-        await pool.execute("CREATE TABLE bench_rows (id int PRIMARY KEY, price numeric(16,2) NOT NULL, n int NOT NULL)")
-        await pool.execute("CREATE TABLE bench_bids (row_id int, sequence int, amount numeric(16,2), "
-                           "placed_at timestamptz, PRIMARY KEY (row_id, sequence))")
-        await pool.executemany("INSERT INTO bench_rows VALUES ($1, 1000, 0)", [(i,) for i in range(rows)])
-        done, lat = 0, []
-        stop = time.perf_counter() + seconds
+        async def one(row: int) -> None:
+            async with pool.acquire() as conn, conn.transaction():
+                r = await conn.fetchrow("UPDATE bench_rows SET price = price + 10, n = n + 1 WHERE id = $1 "
+                                        "RETURNING price, n", row)
+                await conn.execute("INSERT INTO bench_bids VALUES ($1, $2, $3, now())", row, r["n"], r["price"])
 
-        async def client(c: int) -> None:
-            nonlocal done
-            rng = random.Random(c)
-            while time.perf_counter() < stop:
-                row = rng.randrange(rows)
-                t0 = time.perf_counter()
-                async with pool.acquire() as conn, conn.transaction():
-                    r = await conn.fetchrow("UPDATE bench_rows SET price = price + 10, n = n + 1 WHERE id = $1 "
-                                            "RETURNING price, n", row)
-                    await conn.execute("INSERT INTO bench_bids VALUES ($1, $2, $3, now())", row, r["n"], r["price"])
-                lat.append((time.perf_counter() - t0) * 1000)
-                done += 1
-
-        t0 = time.perf_counter()
-        await asyncio.gather(*(client(c) for c in range(concurrency)))
-        return done, time.perf_counter() - t0, sorted(lat)
+        return await closed_loop(concurrency, seconds, rows, one)
     finally:
         await pool.close()
+
+
+async def bare_http(served, concurrency: int, seconds: float, rows: int) -> tuple[int, float, list[float]]:
+    """The raw baseline's transaction behind a bare aiohttp handler (``bench/_bare.py``, a
+    process of its own like ``psm serve``), driven by the same kind of HTTP clients as the
+    bids: what HTTP and Python cost a bid on this machine before any of our own work."""
+    port = free_port()
+    env = {**os.environ, "PSM_DATABASE_URL": served.database_url, "PSM_INDEX_PREFIX": served.tag}
+    bare = subprocess.Popen([sys.executable, "-m", "bench._bare", "--port", str(port)], cwd=ROOT, env=env)
+    try:
+        connector = aiohttp.TCPConnector(limit=max(concurrency, 40))
+        async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=30)) as http:
+            url = f"http://127.0.0.1:{port}"
+            await wait_ready(http, url, bare)
+
+            async def one(row: int) -> None:
+                async with http.post(f"{url}/bare/bids/{row}", json={"amount": cny("1010.00")},
+                                     headers={"Authorization": "Bearer bare"}) as r:
+                    await r.json()
+                    assert r.status == 201, r.status
+
+            await closed_loop(concurrency, 2, rows, one)  # warm-up
+            return await closed_loop(concurrency, seconds, rows, one)
+    finally:
+        bare.terminate()
+        bare.wait(20)
 
 
 async def check(database_url: str, market: Market) -> str:
@@ -257,14 +304,21 @@ async def run(settings: Settings, args: argparse.Namespace) -> list[str]:
                          f"accepted only: p50 {percentile(acc, 50):.1f} ms, p99 {percentile(acc, 99):.1f} ms")
         out_lines.append("          " + await check(url, market))
         rows = 1 if args.hot else args.auctions
-        done, raw_elapsed, raw_lat = await raw_pg(url, args.concurrency, args.seconds, rows)
-        raw_rate = done / raw_elapsed
-        out_lines.append(
-            f"baseline  raw asyncpg, {args.concurrency} clients, pool 20, one transaction of UPDATE … RETURNING + "
-            f"INSERT on {rows} row(s): {raw_rate:,.0f} tx/s (p50 {percentile(raw_lat, 50):.1f} ms, "
-            f"p99 {percentile(raw_lat, 99):.1f} ms)")
+        await bench_tables(url, rows)
+        def tx_rate(measured: tuple[int, float, list[float]]) -> tuple[float, str]:
+            done, elapsed, lat = measured
+            return done / elapsed, (f"{done / elapsed:,.0f} tx/s (p50 {percentile(lat, 50):.1f} ms, "
+                                    f"p99 {percentile(lat, 99):.1f} ms)")
+
+        raw_rate, raw_text = tx_rate(await raw_pg(url, args.concurrency, args.seconds, rows))
+        out_lines.append(f"baseline  raw asyncpg, {args.concurrency} clients, pool 20, one transaction of UPDATE … "
+                         f"RETURNING + INSERT on {rows} row(s): {raw_text}")
+        bare_rate, bare_text = tx_rate(await bare_http(served, args.concurrency, args.seconds, rows))
+        out_lines.append(f"ceiling   the same transaction behind a bare aiohttp handler (bench/_bare.py, its own "
+                         f"process), {args.concurrency} HTTP clients: {bare_text} = {bare_rate / raw_rate:.2f} × raw")
         ratio = rate / raw_rate
-        out_lines.append(f"ratio     accepted bids/s ÷ baseline = {ratio:.2f}")
+        out_lines.append(f"ratio     accepted bids/s ÷ baseline = {ratio:.2f}; ÷ the bare HTTP ceiling = "
+                         f"{rate / bare_rate:.2f}")
         out_lines.append(
             f"targets   p99 ≤ {TARGET_P99_MS:.0f} ms: {'met' if p99 <= TARGET_P99_MS else 'MISSED'}; "
             f"ratio ≥ {TARGET_RATIO}: {'met' if ratio >= TARGET_RATIO else 'MISSED'}")
