@@ -10,7 +10,9 @@ itself in well under three minutes. Three measurements:
 * **sustained**: writers as fast as they go, ``--per-tx`` events per transaction
   recorded in one statement (``Outbox.record_many``, as a use case that emits several
   events does); events/s the consumer applies while they write, and the whole
-  pipeline's rate until the backlog is drained.
+  pipeline's rate until the backlog is drained;
+* **ceiling**: the same writers' load through the least a transactional outbox needs,
+  written bare (``bench/_bare_outbox.py``): what this machine allows before our own work.
 
 The relay and the consumer run in this process, as they do in a service's; the writers
 run in a process of their own (they are the services taking requests), so the load they
@@ -30,6 +32,7 @@ from pathlib import Path
 import asyncpg
 from aiokafka import AIOKafkaConsumer
 
+from bench import _bare_outbox as bare_outbox
 from bench._scratch import event_schema
 from events.consumer import EventConsumer, Subscription
 from events.envelope import CloudEvent
@@ -207,7 +210,8 @@ async def run(settings: Settings, args: argparse.Namespace) -> list[str]:
     out: list[str] = []
     async with event_schema(settings, SCHEMA, pool_max=40) as (bench, pool):
         prefix = bench.topic_prefix
-        size = len(CloudEvent.of(_payload(10_000), source="/psm/bench", subject="agg-100", sequence=100).to_json())
+        sample = CloudEvent.of(_payload(10_000), source="/psm/bench", subject="agg-100", sequence=100).to_json()
+        size = len(sample)
 
         baseline = await raw_kafka(bench, prefix, size, args.baseline_events)
         out.append(f"baseline  raw aiokafka produce→consume ({size} B messages): {baseline:,.0f} msg/s")
@@ -273,6 +277,12 @@ async def run(settings: Settings, args: argparse.Namespace) -> list[str]:
         finally:
             await stop_all(tasks)
             await dlq_producer.stop()
+        written, wrote, bare = await bare_outbox.sustained(
+            bench.database_url, bench.kafka_bootstrap, physical(Topic.DEALS.value, prefix), seconds=args.seconds,
+            writers=args.writers, per_tx=args.per_tx, body=sample.decode())
+        out.append(f"ceiling   the least an outbox needs, bare (bench/_bare_outbox.py; same writers, producer and "
+                   f"database): written {wrote:,.0f} events/s; {bare:,.0f} events/s end to end = "
+                   f"{bare / baseline:.2f} × raw; ours ÷ ceiling = {overall / bare:.2f}")
     return out
 
 
