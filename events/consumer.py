@@ -211,8 +211,10 @@ class EventConsumer:
                 written: dict[str, int] = {}
                 token = WRITTEN.set(written)
                 try:
-                    for records in batches.values():
-                        await self._process(records)
+                    # The fetch's partitions in one transaction (each keeps its order; an
+                    # aggregate lives in one partition): a transaction per partition was up
+                    # to six BEGIN…COMMITs, each with its batch-opening statement, per fetch.
+                    await self._process([r for records in batches.values() for r in records])
                 finally:
                     WRITTEN.reset(token)
                 if written and self.flush is not None:

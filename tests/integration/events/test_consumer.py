@@ -272,7 +272,8 @@ async def test_batched_events_are_applied_together_in_their_order_and_once(setti
         await eventually(lambda: _ignored(c, 5), what="the duplicates ignored")
     for subject in ("agg-0", "agg-1", "agg-2"):
         assert [seq for s, seq in applied if s == subject] == list(range(1, 11))
-    # The fetch may split at a partition boundary (two partitions): at most one call each.
+    # A fetch is one transaction, but the two partitions' records may come in two fetches
+    # (each partition's answer from the broker on its own): at most one call each.
     assert len([call for call in calls if call]) <= 2, calls
     assert sorted(x for call in calls for x in call) == sorted((e.subject, e.sequence) for e in events)
 
