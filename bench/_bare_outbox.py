@@ -3,8 +3,9 @@ transactional outbox needs on this machine, written bare — no envelope, no pyd
 framework — to learn what PostgreSQL, Kafka and the two cores allow before any of our
 own work.
 
-* **writers** (a process of their own, as for the measured pipeline): ``--per-tx`` rows of
-  the event's size inserted into ``bare_outbox`` in one statement per transaction;
+* **writers** (a process of their own, as for the measured pipeline): as many events as the
+  measured writers wrote, ``--per-tx`` rows of the event's size inserted into ``bare_outbox``
+  in one statement per transaction, as fast as they go;
 * **relay**: the oldest unpublished rows (a partial index, as ours), sent with the same
   idempotent ``acks=all`` producer, then marked published in one statement;
 * **consumer**: one group member; per fetch, one transaction recording the events' ids
@@ -26,6 +27,7 @@ import uuid
 import asyncpg
 from aiokafka import AIOKafkaConsumer
 
+from bench._server import run_like_serve
 from events.relay import kafka_producer
 
 DDL = """
@@ -36,22 +38,21 @@ CREATE TABLE bare_processed (event_id uuid PRIMARY KEY);
 """
 
 
-def _writers_main(database_url: str, seconds: float, writers: int, per_tx: int, body: str, out) -> None:
+def _writers_main(database_url: str, events: int, writers: int, per_tx: int, body: str, out) -> None:
     async def write() -> tuple[int, float]:
         pool = await asyncpg.create_pool(database_url, min_size=4, max_size=max(4, min(writers, 40)))
         written = 0
-        stop = time.perf_counter() + seconds
 
         async def writer(w: int) -> None:
             nonlocal written
             subjects = [f"agg-{w}-{i}" for i in range(per_tx)]
             bodies = [body] * per_tx
-            while time.perf_counter() < stop:
+            while written < events:
+                written += per_tx
                 async with pool.acquire() as conn, conn.transaction():
                     await conn.execute("INSERT INTO bare_outbox (subject, event_id, event) "
                                        "SELECT * FROM unnest($1::text[], $2::uuid[], $3::jsonb[])",
                                        subjects, [uuid.uuid4() for _ in range(per_tx)], bodies)
-                written += per_tx
 
         try:
             t0 = time.time()
@@ -60,13 +61,14 @@ def _writers_main(database_url: str, seconds: float, writers: int, per_tx: int, 
         finally:
             await pool.close()
 
-    out.send(asyncio.run(write()))
+    out.send(run_like_serve(write()))
     out.close()
 
 
-async def sustained(database_url: str, bootstrap: str, topic: str, *, seconds: float, writers: int, per_tx: int,
+async def sustained(database_url: str, bootstrap: str, topic: str, *, events: int, writers: int, per_tx: int,
                     body: str) -> tuple[int, float, float]:
-    """(events written, writers' rate, end-to-end rate until every event was consumed)."""
+    """``events`` (rounded up to whole transactions) written as fast as the writers go: (events
+    written, the writers' rate, the end-to-end rate until every one was consumed)."""
     pool = await asyncpg.create_pool(database_url, min_size=2, max_size=4)
     producer = kafka_producer(bootstrap)
     consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=f"{topic}.bare", max_poll_records=500,
@@ -115,7 +117,7 @@ async def sustained(database_url: str, bootstrap: str, topic: str, *, seconds: f
         tasks += [asyncio.create_task(relay()), asyncio.create_task(consume())]
         ctx = multiprocessing.get_context("spawn")
         receive, send = ctx.Pipe(duplex=False)
-        proc = ctx.Process(target=_writers_main, args=(database_url, seconds, writers, per_tx, body, send),
+        proc = ctx.Process(target=_writers_main, args=(database_url, events, writers, per_tx, body, send),
                            name="bench-bare-writers")
         t0 = time.time()
         proc.start()
