@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import secrets
 import time
@@ -232,7 +231,7 @@ class DeliveryWorker:
     async def _send(self, http: aiohttp.ClientSession, endpoint: asyncpg.Record,
                     d: asyncpg.Record) -> tuple[int | None, str, float | None] | None:
         """None when the receiver took it (2xx), else (status, error, Retry-After in s)."""
-        body = json.dumps(d["body"], ensure_ascii=False, separators=(",", ":")).encode()
+        body = d["body"].encode()  # the stored JSON text (queue_heads)
         ts = int(time.time())
         signatures = [webhooks.sign(endpoint["secret"], d["id"], ts, body)]
         until = endpoint["previous_secret_until"]
