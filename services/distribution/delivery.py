@@ -58,6 +58,13 @@ from services.runtime.settings import Settings
 
 log = logging.getLogger("psm.distribution.delivery")
 
+CONNECTIONS_PER_ENDPOINT = 8  # one endpoint's requests at once
+
+
+class LeaseLost(Exception):
+    """Another worker holds the endpoint now (this one stalled past its lease)."""
+
+
 def policy_of(settings: Settings) -> domain.DeliveryPolicy:
     """The ``PSM_DELIVERY_*`` settings that are set, over the policy's defaults."""
     given = {"max_attempts": settings.delivery_max_attempts, "backoff_base_s": settings.delivery_backoff_base_s,
@@ -121,7 +128,9 @@ class DeliveryWorker:
     async def run(self) -> None:
         pool = self.pool
         timeout = aiohttp.ClientTimeout(total=self.policy.request_timeout_s)
-        connector = aiohttp.TCPConnector(limit=0, limit_per_host=8, resolver=targets.SafeResolver(self.allow_private))
+        # No pool limit: each endpoint's requests are bounded by its round (``_round``), so a
+        # request never waits for a connection inside its own timeout.
+        connector = aiohttp.TCPConnector(limit=0, limit_per_host=0, resolver=targets.SafeResolver(self.allow_private))
         listener = asyncio.create_task(self._listen(), name="deliveries-listen")
         async with aiohttp.ClientSession(timeout=timeout, connector=connector) as http:
             try:
@@ -184,7 +193,7 @@ class DeliveryWorker:
             async with pool.acquire() as conn:
                 endpoint, heads = await self._next_round(conn, endpoint_id)
             while heads:
-                results = await asyncio.gather(*(self._send(http, endpoint, d) for d in heads))
+                results = await self._round(pool, http, endpoint, heads)
                 # The pace counts from the round's last answer, not from its first send: every
                 # message of it has then arrived, so the next round can never reach the venue
                 # sooner than len(heads)/rate after any of them, however long one send took.
@@ -208,7 +217,7 @@ class DeliveryWorker:
                 await asyncio.sleep(max(0.0, len(heads) / float(rate) - (time.monotonic() - answered)))
                 async with pool.acquire() as conn:
                     endpoint, heads = await self._next_round(conn, endpoint_id)
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as e:
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, LeaseLost) as e:
             log.warning("endpoint %s: %s: %s", endpoint_id, type(e).__name__, e)  # tried again when due
         except Exception:  # noqa: BLE001 — a bug must not silently stop an endpoint's deliveries
             log.exception("endpoint %s: serving failed", endpoint_id)
@@ -216,6 +225,35 @@ class DeliveryWorker:
             with contextlib.suppress(Exception):
                 async with pool.acquire() as conn:
                     await repo.release_lease(conn, self.me, endpoint_id)
+
+    async def _round(self, pool: asyncpg.Pool, http: aiohttp.ClientSession, endpoint: asyncpg.Record,
+                     heads: list[asyncpg.Record]) -> list[tuple[int | None, str, float | None] | None]:
+        """The round's requests, ``CONNECTIONS_PER_ENDPOINT`` at a time, each timed from when
+        it starts (not from when it queued behind the others: a slow but healthy receiver's
+        later requests would time out unsent). The endpoint's lease is extended every third
+        of itself while they are out: ``batch`` slow answers can outlast one lease, and
+        another process taking the endpoint meanwhile would send its heads again and could
+        deliver an entity's next change before this round's request left."""
+        gate = asyncio.Semaphore(CONNECTIONS_PER_ENDPOINT)
+
+        async def send(d: asyncpg.Record) -> tuple[int | None, str, float | None] | None:
+            async with gate:
+                return await self._send(http, endpoint, d)
+
+        sending = asyncio.gather(*(send(d) for d in heads))
+        try:
+            while True:
+                done, _ = await asyncio.wait({sending}, timeout=self.policy.lease_s / 3)
+                if done:
+                    return sending.result()
+                async with pool.acquire() as conn:
+                    if not await repo.extend_lease(conn, self.me, endpoint["id"], self.policy.lease_s):
+                        raise LeaseLost(f"lost the lease of {endpoint['id']} mid-round; its heads stay pending")
+        finally:
+            if not sending.done():
+                sending.cancel()  # what was not answered stays pending: sent again, same webhook-id
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await sending
 
     async def _next_round(self, conn: asyncpg.Connection,
                           endpoint_id: str) -> tuple[asyncpg.Record | None, list[asyncpg.Record]]:

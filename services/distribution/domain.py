@@ -156,12 +156,12 @@ class DeliveryPolicy:
     pause_after_failures: int = 10
     pause_s: float = 60.0
     max_endpoints_in_flight: int = 64  # endpoints served at once by one process
-    batch: int = 50  # deliveries claimed per endpoint per round (each entity's head only)
+    batch: int = 100  # deliveries claimed per endpoint per round (each entity's head only)
     poll_s: float = 0.1  # a fallback: committed deliveries wake the workers (NOTIFY)
     # How long an endpoint stays leased to the process serving it without renewal: after
-    # a crash, its endpoints wait this long for another process. Renewed every round, so
-    # it must outlast one round's requests, or two processes could serve one endpoint
-    # at once and break its order.
+    # a crash, its endpoints wait this long for another process. Renewed every round and,
+    # while a round's requests are out, every third of itself (a round of slow answers can
+    # outlast it), so that two processes never serve one endpoint at once and break its order.
     lease_s: float = 30.0
     # An endpoint failing every try for this long is disabled (an event and an inbox
     # notice say so); its owner re-enables it (PATCH … {"enabled": true}).

@@ -327,6 +327,13 @@ async def renew_lease(conn: asyncpg.Connection, worker: str, endpoint_id: str, l
         "AND url IS NOT NULL RETURNING *", endpoint_id, worker, lease_s)
 
 
+async def extend_lease(conn: asyncpg.Connection, worker: str, endpoint_id: str, lease_s: float) -> bool:
+    """Keep the lease while a round's requests are out; False if this worker lost it."""
+    return await conn.fetchval(
+        f"UPDATE {S}.endpoints SET lease_until = now() + make_interval(secs => $3) "
+        "WHERE id = $1 AND lease_owner = $2 RETURNING true", endpoint_id, worker, lease_s) is not None
+
+
 async def release_lease(conn: asyncpg.Connection, worker: str, endpoint_id: str) -> None:
     await conn.execute(f"UPDATE {S}.endpoints SET lease_until = NULL, lease_owner = NULL "
                        "WHERE id = $1 AND lease_owner = $2", endpoint_id, worker)

@@ -38,18 +38,24 @@ async def client(settings, operator) -> AsyncIterator[TestClient]:
         yield c
 
 
-@pytest.fixture
-def register(client, operator):
+async def make_org(client: TestClient, operator: dict, kind: str = "institution",
+                   sub_kind: str | None = "university") -> Org:
+    """An organisation registered through ``client`` (an app of the test's own, or the fixture's)."""
     from services.tools.demo.identifiers import uscc
 
+    body = {"kind": kind, "name": f"测试{kind}", "country": "CN", "uscc": uscc()}
+    if kind == "institution":
+        body["sub_kind"] = sub_kind
+    r = await client.post("/v1/orgs", json=body, headers=operator)
+    assert r.status == 201, await r.text()
+    data = await r.json()
+    return Org(client, data["org"], data["api_key"])
+
+
+@pytest.fixture
+def register(client, operator):
     async def make(kind: str = "institution", sub_kind: str | None = "university") -> Org:
-        body = {"kind": kind, "name": f"测试{kind}", "country": "CN", "uscc": uscc()}
-        if kind == "institution":
-            body["sub_kind"] = sub_kind
-        r = await client.post("/v1/orgs", json=body, headers=operator)
-        assert r.status == 201, await r.text()
-        data = await r.json()
-        return Org(client, data["org"], data["api_key"])
+        return await make_org(client, operator, kind, sub_kind)
 
     return make
 
@@ -155,4 +161,4 @@ def dumps(x) -> str:
     return json.dumps(x, ensure_ascii=False)
 
 
-__all__ = ["Receiver", "venue", "published", "eventually", "asyncio"]
+__all__ = ["Receiver", "venue", "published", "eventually", "asyncio", "make_org"]

@@ -17,7 +17,7 @@ from pydantic import SecretStr
 from standardwebhooks import Webhook
 
 from services.runtime.http.app import create_app
-from tests.integration.distribution.conftest import FAST, eventually, modules, published
+from tests.integration.distribution.conftest import FAST, eventually, make_org, modules, published
 from tests.integration.listings.conftest import foreign_events  # noqa: F401
 
 
@@ -346,26 +346,16 @@ async def test_an_endpoint_failing_for_too_long_is_disabled(settings, operator):
     """Days, in production (DeliveryPolicy.disable_after_s); a second and a half here."""
     from dataclasses import replace
 
-    from services.tools.demo.identifiers import uscc
-    from tests.integration.listings.conftest import Org
-
     key = operator["Authorization"].removeprefix("Bearer ")
     policy = replace(FAST, disable_after_s=1.5)
     app = create_app(settings.model_copy(update={"operator_key": SecretStr(key)}), modules(policy))
     rx = await Scripted().start()
     try:
         async with TestClient(TestServer(app)) as c:
-            async def org(kind: str) -> Org:
-                body = {"kind": kind, "name": "测试", "country": "CN", "uscc": uscc()}
-                if kind == "institution":
-                    body["sub_kind"] = "university"
-                made = await (await c.post("/v1/orgs", json=body, headers=operator)).json()
-                return Org(c, made["org"], made["api_key"])
-
             rx.script = [(500, {})] * 1000
-            venue_org = await org("venue")
+            venue_org = await make_org(c, operator, "venue")
             _, v = await scripted_venue(lambda _kind: asyncio.sleep(0, result=venue_org), rx)
-            await published(await org("institution"))
+            await published(await make_org(c, operator))
 
             async def disabled():
                 got = await (await venue_org.get(f"/v1/venues/{v['id']}")).json()
