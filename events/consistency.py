@@ -449,7 +449,12 @@ class ConsumerBarrier:
                     targets = {g: t for g, t in targets.items() if t}
                     if not targets:
                         return Reading("caught_up", horizon)
-                    elsewhere = [g for g, t in targets.items() if not t.keys() <= self._held_here(g)]
+                    # A partition held here is waited for on its consumer's next commit once
+                    # this process knows where the group stood on it; until then (a consumer just
+                    # joined, or a partition newly assigned) Kafka is asked: an idle group's
+                    # consumer commits nothing, and its reads waited out the whole bound.
+                    elsewhere = [g for g, t in targets.items()
+                                 if not t.keys() <= self._held_here(g) or not t.keys() <= self._local[g].keys()]
                     if not elsewhere:  # every partition waited for is this process's: its commit says when
                         await self._next_commit(self.held_poll_s)
                         continue
@@ -465,6 +470,9 @@ class ConsumerBarrier:
                         continue
                     horizon = max(horizon, time.monotonic())  # what they committed, they committed before the answer
                     for g, committed in zip(elsewhere, answers):
+                        local = self._local[g]
+                        for tp in targets[g].keys() & self._held_here(g) - local.keys():
+                            local[tp] = (committed.get(tp, -1), horizon)  # known here from now on
                         targets[g] = {tp: end for tp, end in targets[g].items() if committed.get(tp, 0) < end}
                     if any(targets.values()):
                         await self._next_commit(self.poll_s)

@@ -108,3 +108,36 @@ async def test_a_partition_held_elsewhere_is_asked_of_the_coordinator(
     finally:
         await other.stop()
         await barrier.stop()
+
+
+async def test_a_partition_just_held_here_is_caught_up_by_what_the_group_committed_before(
+        settings: Settings, topics: str, producer: AIOKafkaProducer) -> None:
+    """A consumer that has just joined holds a partition whose every event an earlier member
+    applied and committed; nothing new arrives, so it commits nothing. A read must not wait
+    for a commit that will not come (it waited out the whole bound after every restart of
+    ``make run``): the group's commit on Kafka answers for it. The held re-check period is far
+    beyond the bound, so only that answer can end the wait in time."""
+    topic = all_topics(topics)[0]
+    tp = await _fill(producer, topic, 3)
+    group = f"{settings.topic_prefix}{GROUP}"
+    earlier = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, group_id=group, enable_auto_commit=False)
+    await earlier.start()
+    try:
+        earlier.assign([tp])
+        await earlier.commit({tp: 3})
+    finally:
+        await earlier.stop()
+    barrier = await _barrier(settings, topic, held_poll_s=30.0)
+    try:
+        barrier.hold(group, lambda: {tp, TopicPartition(topic, 1)})
+        assert (await barrier.wait([group], 3.0)).state == "caught_up"
+        # Known here from then on: a new event is waited for on this process's commit.
+        await _fill(producer, topic, 1)
+        waiting = asyncio.create_task(barrier.wait([group], 10.0))
+        await asyncio.sleep(0.3)
+        assert not waiting.done()
+        barrier.committed_here(group, {tp: 4})
+        async with asyncio.timeout(5):
+            assert (await waiting).state == "caught_up"
+    finally:
+        await barrier.stop()
