@@ -281,8 +281,9 @@ class ConsumerBarrier:
 
     The process's own consumers tell it what they committed (``committed_here``) and
     which partitions they hold (``hold``): a partition committed far enough here needs
-    no question to Kafka, and one held here is waited for on its consumer's next commit.
-    Only partitions held elsewhere (another replica) are asked of Kafka's coordinator.
+    no question to Kafka, and one held here is waited for on its consumer's next commit
+    once the coordinator has said, once, where the group stood on it. Partitions held
+    elsewhere (another replica) are asked of Kafka's coordinator each time.
     What this process committed is a lower bound of the group's offset: a member of a
     later generation starts from it, and a stale member's commit is refused.
     """
