@@ -20,13 +20,13 @@ relay's lease and the consumers' read-your-writes bookkeeping.
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
 import time
 import uuid
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer
 
+from bench._scratch import in_process
 from bench._server import run_like_serve
 from events.relay import kafka_producer
 
@@ -115,15 +115,9 @@ async def sustained(database_url: str, bootstrap: str, topic: str, *, events: in
         await producer.start()
         await consumer.start()
         tasks += [asyncio.create_task(relay()), asyncio.create_task(consume())]
-        ctx = multiprocessing.get_context("spawn")
-        receive, send = ctx.Pipe(duplex=False)
-        proc = ctx.Process(target=_writers_main, args=(database_url, events, writers, per_tx, body, send),
-                           name="bench-bare-writers")
         t0 = time.time()
-        proc.start()
-        send.close()
-        written, writing_s = await asyncio.to_thread(receive.recv)
-        await asyncio.to_thread(proc.join, 30)
+        written, writing_s = await in_process(_writers_main, database_url, events, writers, per_tx, body,
+                                              name="bench-bare-writers")
         deadline = time.monotonic() + 60
         while consumed < written and time.monotonic() < deadline:
             await asyncio.sleep(0.01)

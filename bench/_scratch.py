@@ -4,9 +4,11 @@ HTTP benchmarks' ``bench._server`` removes its own)."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import multiprocessing
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import asyncpg
@@ -42,3 +44,18 @@ async def event_schema(settings: Settings, schema: str, *,
         if pool is not None:
             await pool.close()
         await cleanup(settings, db, tag)  # the HTTP benches' own clean-up: topics, indices, database
+
+
+async def in_process(target: Callable[..., None], *args, name: str):
+    """``target(*args, send)`` in a process of its own (spawned: the event-path benches'
+    writers, so that their load does not queue on the pipeline's event loop); what it sends
+    through ``send`` once it is done."""
+    ctx = multiprocessing.get_context("spawn")
+    receive, send = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=target, args=(*args, send), name=name)
+    proc.start()
+    send.close()
+    try:
+        return await asyncio.to_thread(receive.recv)
+    finally:
+        await asyncio.to_thread(proc.join, 30)

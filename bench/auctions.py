@@ -305,6 +305,7 @@ async def run(settings: Settings, args: argparse.Namespace) -> list[str]:
         out_lines.append("          " + await check(url, market))
         rows = 1 if args.hot else args.auctions
         await bench_tables(url, rows)
+
         def tx_rate(measured: tuple[int, float, list[float]]) -> tuple[float, str]:
             done, elapsed, lat = measured
             return done / elapsed, (f"{done / elapsed:,.0f} tx/s (p50 {percentile(lat, 50):.1f} ms, "

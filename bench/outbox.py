@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import multiprocessing
 import time
 from pathlib import Path
 
@@ -35,7 +34,7 @@ import asyncpg
 from aiokafka import AIOKafkaConsumer
 
 from bench import _bare_outbox as bare_outbox
-from bench._scratch import event_schema
+from bench._scratch import event_schema, in_process
 from bench._server import run_like_serve
 from events.consumer import EventConsumer, Subscription
 from events.envelope import CloudEvent
@@ -198,16 +197,8 @@ def _writers_main(database_url: str, mode: str, rate: float, seconds: float, wri
 
 async def in_writers_process(database_url: str, mode: str, *, rate: float = 0, seconds: float, writers: int,
                              per_tx: int = 1) -> tuple[int, float, dict[str, float]]:
-    ctx = multiprocessing.get_context("spawn")
-    receive, send = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_writers_main, args=(database_url, mode, rate, seconds, writers, per_tx, send),
-                       name=f"bench-writers-{mode}")
-    proc.start()
-    send.close()
-    try:
-        return await asyncio.to_thread(receive.recv)
-    finally:
-        await asyncio.to_thread(proc.join, 30)
+    return await in_process(_writers_main, database_url, mode, rate, seconds, writers, per_tx,
+                            name=f"bench-writers-{mode}")
 
 
 async def run(settings: Settings, args: argparse.Namespace) -> list[str]:
